@@ -1,0 +1,13 @@
+"""Detectors decide, window by window, whether an entity's volume and sentiment are abnormal."""
+
+from models.detectors.base import Assessment, Detector, Severity, severity_rank
+from models.detectors.poisson import PoissonSpikeDetector, PoissonSpikeSettings
+
+__all__ = [
+    "Assessment",
+    "Detector",
+    "PoissonSpikeDetector",
+    "PoissonSpikeSettings",
+    "Severity",
+    "severity_rank",
+]

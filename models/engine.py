@@ -1,0 +1,245 @@
+"""The detection engine of one clock domain (a Kafka partition, or a whole replayed file).
+
+It owns event time: the clock is the largest event time seen, the watermark trails it by
+the allowed lateness, and a window closes when the watermark passes its end, never on the
+wall clock. Every known entity closes every window, so quiet minutes are data too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from models.alerts import Alert
+from models.detectors.base import Assessment, Detector
+from models.detectors.poisson import PoissonSpikeDetector, PoissonSpikeSettings
+from models.incidents import IncidentState, LifecycleSettings, step
+from models.records import Mention
+from models.sentiment import Sentiment
+from models.timeutil import iso_utc
+from models.windows import WindowAccumulator, WindowStats, empty_window, window_start
+
+
+class Outcome(StrEnum):
+    """What happened to one valid mention."""
+
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+    LATE = "late"
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSettings:
+    """Window geometry, durations in event-time milliseconds, and the detector's knobs."""
+
+    window_ms: int = 60_000
+    lateness_ms: int = 30_000
+    baseline_half_life_ms: int = 2 * 3_600_000
+    warmup_ms: int = 3_600_000
+    resolve_after_ms: int = 10 * 60_000
+    cooldown_ms: int = 15 * 60_000
+    min_volume: int = 10
+    min_ratio: float = 3.0
+    trigger_score: float = 6.0
+    drill: bool = False
+
+    def __post_init__(self) -> None:
+        if self.window_ms <= 0 or self.lateness_ms < 0:
+            raise ValueError("window must be positive and lateness non-negative")
+
+    def _windows(self, ms: int) -> int:
+        return max(1, round(ms / self.window_ms))
+
+    def detector_settings(self) -> PoissonSpikeSettings:
+        return PoissonSpikeSettings(
+            half_life_windows=float(self._windows(self.baseline_half_life_ms)),
+            warmup_windows=self._windows(self.warmup_ms),
+            min_volume=self.min_volume,
+            min_ratio=self.min_ratio,
+            trigger_score=self.trigger_score,
+        )
+
+    def lifecycle_settings(self) -> LifecycleSettings:
+        return LifecycleSettings(
+            resolve_after_windows=self._windows(self.resolve_after_ms),
+            cooldown_windows=self._windows(self.cooldown_ms),
+        )
+
+
+@dataclass(slots=True)
+class EntityState:
+    """Everything the engine keeps for one entity; one changelogged table value."""
+
+    entity: str
+    closed_until_ms: int  # every window starting before this has been closed
+    open: dict[int, WindowAccumulator] = field(default_factory=dict)
+    detector: dict[str, Any] = field(default_factory=dict)
+    incident: IncidentState = field(default_factory=IncidentState)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "entity": self.entity,
+            "closed_until_ms": self.closed_until_ms,
+            "open": [acc.to_dict() for acc in self.open.values()],
+            "detector": self.detector,
+            "incident": self.incident.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EntityState:
+        accs = [WindowAccumulator.from_dict(d) for d in data["open"]]
+        return cls(
+            entity=data["entity"],
+            closed_until_ms=int(data["closed_until_ms"]),
+            open={acc.start_ms: acc for acc in accs},
+            detector=dict(data["detector"]),
+            incident=IncidentState.from_dict(data["incident"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedWindow:
+    """One window the watermark closed, what the detector made of it, and any alert."""
+
+    window: WindowStats
+    assessment: Assessment
+    incident_open: bool
+    severity: str
+    alert: Alert | None
+
+
+class Engine:
+    """Ingests scored mentions in arrival order and emits closed windows and alerts."""
+
+    def __init__(
+        self,
+        settings: EngineSettings | None = None,
+        detector: Detector | None = None,
+        entities: dict[str, EntityState] | None = None,
+        clock_ms: int | None = None,
+        closed_boundary_ms: int | None = None,
+    ) -> None:
+        self.settings = settings or EngineSettings()
+        self.detector: Detector = detector or PoissonSpikeDetector(self.settings.detector_settings())
+        self.lifecycle = self.settings.lifecycle_settings()
+        self.entities: dict[str, EntityState] = entities if entities is not None else {}
+        self.clock_ms = clock_ms
+        self.closed_boundary_ms = closed_boundary_ms
+        self.dirty: set[str] = set()
+
+    @property
+    def watermark_ms(self) -> int | None:
+        return None if self.clock_ms is None else self.clock_ms - self.settings.lateness_ms
+
+    def clock_state(self) -> dict[str, int | None]:
+        return {"clock_ms": self.clock_ms, "closed_boundary_ms": self.closed_boundary_ms}
+
+    def ingest(self, mention: Mention, sentiment: Sentiment) -> tuple[Outcome, list[ClosedWindow]]:
+        """Advance event time to this mention, close what the watermark passed, then count it."""
+        closed: list[ClosedWindow] = []
+        if self.clock_ms is None or mention.ts_ms > self.clock_ms:
+            self.clock_ms = mention.ts_ms
+            closed = self.advance(self.clock_ms - self.settings.lateness_ms)
+        size = self.settings.window_ms
+        start = window_start(mention.ts_ms, size)
+        if self.closed_boundary_ms is not None and start + size <= self.closed_boundary_ms:
+            return Outcome.LATE, closed
+        state = self.entities.get(mention.entity)
+        if state is None:
+            state = EntityState(
+                entity=mention.entity,
+                closed_until_ms=start,
+                detector=self.detector.initial_state(),
+            )
+            self.entities[mention.entity] = state
+        elif start < state.closed_until_ms:
+            return Outcome.LATE, closed
+        if any(mention.id in acc.ids for acc in state.open.values()):
+            return Outcome.DUPLICATE, closed
+        acc = state.open.get(start)
+        if acc is None:
+            acc = state.open[start] = WindowAccumulator(start_ms=start)
+        acc.add(mention, sentiment)
+        self.dirty.add(mention.entity)
+        return Outcome.ACCEPTED, closed
+
+    def advance(self, watermark_ms: int) -> list[ClosedWindow]:
+        """Close, for every entity, each window that ends at or before the watermark."""
+        size = self.settings.window_ms
+        boundary = watermark_ms - watermark_ms % size
+        if self.closed_boundary_ms is None:
+            self.closed_boundary_ms = boundary
+        if boundary <= self.closed_boundary_ms:
+            return []
+        self.closed_boundary_ms = boundary
+        closed: list[ClosedWindow] = []
+        for name in sorted(self.entities):
+            state = self.entities[name]
+            if state.closed_until_ms >= boundary:
+                continue
+            for start in range(state.closed_until_ms, boundary, size):
+                acc = state.open.pop(start, None)
+                stats = acc.close(name, size) if acc else empty_window(name, start, size)
+                closed.append(self._judge(state, stats))
+            state.closed_until_ms = boundary
+            self.dirty.add(name)
+        closed.sort(key=lambda c: (c.window.end_ms, c.window.entity))
+        return closed
+
+    def finish(self) -> list[ClosedWindow]:
+        """End of input (a replayed file): close every window up to the one holding the clock."""
+        if self.clock_ms is None:
+            return []
+        size = self.settings.window_ms
+        return self.advance(window_start(self.clock_ms, size) + size)
+
+    def take_dirty(self) -> set[str]:
+        """Entities changed since the last call: the ones a changelog must persist."""
+        dirty, self.dirty = self.dirty, set()
+        return dirty
+
+    def _judge(self, state: EntityState, stats: WindowStats) -> ClosedWindow:
+        assessment = self.detector.assess(state.detector, stats)
+        incident = state.incident
+        incident_id = incident.incident_id
+        status = step(incident, stats, assessment, self.lifecycle, self.settings.window_ms)
+        alert = None
+        if status is not None:
+            alert = self._alert(incident.incident_id or incident_id or "", status, incident.severity, stats, assessment)
+        return ClosedWindow(stats, assessment, incident.open, incident.severity, alert)
+
+    def _alert(self, incident_id: str, status: Any, severity: str, stats: WindowStats, assessment: Assessment) -> Alert:
+        return Alert(
+            incident_id=incident_id,
+            entity=stats.entity,
+            status=status,
+            severity=severity,
+            window_start=iso_utc(stats.start_ms),
+            window_end=iso_utc(stats.end_ms),
+            detected_at=iso_utc(stats.end_ms + self.settings.lateness_ms),
+            volume=stats.count,
+            baseline=round(assessment.expected, 3),
+            score=round(assessment.score, 3),
+            negative_share=round(stats.negative_share, 4),
+            mean_compound=round(stats.mean_compound, 4),
+            drivers=drivers_of(stats, assessment),
+            drill=self.settings.drill,
+        )
+
+
+def drivers_of(stats: WindowStats, assessment: Assessment) -> dict[str, Any]:
+    """Why the alert fired: the figures that crossed the line and what people were saying."""
+    return {
+        "ratio": round(stats.count / assessment.expected, 2) if assessment.expected else None,
+        "top_terms": [list(t) for t in stats.top_terms],
+        "top_hashtags": [list(t) for t in stats.top_hashtags],
+        "top_authors": [{"id": a, "followers": f} for a, f in stats.top_authors],
+        "samples": [{"id": i, "url": u} for i, u in stats.samples],
+        "languages": dict(stats.languages),
+        "unique_authors": stats.unique_authors,
+        "reach": stats.reach,
+        "reposts": stats.reposts,
+        "negative": stats.negative,
+        "scored": stats.scored,
+    }

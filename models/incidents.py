@@ -1,0 +1,91 @@
+"""The alert lifecycle of one entity: trigger, escalate, update, resolve, with hysteresis and cooldown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from models.alerts import Status
+from models.detectors.base import Assessment, severity_rank
+from models.windows import WindowStats
+
+
+@dataclass(frozen=True, slots=True)
+class LifecycleSettings:
+    """Counted in windows of the engine."""
+
+    resolve_after_windows: int = 10  # consecutive normal windows before resolving
+    cooldown_windows: int = 15  # after a resolve, no new incident for this long
+    update_volume_factor: float = 2.0  # an 'updated' event each time the peak doubles
+
+
+def incident_id_for(entity: str, window_start_ms: int) -> str:
+    """Stable id of an episode: the entity and the start of the window that opened it."""
+    stamp = datetime.fromtimestamp(window_start_ms / 1000, tz=UTC).strftime("%Y%m%dT%H%MZ")
+    return f"{entity}-{stamp}"
+
+
+@dataclass(slots=True)
+class IncidentState:
+    """Where one entity stands in the lifecycle; serialisable for the changelog."""
+
+    incident_id: str | None = None
+    severity: str = "info"
+    notified_volume: int = 0
+    normal_streak: int = 0
+    cooldown_until_ms: int = 0
+
+    @property
+    def open(self) -> bool:
+        return self.incident_id is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "incident_id": self.incident_id,
+            "severity": self.severity,
+            "notified_volume": self.notified_volume,
+            "normal_streak": self.normal_streak,
+            "cooldown_until_ms": self.cooldown_until_ms,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> IncidentState:
+        return cls(**data)
+
+
+def step(
+    state: IncidentState,
+    window: WindowStats,
+    assessment: Assessment,
+    settings: LifecycleSettings,
+    window_ms: int,
+) -> Status | None:
+    """Advance the lifecycle by one closed window; return the status to emit, if any."""
+    if not state.open:
+        if assessment.anomalous and window.start_ms >= state.cooldown_until_ms:
+            state.incident_id = incident_id_for(window.entity, window.start_ms)
+            state.severity = assessment.severity
+            state.notified_volume = window.count
+            state.normal_streak = 0
+            return "triggered"
+        return None
+
+    if assessment.normal:
+        state.normal_streak += 1
+        if state.normal_streak >= settings.resolve_after_windows:
+            state.incident_id = None
+            state.normal_streak = 0
+            state.cooldown_until_ms = window.end_ms + settings.cooldown_windows * window_ms
+            return "resolved"
+        return None
+
+    state.normal_streak = 0
+    if assessment.anomalous and severity_rank(assessment.severity) > severity_rank(state.severity):
+        state.severity = assessment.severity
+        state.notified_volume = max(state.notified_volume, window.count)
+        return "escalated"
+    if assessment.anomalous and window.count >= settings.update_volume_factor * state.notified_volume:
+        state.notified_volume = window.count
+        return "updated"
+    return None

@@ -1,0 +1,144 @@
+"""The mention contract: decode raw bytes into a validated Mention or say why not."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from models.timeutil import TimestampError, parse_ts
+
+MAX_MESSAGE_BYTES = 256 * 1024
+MAX_TEXT_CHARS = 10_000
+MAX_FIELD_CHARS = 2_048
+
+
+class DecodeError(ValueError):
+    """A mention that breaks the contract; `reason` is a short stable slug for counting."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    id: str
+    followers: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One post that names a watched entity, as the contract defines it."""
+
+    id: str
+    entity: str
+    ts_ms: int
+    text: str
+    lang: str | None = None
+    author: Author | None = None
+    source: str | None = None
+    url: str | None = None
+    repost_of: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+_KNOWN = {"id", "entity", "ts", "text", "lang", "author", "source", "url", "repost_of"}
+
+
+def _required_str(obj: dict[str, Any], name: str, limit: int = MAX_FIELD_CHARS) -> str:
+    if name not in obj or obj[name] is None:
+        raise DecodeError("missing_field", f"required field {name!r} is missing")
+    value = obj[name]
+    if not isinstance(value, str):
+        raise DecodeError("bad_type", f"field {name!r} must be a string, got {type(value).__name__}")
+    if len(value) > limit:
+        raise DecodeError("too_large", f"field {name!r} has {len(value)} chars (limit {limit})")
+    return value
+
+
+def _optional_str(obj: dict[str, Any], name: str) -> str | None:
+    value = obj.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise DecodeError("bad_type", f"field {name!r} must be a string, got {type(value).__name__}")
+    if len(value) > MAX_FIELD_CHARS:
+        raise DecodeError("too_large", f"field {name!r} has {len(value)} chars (limit {MAX_FIELD_CHARS})")
+    return value
+
+
+def _author(value: Any) -> Author | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise DecodeError("bad_type", "field 'author' must be an object {id, followers}")
+    author_id = value.get("id")
+    if isinstance(author_id, int) and not isinstance(author_id, bool):
+        author_id = str(author_id)
+    if not isinstance(author_id, str) or not author_id:
+        raise DecodeError("bad_type", "field 'author.id' must be a non-empty string")
+    followers = value.get("followers", 0)
+    if followers is None:
+        followers = 0
+    if isinstance(followers, float) and math.isfinite(followers) and followers.is_integer():
+        followers = int(followers)
+    if isinstance(followers, bool) or not isinstance(followers, int) or followers < 0:
+        raise DecodeError("bad_type", "field 'author.followers' must be a non-negative integer")
+    return Author(id=author_id[:MAX_FIELD_CHARS], followers=followers)
+
+
+def normalize_entity(entity: str) -> str:
+    """Entities are lowercase slugs; surrounding space and case are not meaningful."""
+    return entity.strip().lower()
+
+
+def mention_from_obj(obj: Any) -> Mention:
+    """Validate a decoded JSON object against the mention contract."""
+    if not isinstance(obj, dict):
+        raise DecodeError("not_object", f"a mention must be a JSON object, got {type(obj).__name__}")
+    mention_id = _required_str(obj, "id")
+    if not mention_id:
+        raise DecodeError("missing_field", "field 'id' is empty")
+    entity = normalize_entity(_required_str(obj, "entity", limit=200))
+    if not entity:
+        raise DecodeError("missing_field", "field 'entity' is empty")
+    if "ts" not in obj or obj["ts"] is None:
+        raise DecodeError("missing_field", "required field 'ts' is missing")
+    try:
+        ts_ms = parse_ts(obj["ts"])
+    except TimestampError as exc:
+        raise DecodeError("bad_timestamp", str(exc)) from exc
+    text = _required_str(obj, "text", limit=MAX_TEXT_CHARS)
+    lang = _optional_str(obj, "lang")
+    return Mention(
+        id=mention_id,
+        entity=entity,
+        ts_ms=ts_ms,
+        text=text,
+        lang=lang.strip().lower()[:2] if lang and lang.strip() else None,
+        author=_author(obj.get("author")),
+        source=_optional_str(obj, "source"),
+        url=_optional_str(obj, "url"),
+        repost_of=_optional_str(obj, "repost_of"),
+        extra={k: v for k, v in obj.items() if k not in _KNOWN},
+    )
+
+
+def decode_mention(raw: bytes | str) -> Mention:
+    """Decode one Kafka message value (UTF-8 JSON) into a Mention or raise DecodeError."""
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", errors="surrogatepass")
+    if not raw:
+        raise DecodeError("empty", "empty message")
+    if len(raw) > MAX_MESSAGE_BYTES:
+        raise DecodeError("too_large", f"message has {len(raw)} bytes (limit {MAX_MESSAGE_BYTES})")
+    try:
+        obj = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        reason = "invalid_utf8" if "utf-8" in str(exc).lower() else "not_json"
+        raise DecodeError(reason, str(exc)[:200]) from exc
+    return mention_from_obj(obj)

@@ -1,0 +1,158 @@
+"""Per-entity tumbling windows in event time: what is accumulated and what a closed window says."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from models.records import Mention
+from models.sentiment import POSITIVE_COMPOUND, Sentiment
+from models.text import terms_of
+
+MAX_SAMPLES = 5
+TOP_K = 5
+
+
+def window_start(ts_ms: int, size_ms: int) -> int:
+    """Start of the epoch-aligned window holding `ts_ms`."""
+    return ts_ms - ts_ms % size_ms
+
+
+@dataclass(frozen=True, slots=True)
+class WindowStats:
+    """What one closed window of one entity says; a quiet window has count 0."""
+
+    entity: str
+    start_ms: int
+    end_ms: int
+    count: int = 0
+    scored: int = 0
+    negative: int = 0
+    positive: int = 0
+    mean_compound: float = 0.0
+    unique_authors: int = 0
+    reach: int = 0
+    reposts: int = 0
+    top_terms: tuple[tuple[str, int], ...] = ()
+    top_hashtags: tuple[tuple[str, int], ...] = ()
+    top_authors: tuple[tuple[str, int], ...] = ()
+    samples: tuple[tuple[str, str | None], ...] = ()
+    languages: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def negative_share(self) -> float:
+        """Share of scored mentions that are negative (0 when none were scored)."""
+        return self.negative / self.scored if self.scored else 0.0
+
+
+def _top(counts: dict[str, int], k: int) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:k])
+
+
+@dataclass(slots=True)
+class WindowAccumulator:
+    """The running totals of one open window; serialisable so Faust can changelog it."""
+
+    start_ms: int
+    count: int = 0
+    scored: int = 0
+    negative: int = 0
+    positive: int = 0
+    compound_sum: float = 0.0
+    reach: int = 0
+    reposts: int = 0
+    authors: dict[str, int] = field(default_factory=dict)
+    terms: dict[str, int] = field(default_factory=dict)
+    hashtags: dict[str, int] = field(default_factory=dict)
+    languages: dict[str, int] = field(default_factory=dict)
+    samples: list[tuple[str, str | None]] = field(default_factory=list)
+    ids: set[str] = field(default_factory=set)
+
+    def add(self, mention: Mention, sentiment: Sentiment) -> None:
+        """Count one accepted mention into this window."""
+        self.count += 1
+        self.ids.add(mention.id)
+        self.languages[sentiment.lang] = self.languages.get(sentiment.lang, 0) + 1
+        if sentiment.compound is not None:
+            self.scored += 1
+            self.compound_sum += sentiment.compound
+            if sentiment.negative:
+                self.negative += 1
+            elif sentiment.compound >= POSITIVE_COMPOUND:
+                self.positive += 1
+        if mention.author is not None:
+            self.reach += mention.author.followers
+            known = self.authors.get(mention.author.id, -1)
+            self.authors[mention.author.id] = max(known, mention.author.followers)
+        if mention.repost_of:
+            self.reposts += 1
+        terms, hashtags = terms_of(mention.text)
+        for term in terms:
+            self.terms[term] = self.terms.get(term, 0) + 1
+        for tag in hashtags:
+            self.hashtags[tag] = self.hashtags.get(tag, 0) + 1
+        if len(self.samples) < MAX_SAMPLES and not mention.repost_of:
+            self.samples.append((mention.id, mention.url))
+
+    def close(self, entity: str, size_ms: int) -> WindowStats:
+        """Summarise the window once the watermark has passed its end."""
+        return WindowStats(
+            entity=entity,
+            start_ms=self.start_ms,
+            end_ms=self.start_ms + size_ms,
+            count=self.count,
+            scored=self.scored,
+            negative=self.negative,
+            positive=self.positive,
+            mean_compound=self.compound_sum / self.scored if self.scored else 0.0,
+            unique_authors=len(self.authors),
+            reach=self.reach,
+            reposts=self.reposts,
+            top_terms=_top(self.terms, TOP_K),
+            top_hashtags=_top(self.hashtags, TOP_K),
+            top_authors=_top(self.authors, TOP_K),
+            samples=tuple(self.samples),
+            languages=_top(self.languages, 10),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start_ms,
+            "count": self.count,
+            "scored": self.scored,
+            "negative": self.negative,
+            "positive": self.positive,
+            "compound_sum": self.compound_sum,
+            "reach": self.reach,
+            "reposts": self.reposts,
+            "authors": self.authors,
+            "terms": self.terms,
+            "hashtags": self.hashtags,
+            "languages": self.languages,
+            "samples": [list(s) for s in self.samples],
+            "ids": sorted(self.ids),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WindowAccumulator:
+        return cls(
+            start_ms=int(data["start"]),
+            count=int(data["count"]),
+            scored=int(data["scored"]),
+            negative=int(data["negative"]),
+            positive=int(data["positive"]),
+            compound_sum=float(data["compound_sum"]),
+            reach=int(data["reach"]),
+            reposts=int(data["reposts"]),
+            authors=dict(data["authors"]),
+            terms=dict(data["terms"]),
+            hashtags=dict(data["hashtags"]),
+            languages=dict(data["languages"]),
+            samples=[(s[0], s[1]) for s in data["samples"]],
+            ids=set(data["ids"]),
+        )
+
+
+def empty_window(entity: str, start_ms: int, size_ms: int) -> WindowStats:
+    """A window in which the entity had no mentions: a quiet minute is data."""
+    return WindowStats(entity=entity, start_ms=start_ms, end_ms=start_ms + size_ms)
