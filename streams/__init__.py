@@ -1,0 +1,1 @@
+"""Wiring of the pure engine to the world: Faust worker, Kafka topics, sinks, metrics, CLI."""

@@ -1,0 +1,119 @@
+"""Runtime configuration from FIRESTORM_* environment variables and an optional TOML file.
+
+The environment wins over the file, so a deployment can share one file and override
+per process. Every value is checked here, once, with an error that names the variable.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from models.engine import EngineSettings
+from models.timeutil import parse_duration_ms
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used, with the variable that holds it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything a worker, a producer or an embedded replay needs to know."""
+
+    broker: str = "kafka://127.0.0.1:9092"
+    app_id: str = "firestorm"
+    mentions_topic: str = "mentions"
+    alerts_topic: str = "alerts"
+    dlq_topic: str = ""  # empty: "<mentions_topic>.dlq"
+    partitions: int = 4
+    window: str = "1m"
+    allowed_lateness: str = "30s"
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = 9108  # 0 disables the metrics endpoint
+    data_dir: str = ".run/worker"
+    session_timeout: str = "10s"
+    batch_size: int = 500
+    batch_wait: str = "200ms"
+    entity_label_cap: int = 500
+    min_volume: int = 10
+    log_level: str = "info"
+
+    @property
+    def dead_letter_topic(self) -> str:
+        return self.dlq_topic or f"{self.mentions_topic}.dlq"
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        """host:port list for kafka-python, from the Faust-style URL."""
+        return ",".join(part.split("://", 1)[-1] for part in self.broker.split(";"))
+
+    @property
+    def window_ms(self) -> int:
+        return parse_duration_ms(self.window)
+
+    @property
+    def lateness_ms(self) -> int:
+        return parse_duration_ms(self.allowed_lateness, allow_zero=True)
+
+    def engine_settings(self, drill: bool = False) -> EngineSettings:
+        return EngineSettings(
+            window_ms=self.window_ms,
+            lateness_ms=self.lateness_ms,
+            min_volume=self.min_volume,
+            drill=drill,
+        )
+
+    def validate(self) -> Config:
+        for name in ("window", "allowed_lateness", "session_timeout", "batch_wait"):
+            try:
+                parse_duration_ms(getattr(self, name), allow_zero=name == "allowed_lateness")
+            except ValueError as exc:
+                raise ConfigError(f"{env_name(name)}: {exc}") from exc
+        for name in ("partitions", "batch_size", "entity_label_cap", "min_volume"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{env_name(name)} must be at least 1")
+        if not 0 <= self.metrics_port < 65536:
+            raise ConfigError(f"{env_name('metrics_port')} must be a TCP port (0 disables)")
+        if "://" not in self.broker:
+            raise ConfigError(f"{env_name('broker')} must look like kafka://host:port, got {self.broker!r}")
+        return self
+
+
+def env_name(field_name: str) -> str:
+    return f"FIRESTORM_{field_name.upper()}"
+
+
+def _coerce(name: str, raw: Any, kind: type) -> Any:
+    if kind is int:
+        try:
+            return int(raw)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{env_name(name)} must be an integer, got {raw!r}") from exc
+    return str(raw)
+
+
+def load_config(environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:
+    """Build the Config: defaults, then FIRESTORM_CONFIG (TOML), then the environment, then overrides."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    kinds = {f.name: (int if f.type in (int, "int") else str) for f in fields(Config)}
+    path = env.get("FIRESTORM_CONFIG")
+    if path:
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"FIRESTORM_CONFIG={path}: {exc}") from exc
+        unknown = set(data) - set(kinds)
+        if unknown:
+            raise ConfigError(f"FIRESTORM_CONFIG={path}: unknown settings {sorted(unknown)}")
+        values.update({k: _coerce(k, v, kinds[k]) for k, v in data.items()})
+    for name, kind in kinds.items():
+        if env_name(name) in env:
+            values[name] = _coerce(name, env[env_name(name)], kind)
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return replace(Config(), **values).validate()

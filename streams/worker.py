@@ -1,0 +1,141 @@
+"""The worker's agent: batches of mentions per partition through the shared engine.
+
+Each Kafka partition is one event-time clock domain with its own Engine; entity state and
+the domain's clock are written to changelogged tables once per batch (not per mention),
+in the partition the mentions came from, so a restarted or rebalanced worker resumes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+import weakref
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import orjson
+from faust.streams import _current_event
+
+from models.engine import Engine, EngineSettings, EntityState
+from models.pipeline import DEAD_LETTER, MentionProcessor
+from streams.app import FirestormApp
+from streams.dead_letter import dead_letter_record
+from streams.metrics import Metrics
+
+log = logging.getLogger("firestorm.worker")
+
+
+@contextlib.contextmanager
+def changelog_partition_of(event: Any) -> Iterator[None]:
+    """Make table writes go to `event`'s partition, as Faust does inside per-event iteration."""
+    token = _current_event.set(weakref.ref(event))
+    try:
+        yield
+    finally:
+        _current_event.reset(token)
+
+
+class PartitionEngines:
+    """One Engine per assigned partition, rebuilt from the tables after a rebalance."""
+
+    def __init__(self, fapp: FirestormApp, settings: EngineSettings) -> None:
+        self.fapp = fapp
+        self.settings = settings
+        self._engines: dict[int, Engine] = {}
+
+    def clear(self) -> None:
+        self._engines.clear()
+
+    def get(self, partition: int) -> Engine:
+        engine = self._engines.get(partition)
+        if engine is None:
+            engine = self._engines[partition] = self._restore(partition)
+        return engine
+
+    def _restore(self, partition: int) -> Engine:
+        entities: dict[str, EntityState] = {}
+        for _key, value in self.fapp.entities.items():
+            record = orjson.loads(value)
+            if record["p"] == partition:
+                state = EntityState.from_dict(record["s"])
+                entities[state.entity] = state
+        clock = self.fapp.clocks.get(str(partition).encode())
+        clock_state = orjson.loads(clock) if clock else {}
+        log.info("partition %d: resumed %d entities, clock %s", partition, len(entities), clock_state)
+        return Engine(
+            self.settings,
+            entities=entities,
+            clock_ms=clock_state.get("clock_ms"),
+            closed_boundary_ms=clock_state.get("closed_boundary_ms"),
+        )
+
+    def persist(self, partition: int, engine: Engine) -> None:
+        """Write changed entities and the clock; must run inside changelog_partition_of()."""
+        for entity in sorted(engine.take_dirty()):
+            state = engine.entities[entity]
+            self.fapp.entities[entity.encode()] = orjson.dumps({"p": partition, "s": state.to_dict()})
+        self.fapp.clocks[str(partition).encode()] = orjson.dumps(engine.clock_state())
+
+
+class BatchHandler:
+    """Processes one batch of Faust events: decode, score, window, detect, emit, persist."""
+
+    def __init__(self, fapp: FirestormApp, engines: PartitionEngines, metrics: Metrics) -> None:
+        self.fapp = fapp
+        self.engines = engines
+        self.metrics = metrics
+        self.processor = MentionProcessor()
+
+    async def handle(self, events: Sequence[Any]) -> None:
+        started = time.perf_counter()
+        by_partition: dict[int, list[Any]] = {}
+        for event in events:
+            by_partition.setdefault(event.message.partition, []).append(event)
+        for partition, batch in by_partition.items():
+            await self._handle_partition(partition, batch)
+        self.metrics.batch_seconds.observe(time.perf_counter() - started)
+
+    async def _handle_partition(self, partition: int, batch: list[Any]) -> None:
+        engine = self.engines.get(partition)
+        for event in batch:
+            message = event.message
+            raw = message.value if isinstance(message.value, bytes) else bytes(message.value or b"")
+            processed = self.processor.process(engine, raw)
+            self.metrics.record(processed)
+            if processed.outcome == DEAD_LETTER and processed.error is not None:
+                value, headers = dead_letter_record(
+                    raw, processed.error, message.topic, message.partition, message.offset
+                )
+                await self.fapp.dead_letters.send(key=message.key, value=value, headers=headers)
+            for closed in processed.closed:
+                if closed.alert is not None:
+                    alert = closed.alert
+                    log.info("alert %s", alert.timeline_line())
+                    await self.fapp.alerts.send(key=alert.entity.encode(), value=alert.to_json())
+        if engine.watermark_ms is not None:
+            self.metrics.watermark.labels(f"partition-{partition}").set(engine.watermark_ms / 1000)
+        with changelog_partition_of(batch[-1]):
+            self.engines.persist(partition, engine)
+
+
+def install_agent(
+    fapp: FirestormApp, settings: EngineSettings, metrics: Metrics, batch_size: int, batch_wait_s: float
+) -> BatchHandler:
+    """Register the mentions agent and the rebalance hook on the app."""
+    engines = PartitionEngines(fapp, settings)
+    handler = BatchHandler(fapp, engines, metrics)
+
+    def _on_rebalance(sender: Any, /, *args: Any, **kwargs: Any) -> None:
+        # Another worker may have changed these partitions' state: rebuild from the tables.
+        engines.clear()
+
+    fapp.app.on_partitions_revoked.connect(_on_rebalance)
+    fapp.app.on_partitions_assigned.connect(_on_rebalance)
+
+    @fapp.app.agent(fapp.mentions, name="firestorm-mentions")
+    async def process_mentions(stream: Any) -> None:
+        async for events in stream.take_events(batch_size, within=batch_wait_s):
+            await handler.handle(events)
+
+    return handler
