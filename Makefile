@@ -1,0 +1,80 @@
+# Firestorm developer entry points. `make demo` and `make test` work on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+SAMPLE ?= examples/skyway-outage-en.jsonl
+
+.PHONY: help venv demo test test-unit test-integration lint typecheck check kafka-up kafka-down \
+        prometheus-up prometheus-down services-up services-down examples bench clean
+
+help:
+	@echo "make demo              replay a bundled incident through the real engine (no broker)"
+	@echo "make test              install everything, start Kafka + Prometheus, run all tests, stop them"
+	@echo "make test-unit         unit tests only (no services)"
+	@echo "make test-integration  integration tests (starts the services)"
+	@echo "make check             ruff + mypy"
+	@echo "make kafka-up|kafka-down, make prometheus-up|prometheus-down"
+	@echo "make bench             embedded replay benchmark"
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/firestorm replay $(SAMPLE) --alerts-out .run/demo-alerts.jsonl
+
+examples: $(STAMP)
+	$(BIN)/python examples/generate.py
+
+kafka-up:
+	deploy/kafka/kafka.sh up
+
+kafka-down:
+	deploy/kafka/kafka.sh down
+
+prometheus-up:
+	deploy/prometheus/prometheus.sh up
+
+prometheus-down:
+	deploy/prometheus/prometheus.sh down
+
+services-up: kafka-up prometheus-up
+
+services-down:
+	-deploy/prometheus/prometheus.sh down
+	-deploy/kafka/kafka.sh down
+
+test-unit: $(STAMP)
+	$(BIN)/pytest -m "not integration" -q
+
+# Starts the services, runs every test, and stops the services whatever the outcome.
+test: $(STAMP)
+	deploy/prometheus/prometheus.sh install
+	$(MAKE) services-up
+	status=0; $(BIN)/pytest -q --durations=10 || status=$$?; $(MAKE) services-down; exit $$status
+
+test-integration: $(STAMP)
+	$(MAKE) services-up
+	status=0; $(BIN)/pytest -m integration -q --durations=10 || status=$$?; $(MAKE) services-down; exit $$status
+
+lint: $(STAMP)
+	$(BIN)/ruff check models streams tests bench examples
+	$(BIN)/ruff format --check models streams tests bench examples
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+check: lint typecheck
+
+bench: $(STAMP)
+	$(BIN)/python bench/replay_bench.py
+
+clean:
+	rm -rf .run .pytest_cache .mypy_cache .ruff_cache
