@@ -99,7 +99,10 @@ def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[
         metrics = Metrics(config.entity_label_cap)
         metrics.serve(config.metrics_host, args.metrics_port)
     with contextlib.ExitStack() as stack:
-        sink = stack.enter_context(Path(args.alerts_out).open("wb")) if args.alerts_out else None
+        sink = None
+        if args.alerts_out:
+            Path(args.alerts_out).parent.mkdir(parents=True, exist_ok=True)
+            sink = stack.enter_context(Path(args.alerts_out).open("wb"))
 
         def on_alert(alert: Alert) -> None:
             if not args.quiet:
