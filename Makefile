@@ -57,12 +57,12 @@ test-unit: $(STAMP)
 # Starts the services, runs every test, and stops the services whatever the outcome.
 test: $(STAMP)
 	deploy/prometheus/prometheus.sh install
-	$(MAKE) services-up
-	status=0; $(BIN)/pytest -q --durations=10 || status=$$?; $(MAKE) services-down; exit $$status
+	status=0; $(MAKE) services-up && $(BIN)/pytest -q --durations=10 || status=$$?; \
+	$(MAKE) services-down; exit $$status
 
 test-integration: $(STAMP)
-	$(MAKE) services-up
-	status=0; $(BIN)/pytest -m integration -q --durations=10 || status=$$?; $(MAKE) services-down; exit $$status
+	status=0; $(MAKE) services-up && $(BIN)/pytest -m integration -q --durations=10 || status=$$?; \
+	$(MAKE) services-down; exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check models streams tests bench examples

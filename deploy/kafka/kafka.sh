@@ -196,8 +196,10 @@ cmd_wait() {
     local start=$SECONDS pid
     say "waiting for broker on $HOST:$PORT (timeout ${WAIT_TIMEOUT}s)"
     while :; do
-        pid="$(running_pid)"
-        if [[ -z "$pid" ]]; then
+        # kill -0 on the recorded pid, not running_pid(): right after start the child may not
+        # have exec'd java yet, so its command line does not match kafka.Kafka for a moment.
+        pid="$(cat "$PID_FILE" 2>/dev/null || echo 0)"
+        if ! kill -0 "$pid" 2>/dev/null; then
             show_log_tail
             die "broker is not running (exited or never started)"
         fi

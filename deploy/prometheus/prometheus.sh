@@ -187,7 +187,9 @@ cmd_wait() {
     local start=$SECONDS code
     say "waiting for http://$HOST:$PORT/-/ready (timeout ${WAIT_TIMEOUT}s)"
     while :; do
-        if [[ -z "$(running_pid)" ]]; then
+        # kill -0 on the recorded pid, not running_pid(): right after start the child may not
+        # have exec'd prometheus yet, so its command line does not match for a moment.
+        if ! kill -0 "$(cat "$PID_FILE" 2>/dev/null || echo 0)" 2>/dev/null; then
             tail -n 20 "$LOG_FILE" >&2 2>/dev/null || true
             die "prometheus is not running (exited or never started)"
         fi
