@@ -91,6 +91,14 @@ def _author(value: Any) -> Author | None:
     return Author(id=author_id[:MAX_FIELD_CHARS], followers=followers)
 
 
+def _language_tag(lang: str | None) -> str | None:
+    """The primary subtag of a language tag ('fr-CA' -> 'fr'); 'und' or empty means unknown."""
+    if not lang:
+        return None
+    primary = lang.strip().lower().replace("_", "-").split("-")[0]
+    return None if primary in ("", "und", "zxx") else primary
+
+
 def normalize_entity(entity: str) -> str:
     """Entities are lowercase slugs; surrounding space and case are not meaningful."""
     return entity.strip().lower()
@@ -119,7 +127,7 @@ def mention_from_obj(obj: Any) -> Mention:
         entity=entity,
         ts_ms=ts_ms,
         text=text,
-        lang=lang.strip().lower()[:2] if lang and lang.strip() else None,
+        lang=_language_tag(lang),
         author=_author(obj.get("author")),
         source=_optional_str(obj, "source"),
         url=_optional_str(obj, "url"),

@@ -25,7 +25,7 @@ def terms_of(text: str) -> tuple[set[str], set[str]]:
     """Return the distinct (terms, hashtags) of a post, lowercased, without stopwords or mentions."""
     terms: set[str] = set()
     hashtags: set[str] = set()
-    lowered = _URL.sub(" ", text.lower())
+    lowered = _URL.sub(" ", text.lower().replace("\u2019", "'"))
     handles = set(_HANDLE.findall(lowered))
     for token in _TOKEN.findall(lowered):
         if token.startswith("#"):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 # Mentions outside this range are rejected: they are almost always unit mistakes
 # (seconds sent as milliseconds, or the reverse) and would wreck the watermark.
 MIN_TS_MS = 946_684_800_000  # 2000-01-01T00:00:00Z
 MAX_TS_MS = 4_102_444_800_000  # 2100-01-01T00:00:00Z
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
 
@@ -31,7 +32,7 @@ def parse_ts(value: object) -> int:
             raise TimestampError(f"ts is not ISO-8601: {value[:40]!r}") from exc
         if parsed.tzinfo is None:
             raise TimestampError(f"ts has no time zone: {value[:40]!r}")
-        ms = int(parsed.timestamp() * 1000)
+        ms = (parsed - _EPOCH) // timedelta(milliseconds=1)
     else:
         raise TimestampError("ts must be an ISO-8601 string or integer epoch milliseconds")
     if not MIN_TS_MS <= ms < MAX_TS_MS:
@@ -50,7 +51,7 @@ def parse_duration_ms(text: str, allow_zero: bool = False) -> int:
     if not match:
         raise ValueError(f"not a duration: {text!r} (expected e.g. 30s, 1m, 5m, 1h)")
     number, unit = match.groups()
-    ms = float(number) * _UNIT_MS[unit or "s"]
+    ms = int(float(number) * _UNIT_MS[unit or "s"])
     if ms < 0 or (ms == 0 and not allow_zero):
-        raise ValueError(f"duration must be positive: {text!r}")
-    return int(ms)
+        raise ValueError(f"duration must be positive (at least 1ms): {text!r}")
+    return ms

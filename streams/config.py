@@ -17,6 +17,9 @@ from models.engine import EngineSettings
 from models.timeutil import parse_duration_ms
 
 
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+
+
 class ConfigError(ValueError):
     """A setting that cannot be used, with the variable that holds it."""
 
@@ -77,6 +80,8 @@ class Config:
         for name in ("partitions", "batch_size", "entity_label_cap", "min_volume"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{env_name(name)} must be at least 1")
+        if self.log_level.lower() not in LOG_LEVELS:
+            raise ConfigError(f"{env_name('log_level')} must be one of {', '.join(LOG_LEVELS)}, got {self.log_level!r}")
         if not 0 <= self.metrics_port < 65536:
             raise ConfigError(f"{env_name('metrics_port')} must be a TCP port (0 disables)")
         if "://" not in self.broker:
@@ -90,6 +95,8 @@ def env_name(field_name: str) -> str:
 
 def _coerce(name: str, raw: Any, kind: type) -> Any:
     if kind is int:
+        if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+            raise ConfigError(f"{env_name(name)} must be an integer, got {raw!r}")
         try:
             return int(raw)
         except (TypeError, ValueError) as exc:
