@@ -154,7 +154,10 @@ class Engine:
             )
             self.entities[mention.entity] = state
         elif start < state.closed_until_ms:
-            return Outcome.LATE, closed
+            if self.closed_boundary_ms is not None and start < self.closed_boundary_ms:
+                return Outcome.LATE, closed
+            # An earlier, still-open window of an entity first seen a little later in time.
+            state.closed_until_ms = start
         if any(mention.id in acc.ids for acc in state.open.values()):
             return Outcome.DUPLICATE, closed
         acc = state.open.get(start)

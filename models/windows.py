@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,7 +12,13 @@ from models.sentiment import POSITIVE_COMPOUND, Sentiment
 from models.text import terms_of
 
 MAX_SAMPLES = 5
-TOP_K = 5
+TOP_K = 10
+_NOISE = re.compile(r"https?://\S+|[@#]?\W+")
+
+
+def content_key(text: str) -> int:
+    """A stable fingerprint of a post's words, so copies of one text count as one voice."""
+    return zlib.crc32(_NOISE.sub(" ", text.lower()).strip().encode("utf-8", "surrogatepass"))
 
 
 def window_start(ts_ms: int, size_ms: int) -> int:
@@ -33,6 +41,7 @@ class WindowStats:
     unique_authors: int = 0
     reach: int = 0
     reposts: int = 0
+    distinct_texts: int = 0
     top_terms: tuple[tuple[str, int], ...] = ()
     top_hashtags: tuple[tuple[str, int], ...] = ()
     top_authors: tuple[tuple[str, int], ...] = ()
@@ -43,6 +52,10 @@ class WindowStats:
     def negative_share(self) -> float:
         """Share of scored mentions that are negative (0 when none were scored)."""
         return self.negative / self.scored if self.scored else 0.0
+
+    def effective_volume(self, copy_weight: float) -> float:
+        """Mentions with copies discounted: each distinct text counts 1, each further copy `copy_weight`."""
+        return self.distinct_texts + copy_weight * (self.count - self.distinct_texts)
 
 
 def _top(counts: dict[str, int], k: int) -> tuple[tuple[str, int], ...]:
@@ -67,6 +80,7 @@ class WindowAccumulator:
     languages: dict[str, int] = field(default_factory=dict)
     samples: list[tuple[str, str | None]] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
+    texts: set[int] = field(default_factory=set)
 
     def add(self, mention: Mention, sentiment: Sentiment) -> None:
         """Count one accepted mention into this window."""
@@ -86,6 +100,7 @@ class WindowAccumulator:
             self.authors[mention.author.id] = max(known, mention.author.followers)
         if mention.repost_of:
             self.reposts += 1
+        self.texts.add(content_key(mention.text))
         terms, hashtags = terms_of(mention.text)
         for term in terms:
             self.terms[term] = self.terms.get(term, 0) + 1
@@ -108,6 +123,7 @@ class WindowAccumulator:
             unique_authors=len(self.authors),
             reach=self.reach,
             reposts=self.reposts,
+            distinct_texts=len(self.texts),
             top_terms=_top(self.terms, TOP_K),
             top_hashtags=_top(self.hashtags, TOP_K),
             top_authors=_top(self.authors, TOP_K),
@@ -131,6 +147,7 @@ class WindowAccumulator:
             "languages": self.languages,
             "samples": [list(s) for s in self.samples],
             "ids": sorted(self.ids),
+            "texts": sorted(self.texts),
         }
 
     @classmethod
@@ -150,6 +167,7 @@ class WindowAccumulator:
             languages=dict(data["languages"]),
             samples=[(s[0], s[1]) for s in data["samples"]],
             ids=set(data["ids"]),
+            texts=set(data.get("texts", ())),
         )
 
 

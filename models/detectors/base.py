@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 Severity = Literal["info", "warning", "critical"]
@@ -24,6 +24,7 @@ class Assessment:
     normal: bool  # back near the baseline (counts towards resolving)
     severity: Severity  # meaningful when anomalous
     warm: bool  # enough history to be trusted
+    details: dict[str, Any] = field(default_factory=dict)  # detector-specific figures for the drivers
 
 
 class Detector(Protocol):
@@ -33,6 +34,9 @@ class Detector(Protocol):
 
     def initial_state(self) -> dict[str, Any]: ...
 
-    def assess(self, state: dict[str, Any], window: Any) -> Assessment:
-        """Judge `window` (a WindowStats) against `state`, then learn from it (mutates state)."""
+    def assess(self, state: dict[str, Any], window: Any, uplift: float = 1.0, muted: bool = False) -> Assessment:
+        """Judge `window` (a WindowStats) against `state`, then learn from it (mutates state).
+
+        `uplift` scales the expected volume for a planned event; `muted` forbids alerting.
+        """
         ...

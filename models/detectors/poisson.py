@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from models.detectors.base import Assessment, Severity
+from models.detectors.stats import poisson_tail_score
 from models.sentiment import NEGATIVE_COMPOUND
 from models.windows import WindowStats
 
@@ -35,22 +36,6 @@ class PoissonSpikeSettings:
     critical_ratio: float = 10.0
 
 
-def poisson_tail_score(observed: int, expected: float) -> float:
-    """-log10 P(X >= observed) for X ~ Poisson(expected); 0 when observed <= expected."""
-    if observed <= expected or observed <= 0:
-        return 0.0
-    log_pmf = observed * math.log(expected) - expected - math.lgamma(observed + 1)
-    # Sum the tail as a series of ratios from the first term; it converges since observed > expected.
-    total, term, j = 1.0, 1.0, observed
-    while j < observed + 10_000:
-        j += 1
-        term *= expected / j
-        total += term
-        if term < 1e-12 * total:
-            break
-    return max(0.0, -(log_pmf + math.log(total)) / math.log(10))
-
-
 class PoissonSpikeDetector:
     """EWMA level + Poisson tail: the foundation detector (a seasonal one replaces it later)."""
 
@@ -63,11 +48,13 @@ class PoissonSpikeDetector:
     def initial_state(self) -> dict[str, Any]:
         return {"mean": 0.0, "n": 0}
 
-    def assess(self, state: dict[str, Any], window: WindowStats) -> Assessment:
+    def assess(
+        self, state: dict[str, Any], window: WindowStats, uplift: float = 1.0, muted: bool = False
+    ) -> Assessment:
         s = self.settings
         mean = float(state["mean"])
         seen = int(state["n"])
-        expected = max(mean, s.min_expected)
+        expected = max(mean, s.min_expected) * uplift
         count = window.count
         score = poisson_tail_score(count, expected)
         warm = seen >= s.warmup_windows

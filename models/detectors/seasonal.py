@@ -1,0 +1,227 @@
+"""The default detector: a seasonal, spike-robust baseline per entity and two count signals.
+
+Baseline: the expected (copy-discounted) volume of a window is learned per hour of the week,
+falling back to the hour of the day and then to the overall level while the entity is young,
+so a Monday 9:00 is not judged like a Sunday 3:00. Windows that look anomalous, or fall in a
+planned event, barely teach it, so past storms do not inflate it.
+
+Signals, both judged as counts (a Poisson tail, widened by the entity's measured
+overdispersion), never as z-scores:
+- volume: effective mentions against the (planned-uplifted) baseline;
+- negative: negative mentions against the entity's usual negative share, which catches a
+  sentiment shift at modest volume.
+Copies count little: each distinct text is one voice, each further copy `copy_weight`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from models.detectors.base import Assessment, Severity
+from models.detectors.stats import poisson_tail_score
+from models.sentiment import NEGATIVE_COMPOUND
+from models.windows import WindowStats
+
+HOURS_PER_DAY = 24
+HOURS_PER_WEEK = 168
+MAX_BASELINE_TERMS = 50
+
+
+@dataclass(frozen=True, slots=True)
+class SeasonalSettings:
+    """Sensitivity knobs. Counts are per window; `windows_per_hour` comes from the window size."""
+
+    windows_per_hour: float = 60.0
+    warmup_windows: int = 60  # no alert before this much history
+    min_volume: int = 10  # never alert below this many effective mentions in a window
+    min_ratio: float = 3.0  # effective volume / expected needed for a volume alert
+    trigger_score: float = 6.0  # -log10 tail probability needed by either signal
+    min_expected: float = 0.5  # floor on the baseline, so sparse entities are not hair-triggers
+    min_expected_negative: float = 0.3
+    negative_ratio: float = 4.0  # negative mentions / expected negatives for a sentiment alert
+    negative_margin: float = 0.2  # negative share must exceed the usual share by this much
+    prior_negative_share: float = 0.1
+    copy_weight: float = 0.1  # weight of each further copy of the same text
+    clip_sigmas: float = 3.0  # how far above the baseline one window may pull it
+    anomalous_learning: float = 0.1  # learning-rate factor for anomalous windows
+    level_memory_hours: float = 24.0
+    daily_memory_days: float = 7.0
+    weekly_memory_weeks: float = 4.0
+    max_dispersion: float = 4.0
+    resolve_ratio: float = 1.5  # at most this x expected counts as back to normal
+    warning_negative_share: float = 0.4
+    critical_negative_share: float = 0.5
+    critical_ratio: float = 10.0
+    critical_score: float = 30.0
+    new_term_share: float = 0.1  # a term in >= 10% of the window's mentions ...
+    new_term_baseline_share: float = 0.02  # ... that is usually in < 2% is "new"
+
+
+def _slots(start_ms: int) -> tuple[int, int]:
+    """(hour of day, hour of week with Monday 00:00 UTC = 0) of a window start."""
+    hours = start_ms // 3_600_000
+    weekday = (hours // HOURS_PER_DAY + 3) % 7  # 1970-01-01 was a Thursday
+    return hours % HOURS_PER_DAY, weekday * HOURS_PER_DAY + hours % HOURS_PER_DAY
+
+
+class SeasonalDetector:
+    """Seasonal baseline + volume and negative-sentiment count signals."""
+
+    name = "seasonal"
+
+    def __init__(self, settings: SeasonalSettings | None = None) -> None:
+        self.settings = settings or SeasonalSettings()
+        s = self.settings
+        per_hour = max(s.windows_per_hour, 1e-9)
+        self._per_day_slot = per_hour  # windows in one hour-of-day slot per day
+        self._alpha_level = 1.0 / max(s.level_memory_hours * per_hour, 1.0)
+        self._alpha_daily = 1.0 / max(s.daily_memory_days * per_hour, 1.0)
+        self._alpha_weekly = 1.0 / max(s.weekly_memory_weeks * per_hour, 1.0)
+
+    def initial_state(self) -> dict[str, Any]:
+        return {
+            "n": 0,
+            "level": 0.0,
+            "daily": [0.0] * HOURS_PER_DAY,
+            "daily_n": [0] * HOURS_PER_DAY,
+            "weekly": [0.0] * HOURS_PER_WEEK,
+            "weekly_n": [0] * HOURS_PER_WEEK,
+            "dispersion": 1.0,
+            "negative_share": self.settings.prior_negative_share,
+            "negative_n": 0,
+            "terms": {},
+        }
+
+    def expected(self, state: dict[str, Any], start_ms: int) -> float:
+        """The baseline for a window: weekly slot, else daily slot, else overall level, blended by evidence."""
+        hour, week_hour = _slots(start_ms)
+        per_slot = self._per_day_slot
+        daily_weight = min(1.0, state["daily_n"][hour] / (2 * per_slot))
+        daily = daily_weight * state["daily"][hour] + (1 - daily_weight) * state["level"]
+        weekly_weight = min(1.0, state["weekly_n"][week_hour] / (2 * per_slot))
+        return float(weekly_weight * state["weekly"][week_hour] + (1 - weekly_weight) * daily)
+
+    def assess(
+        self, state: dict[str, Any], window: WindowStats, uplift: float = 1.0, muted: bool = False
+    ) -> Assessment:
+        s = self.settings
+        base = max(self.expected(state, window.start_ms), s.min_expected)
+        expected = base * uplift
+        dispersion = float(state["dispersion"])
+        volume = window.effective_volume(s.copy_weight)
+        volume_score = poisson_tail_score(volume / dispersion, expected / dispersion)
+
+        usual_negative = max(float(state["negative_share"]), 0.05)
+        copy_factor = volume / window.count if window.count else 1.0
+        negatives = window.negative * copy_factor
+        expected_negative = max(expected * usual_negative, s.min_expected_negative)
+        negative_score = poisson_tail_score(negatives / dispersion, expected_negative / dispersion)
+        share_elevated = window.negative_share >= usual_negative + s.negative_margin
+
+        warm = int(state["n"]) >= s.warmup_windows
+        volume_signal = volume >= s.min_volume and volume >= s.min_ratio * expected and volume_score >= s.trigger_score
+        negative_signal = (
+            negatives >= s.min_volume / 2
+            and negatives >= s.negative_ratio * expected_negative
+            and share_elevated
+            and negative_score >= s.trigger_score
+        )
+        anomalous = warm and not muted and (volume_signal or negative_signal)
+        normal = volume <= max(s.resolve_ratio * expected, s.min_volume / 2) and not (
+            share_elevated and negatives >= s.min_volume / 2
+        )
+        severity = self._severity(window, volume, expected, negative_score, usual_negative)
+        details: dict[str, Any] = {
+            "detector": self.name,
+            "signals": [n for n, on in (("volume", volume_signal), ("negative", negative_signal)) if on],
+            "effective_volume": round(volume, 2),
+            "expected_negative": round(expected_negative, 3),
+            "negative_score": round(negative_score, 3),
+            "usual_negative_share": round(usual_negative, 4),
+            "dispersion": round(dispersion, 3),
+            "new_terms": self._new_terms(state, window),
+        }
+        if uplift != 1.0 or muted:
+            details["planned"] = {"uplift": uplift, "muted": muted}
+        if not (uplift != 1.0 or muted):
+            self._learn(state, window, volume, base, anomalous)
+        else:
+            state["n"] = int(state["n"]) + 1
+        return Assessment(
+            expected=expected,
+            score=max(volume_score, negative_score),
+            anomalous=anomalous,
+            normal=normal,
+            severity=severity,
+            warm=warm,
+            details=details,
+        )
+
+    def _severity(
+        self, window: WindowStats, volume: float, expected: float, negative_score: float, usual: float
+    ) -> Severity:
+        s = self.settings
+        share = window.negative_share
+        negative_surge = (
+            share >= max(s.warning_negative_share, usual + s.negative_margin)
+            and window.mean_compound <= NEGATIVE_COMPOUND
+        )
+        if not negative_surge:
+            return "info"
+        big = volume >= s.critical_ratio * expected or negative_score >= s.critical_score
+        return "critical" if big and share >= s.critical_negative_share else "warning"
+
+    def _new_terms(self, state: dict[str, Any], window: WindowStats) -> list[str]:
+        if not window.count:
+            return []
+        usual: dict[str, float] = state["terms"]
+        s = self.settings
+        return [
+            term
+            for term, n in window.top_terms
+            if n / window.count >= s.new_term_share and usual.get(term, 0.0) < s.new_term_baseline_share
+        ]
+
+    def _learn(self, state: dict[str, Any], window: WindowStats, volume: float, base: float, anomalous: bool) -> None:
+        s = self.settings
+        seen = int(state["n"])
+        damp = s.anomalous_learning if anomalous else 1.0
+        ceiling = base + s.clip_sigmas * math.sqrt(max(base, 1.0)) + 1.0
+        x = min(volume, ceiling)
+        hour, week_hour = _slots(window.start_ms)
+
+        state["level"] += damp * max(self._alpha_level, 1.0 / (seen + 1)) * (x - state["level"])
+        daily_n = state["daily_n"][hour]
+        state["daily"][hour] += damp * max(self._alpha_daily, 1.0 / (daily_n + 1)) * (x - state["daily"][hour])
+        state["daily_n"][hour] = daily_n + 1
+        weekly_n = state["weekly_n"][week_hour]
+        alpha_weekly = max(self._alpha_weekly, 1.0 / (weekly_n + 1))
+        state["weekly"][week_hour] += damp * alpha_weekly * (x - state["weekly"][week_hour])
+        state["weekly_n"][week_hour] = weekly_n + 1
+        state["n"] = seen + 1
+        if anomalous:
+            return
+        if base >= 1.0:
+            ratio = (volume - base) ** 2 / base
+            alpha = max(self._alpha_level, 1.0 / (seen + 1))
+            updated = state["dispersion"] + alpha * (ratio - state["dispersion"])
+            state["dispersion"] = min(max(updated, 1.0), s.max_dispersion)
+        if window.scored:
+            negative_n = int(state["negative_n"])
+            alpha = max(self._alpha_level, 1.0 / (negative_n + 2))
+            state["negative_share"] += alpha * (window.negative_share - state["negative_share"])
+            state["negative_n"] = negative_n + 1
+        if window.count >= 3:
+            self._learn_terms(state, window)
+
+    def _learn_terms(self, state: dict[str, Any], window: WindowStats) -> None:
+        beta = 0.05
+        terms: dict[str, float] = state["terms"]
+        present = {term: n / window.count for term, n in window.top_terms}
+        for term in set(terms) | set(present):
+            terms[term] = terms.get(term, 0.0) * (1 - beta) + beta * present.get(term, 0.0)
+        if len(terms) > MAX_BASELINE_TERMS:
+            keep = sorted(terms.items(), key=lambda kv: -kv[1])[:MAX_BASELINE_TERMS]
+            state["terms"] = dict(keep)
