@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import orjson
+
+from models.detectors.base import Assessment
+from models.incidents import IncidentState, LifecycleSettings, incident_id_for, step
+from models.windows import WindowStats
+from tests.models.builders import MINUTE, T0
+
+SETTINGS = LifecycleSettings(resolve_after_windows=3, cooldown_windows=5, update_volume_factor=2.0)
+
+
+def assessment(kind: str, severity: str = "warning") -> Assessment:
+    """'spike' (anomalous), 'elevated' (neither), or 'normal'."""
+    return Assessment(
+        expected=2.0,
+        score={"spike": 20.0, "elevated": 3.0, "normal": 0.0}[kind],
+        anomalous=kind == "spike",
+        normal=kind == "normal",
+        severity=severity,  # type: ignore[arg-type]
+        warm=True,
+    )
+
+
+class Run:
+    """Drives one entity's lifecycle window by window from T0."""
+
+    def __init__(self, settings: LifecycleSettings = SETTINGS) -> None:
+        self.state = IncidentState()
+        self.settings = settings
+        self.index = 0
+        self.ids: list[str | None] = []
+
+    def window(self, kind: str, severity: str = "warning", count: int = 20) -> str | None:
+        start = T0 + self.index * MINUTE
+        self.index += 1
+        stats = WindowStats(entity="acme", start_ms=start, end_ms=start + MINUTE, count=count)
+        before = self.state.incident_id
+        status = step(self.state, stats, assessment(kind, severity), self.settings, MINUTE)
+        self.ids.append(self.state.incident_id or before)
+        return status
+
+    def windows(self, kinds: list[str], **kwargs: object) -> list[str | None]:
+        return [self.window(k, **kwargs) for k in kinds]  # type: ignore[arg-type]
+
+
+def test_quiet_entity_never_opens() -> None:
+    run = Run()
+    assert run.windows(["normal", "elevated", "normal"] * 5) == [None] * 15
+    assert not run.state.open
+
+
+def test_full_lifecycle_with_stable_id() -> None:
+    run = Run()
+    assert run.window("normal") is None
+    assert run.window("spike", "warning", count=20) == "triggered"
+    opened = run.state.incident_id
+    assert opened == incident_id_for("acme", T0 + MINUTE) == "acme-20260302T0001Z"
+    assert run.state.severity == "warning"
+    assert run.window("spike", "warning", count=30) is None  # not double the notified volume
+    assert run.window("spike", "critical", count=30) == "escalated"
+    assert run.state.severity == "critical"
+    assert run.window("spike", "critical", count=59) is None
+    assert run.window("spike", "critical", count=60) == "updated"  # 2 x 30
+    assert run.window("spike", "warning", count=70) is None  # severity never goes down
+    assert run.state.severity == "critical"
+    assert run.windows(["normal", "normal"]) == [None, None]
+    assert run.window("normal") == "resolved"
+    assert not run.state.open
+    assert set(run.ids[1:]) == {opened}
+
+
+def test_hysteresis_streak_reset_by_a_non_normal_window() -> None:
+    run = Run()
+    assert run.window("spike") == "triggered"
+    statuses = run.windows(["normal", "normal", "elevated", "normal", "normal", "spike", "normal", "normal"])
+    assert statuses == [None] * 8  # no flapping: neither resolved nor re-triggered
+    assert run.state.open
+    assert run.window("normal") == "resolved"
+
+
+def test_cooldown_blocks_a_new_trigger() -> None:
+    run = Run()
+    run.window("spike")
+    assert run.windows(["normal"] * 3)[-1] == "resolved"  # resolved by window 3, ends at T0 + 4 min
+    assert run.state.cooldown_until_ms == T0 + 4 * MINUTE + 5 * MINUTE
+    blocked = run.windows(["spike"] * 5)  # windows 4..8 start before the cooldown ends
+    assert blocked == [None] * 5
+    assert not run.state.open
+    assert run.window("spike") == "triggered"  # window 9 starts at T0 + 9 min
+    assert run.state.incident_id == incident_id_for("acme", T0 + 9 * MINUTE)
+
+
+def test_info_incident_escalates_when_it_turns_negative() -> None:
+    run = Run()
+    assert run.window("spike", "info") == "triggered"
+    assert run.window("spike", "warning") == "escalated"
+
+
+def test_state_round_trip() -> None:
+    run = Run()
+    run.windows(["spike", "normal"])
+    restored = IncidentState.from_dict(orjson.loads(orjson.dumps(run.state.to_dict())))
+    assert restored == run.state
+    assert restored.open

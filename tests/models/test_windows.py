@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from models.windows import MAX_SAMPLES, TOP_K, WindowAccumulator, WindowStats, empty_window, window_start
+from tests.models.builders import MINUTE, T0, make_mention, sentiment
+
+
+def filled() -> WindowAccumulator:
+    acc = WindowAccumulator(start_ms=T0)
+    acc.add(make_mention("m1", text="refund refund delayed #fail", author=("alice", 100), url="u1"), sentiment(-0.6))
+    acc.add(make_mention("m2", text="delayed again, refund please", author=("bob", 10), url="u2"), sentiment(-0.2))
+    acc.add(make_mention("m3", text="lovely crew #fail", author=("alice", 150), url="u3"), sentiment(0.5))
+    acc.add(make_mention("m4", text="delayed", author=None, repost_of="m1"), sentiment(0.0))
+    acc.add(make_mention("m5", text="Das ist schlecht", lang=None, author=("carol", 7)), sentiment(None, "de"))
+    return acc
+
+
+def test_window_start_alignment() -> None:
+    assert window_start(T0, MINUTE) == T0
+    assert window_start(T0 + 59_999, MINUTE) == T0
+    assert window_start(T0 + 60_000, MINUTE) == T0 + MINUTE
+    assert window_start(T0 + 7 * MINUTE + 5, 5 * MINUTE) == T0 + 5 * MINUTE
+
+
+def test_close_stats() -> None:
+    stats = filled().close("acme", MINUTE)
+    assert (stats.entity, stats.start_ms, stats.end_ms) == ("acme", T0, T0 + MINUTE)
+    assert stats.count == 5
+    assert stats.scored == 4
+    assert stats.negative == 2
+    assert stats.positive == 1
+    assert stats.negative_share == pytest.approx(0.5)
+    assert stats.mean_compound == pytest.approx((-0.6 - 0.2 + 0.5 + 0.0) / 4)
+    assert stats.reach == 100 + 10 + 150 + 7  # every mention's followers, reposts included
+    assert stats.unique_authors == 3
+    assert stats.top_authors == (("alice", 150), ("bob", 10), ("carol", 7))  # max followers per author
+    assert stats.reposts == 1
+    assert stats.languages == (("en", 4), ("de", 1))
+
+
+def test_top_terms_ordering() -> None:
+    stats = filled().close("acme", MINUTE)
+    # by count descending, then alphabetically; a term counts once per mention
+    assert stats.top_terms[:5] == (("delayed", 3), ("refund", 2), ("again", 1), ("crew", 1), ("das", 1))
+    assert len(stats.top_terms) == min(TOP_K, 9)  # 9 distinct terms in all
+    assert stats.top_hashtags == (("#fail", 2),)
+
+
+def test_top_terms_are_capped() -> None:
+    acc = WindowAccumulator(start_ms=T0)
+    for i in range(TOP_K + 3):
+        acc.add(make_mention(f"m{i}", text=f"word{chr(97 + i)}xx"), sentiment())
+    assert len(acc.close("acme", MINUTE).top_terms) == TOP_K
+
+
+def test_samples_limit_and_reposts_excluded() -> None:
+    acc = WindowAccumulator(start_ms=T0)
+    acc.add(make_mention("r0", repost_of="orig", url="ru"), sentiment())
+    for i in range(MAX_SAMPLES + 3):
+        acc.add(make_mention(f"m{i}", url=f"https://x.com/{i}"), sentiment())
+    stats = acc.close("acme", MINUTE)
+    assert stats.samples == tuple((f"m{i}", f"https://x.com/{i}") for i in range(MAX_SAMPLES))
+    assert stats.reposts == 1
+    assert stats.count == MAX_SAMPLES + 4
+
+
+def test_positive_threshold_and_unscored() -> None:
+    acc = WindowAccumulator(start_ms=T0)
+    for i, compound in enumerate((0.05, 0.049, -0.049, -0.05, None)):
+        acc.add(make_mention(f"m{i}"), sentiment(compound))
+    stats = acc.close("acme", MINUTE)
+    assert (stats.scored, stats.positive, stats.negative) == (4, 1, 1)
+
+
+def test_no_scored_mentions() -> None:
+    acc = WindowAccumulator(start_ms=T0)
+    acc.add(make_mention("m1"), sentiment(None, "und"))
+    stats = acc.close("acme", MINUTE)
+    assert (stats.negative_share, stats.mean_compound) == (0.0, 0.0)
+
+
+def test_empty_window() -> None:
+    stats = empty_window("acme", T0, MINUTE)
+    assert stats == WindowStats(entity="acme", start_ms=T0, end_ms=T0 + MINUTE)
+    assert stats.count == 0 and stats.negative_share == 0.0
+    assert WindowAccumulator(start_ms=T0).close("acme", MINUTE) == stats
+
+
+def test_round_trip_through_json() -> None:
+    acc = filled()
+    data = orjson.loads(orjson.dumps(acc.to_dict()))
+    restored = WindowAccumulator.from_dict(data)
+    assert restored == acc
+    assert restored.close("acme", MINUTE) == acc.close("acme", MINUTE)
+    # and it keeps accumulating the same way
+    for target in (acc, restored):
+        target.add(make_mention("m9", text="refund now", author=("dave", 1)), sentiment(-0.9))
+    assert restored.close("acme", MINUTE) == acc.close("acme", MINUTE)
+
+
+def test_round_trip_of_an_empty_accumulator() -> None:
+    acc = WindowAccumulator(start_ms=T0)
+    assert WindowAccumulator.from_dict(orjson.loads(orjson.dumps(acc.to_dict()))) == acc

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import orjson
+import pytest
+
+from streams.cli import EXIT_BAD_LINES, EXIT_ERROR, EXIT_OK, main
+from tests.models.builders import jsonl_bytes, storm_stream, write_jsonl
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def read_alerts(path: Path) -> list[dict[str, object]]:
+    return [orjson.loads(line) for line in path.read_bytes().splitlines()]
+
+
+def when(iso: object) -> datetime:
+    return datetime.fromisoformat(str(iso))
+
+
+@pytest.fixture(scope="module")
+def storm_objs() -> list[dict[str, object]]:
+    return storm_stream()
+
+
+def test_replay_writes_the_alert_lifecycle(tmp_path: Path, storm_objs: list[dict[str, object]]) -> None:
+    path = write_jsonl(tmp_path / "storm.jsonl", storm_objs)
+    alerts_out = tmp_path / "alerts.jsonl"
+    code, out, err = run("replay", str(path), "--alerts-out", str(alerts_out))
+    assert code == EXIT_OK
+    alerts = read_alerts(alerts_out)
+    assert [a["status"] for a in alerts] == ["triggered", "updated", "resolved"]
+    assert {a["entity"] for a in alerts} == {"acme"}
+    assert len({a["incident_id"] for a in alerts}) == 1
+    assert alerts[0]["severity"] == "critical" and alerts[0]["drill"] is False
+    assert when(alerts[0]["detected_at"]) < when(alerts[-1]["detected_at"])
+    # the timeline on stdout, the summary on stderr
+    assert [line.split()[1] for line in out.splitlines()] == ["TRIGGERED", "UPDATED", "RESOLVED"]
+    assert f"replayed {len(storm_objs)} mentions" in err
+    assert f"{len(storm_objs)} accepted, 0 duplicates, 0 late, 0 bad" in err
+
+
+def test_malformed_lines_exit_3_and_the_rest_is_processed(tmp_path: Path, storm_objs: list[dict[str, object]]) -> None:
+    lines: list[dict[str, object] | bytes] = list(storm_objs)
+    lines.insert(2, b'{"id": "broken", "entity": "acme"')
+    lines.insert(7, orjson.dumps({**storm_objs[7], "ts": "2026-03-02 00:05"}))
+    path = write_jsonl(tmp_path / "storm.jsonl", lines)
+    alerts_out = tmp_path / "alerts.jsonl"
+    code, _out, err = run("replay", str(path), "--alerts-out", str(alerts_out))
+    assert code == EXIT_BAD_LINES == 3
+    assert "  line 3: not_json: " in err
+    assert "  line 8: bad_timestamp: " in err
+    assert "2 bad" in err
+    assert [a["status"] for a in read_alerts(alerts_out)] == ["triggered", "updated", "resolved"]
+
+
+def test_quiet_drill_gzip(tmp_path: Path, storm_objs: list[dict[str, object]]) -> None:
+    path = tmp_path / "storm.jsonl.gz"
+    path.write_bytes(gzip.compress(jsonl_bytes(storm_objs)))
+    alerts_out = tmp_path / "alerts.jsonl"
+    code, out, err = run("replay", str(path), "--alerts-out", str(alerts_out), "--drill", "-q")
+    assert code == EXIT_OK
+    assert out == ""
+    assert "3 alert events" in err
+    assert all(a["drill"] is True for a in read_alerts(alerts_out))
+
+
+def test_min_volume_option(tmp_path: Path, storm_objs: list[dict[str, object]]) -> None:
+    path = write_jsonl(tmp_path / "storm.jsonl", storm_objs)
+    alerts_out = tmp_path / "alerts.jsonl"
+    code, _out, _err = run("replay", str(path), "--alerts-out", str(alerts_out), "--min-volume", "100")
+    assert code == EXIT_OK
+    assert read_alerts(alerts_out) == []
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    code, _out, err = run("replay", str(tmp_path / "nope.jsonl"))
+    assert code == EXIT_ERROR
+    assert "nope.jsonl" in err
+
+
+def test_bad_window_option_is_a_configuration_error(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "one.jsonl", storm_stream(baseline_minutes=1, storm_counts=(), tail_minutes=0))
+    code, _out, err = run("replay", str(path), "--window", "soon")
+    assert code == EXIT_ERROR
+    assert "configuration error" in err and "FIRESTORM_WINDOW" in err
+
+
+def test_bad_environment_is_a_configuration_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FIRESTORM_MIN_VOLUME", "lots")
+    code, _out, err = run("replay", str(tmp_path / "x.jsonl"))
+    assert code == EXIT_ERROR
+    assert "FIRESTORM_MIN_VOLUME" in err
+
+
+def test_usage_errors_exit_2() -> None:
+    with pytest.raises(SystemExit) as info:
+        run("replay")
+    assert info.value.code == 2
+
+
+@pytest.mark.parametrize("sample", ["skyway-outage-en", "maison-rappel-fr"])
+def test_bundled_sample(tmp_path: Path, sample: str) -> None:
+    labels = json.loads((EXAMPLES / f"{sample}.labels.json").read_text(encoding="utf-8"))
+    alerts_out = tmp_path / "alerts.jsonl"
+    code, _out, _err = run("replay", str(EXAMPLES / f"{sample}.jsonl"), "--alerts-out", str(alerts_out), "-q")
+    assert code == EXIT_OK
+    alerts = read_alerts(alerts_out)
+    onset = when(labels["onset"])
+    triggered = [a for a in alerts if a["entity"] == labels["entity"] and a["status"] == "triggered"]
+    assert triggered, alerts
+    detected = when(triggered[0]["detected_at"])
+    assert onset <= detected <= onset + timedelta(minutes=10)
+    assert triggered[0]["severity"] in ("warning", "critical")
+    for quiet in labels["quiet_entities"]:
+        assert [a for a in alerts if a["entity"] == quiet] == []
