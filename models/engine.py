@@ -7,6 +7,7 @@ wall clock. Every known entity closes every window, so quiet minutes are data to
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -14,11 +15,16 @@ from typing import Any
 from models.alerts import Alert
 from models.detectors.base import Assessment, Detector
 from models.detectors.poisson import PoissonSpikeDetector, PoissonSpikeSettings
+from models.detectors.seasonal import SeasonalDetector, SeasonalSettings
 from models.incidents import IncidentState, LifecycleSettings, step
+from models.planned import PlannedCalendar, PlannedEvent
 from models.records import Mention
 from models.sentiment import Sentiment
 from models.timeutil import iso_utc
 from models.windows import WindowAccumulator, WindowStats, empty_window, window_start
+
+DETECTORS = ("poisson", "seasonal")
+SENSITIVITY_KNOBS = ("min_volume", "min_ratio", "trigger_score")
 
 
 class Outcome(StrEnum):
@@ -43,22 +49,49 @@ class EngineSettings:
     min_ratio: float = 3.0
     trigger_score: float = 6.0
     drill: bool = False
+    detector: str = "poisson"  # or "seasonal" (being tuned on bench/detection before it becomes the default)
+    # Per-entity sensitivity: entity -> {min_volume, min_ratio, trigger_score}.
+    entity_overrides: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.window_ms <= 0 or self.lateness_ms < 0:
             raise ValueError("window must be positive and lateness non-negative")
+        if self.detector not in DETECTORS:
+            raise ValueError(f"unknown detector {self.detector!r} (choose from {', '.join(DETECTORS)})")
+        for entity, knobs in self.entity_overrides.items():
+            unknown = set(knobs) - set(SENSITIVITY_KNOBS)
+            if unknown:
+                raise ValueError(f"entity {entity!r}: unknown sensitivity settings {sorted(unknown)}")
 
     def _windows(self, ms: int) -> int:
         return max(1, round(ms / self.window_ms))
 
-    def detector_settings(self) -> PoissonSpikeSettings:
+    def _knobs(self, entity: str | None) -> dict[str, Any]:
+        knobs: dict[str, Any] = {k: getattr(self, k) for k in SENSITIVITY_KNOBS}
+        if entity is not None:
+            knobs.update(self.entity_overrides.get(entity, {}))
+        knobs["min_volume"] = int(knobs["min_volume"])
+        return knobs
+
+    def detector_settings(self, entity: str | None = None) -> PoissonSpikeSettings:
         return PoissonSpikeSettings(
             half_life_windows=float(self._windows(self.baseline_half_life_ms)),
             warmup_windows=self._windows(self.warmup_ms),
-            min_volume=self.min_volume,
-            min_ratio=self.min_ratio,
-            trigger_score=self.trigger_score,
+            **self._knobs(entity),
         )
+
+    def seasonal_settings(self, entity: str | None = None) -> SeasonalSettings:
+        return SeasonalSettings(
+            windows_per_hour=3_600_000 / self.window_ms,
+            warmup_windows=self._windows(self.warmup_ms),
+            **self._knobs(entity),
+        )
+
+    def build_detector(self, entity: str | None = None) -> Detector:
+        """The configured detector, with the entity's own sensitivity if it has one."""
+        if self.detector == "poisson":
+            return PoissonSpikeDetector(self.detector_settings(entity))
+        return SeasonalDetector(self.seasonal_settings(entity))
 
     def lifecycle_settings(self) -> LifecycleSettings:
         return LifecycleSettings(
@@ -119,9 +152,14 @@ class Engine:
         entities: dict[str, EntityState] | None = None,
         clock_ms: int | None = None,
         closed_boundary_ms: int | None = None,
+        planned: Iterable[PlannedEvent] = (),
     ) -> None:
         self.settings = settings or EngineSettings()
-        self.detector: Detector = detector or PoissonSpikeDetector(self.settings.detector_settings())
+        self.detector: Detector = detector or self.settings.build_detector()
+        self._entity_detectors: dict[str, Detector] = (
+            {} if detector else {e: self.settings.build_detector(e) for e in self.settings.entity_overrides}
+        )
+        self.planned = planned if isinstance(planned, PlannedCalendar) else PlannedCalendar(planned)
         self.lifecycle = self.settings.lifecycle_settings()
         self.entities: dict[str, EntityState] = entities if entities is not None else {}
         self.clock_ms = clock_ms
@@ -150,7 +188,7 @@ class Engine:
             state = EntityState(
                 entity=mention.entity,
                 closed_until_ms=start,
-                detector=self.detector.initial_state(),
+                detector=self._entity_detectors.get(mention.entity, self.detector).initial_state(),
             )
             self.entities[mention.entity] = state
         elif start < state.closed_until_ms:
@@ -203,7 +241,9 @@ class Engine:
         return dirty
 
     def _judge(self, state: EntityState, stats: WindowStats) -> ClosedWindow:
-        assessment = self.detector.assess(state.detector, stats)
+        detector = self._entity_detectors.get(stats.entity, self.detector)
+        uplift, muted = self.planned.uplift(stats.entity, stats.start_ms, stats.end_ms)
+        assessment = detector.assess(state.detector, stats, uplift=uplift, muted=muted)
         incident = state.incident
         incident_id = incident.incident_id
         status = step(incident, stats, assessment, self.lifecycle, self.settings.window_ms)
@@ -245,4 +285,6 @@ def drivers_of(stats: WindowStats, assessment: Assessment) -> dict[str, Any]:
         "reposts": stats.reposts,
         "negative": stats.negative,
         "scored": stats.scored,
+        "distinct_texts": stats.distinct_texts,
+        **assessment.details,
     }

@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from models.engine import EngineSettings
+from models.engine import DETECTORS, EngineSettings
 from models.timeutil import parse_duration_ms
 
 
@@ -44,6 +44,7 @@ class Config:
     batch_wait: str = "200ms"
     entity_label_cap: int = 500
     min_volume: int = 10
+    detector: str = "poisson"
     log_level: str = "info"
 
     @property
@@ -68,6 +69,7 @@ class Config:
             window_ms=self.window_ms,
             lateness_ms=self.lateness_ms,
             min_volume=self.min_volume,
+            detector=self.detector,
             drill=drill,
         )
 
@@ -80,6 +82,8 @@ class Config:
         for name in ("partitions", "batch_size", "entity_label_cap", "min_volume"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{env_name(name)} must be at least 1")
+        if self.detector not in DETECTORS:
+            raise ConfigError(f"{env_name('detector')} must be one of {', '.join(DETECTORS)}, got {self.detector!r}")
         if self.log_level.lower() not in LOG_LEVELS:
             raise ConfigError(f"{env_name('log_level')} must be one of {', '.join(LOG_LEVELS)}, got {self.log_level!r}")
         if not 0 <= self.metrics_port < 65536:
