@@ -16,7 +16,6 @@ from typing import Any
 from models.engine import DETECTORS, EngineSettings
 from models.timeutil import parse_duration_ms
 
-
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
 
