@@ -58,9 +58,18 @@ class PoissonSpikeDetector:
         count = window.count
         score = poisson_tail_score(count, expected)
         warm = seen >= s.warmup_windows
-        anomalous = warm and count >= s.min_volume and count >= s.min_ratio * expected and score >= s.trigger_score
+        anomalous = (
+            warm
+            and not muted
+            and count >= s.min_volume
+            and count >= s.min_ratio * expected
+            and score >= s.trigger_score
+        )
         normal = count <= max(s.resolve_ratio * expected, s.min_volume / 2)
-        self._learn(state, mean, seen, count, anomalous)
+        if uplift == 1.0 and not muted:
+            self._learn(state, mean, seen, count, anomalous)
+        else:
+            state["n"] = seen + 1  # planned windows do not teach the baseline
         return Assessment(
             expected=expected,
             score=score,

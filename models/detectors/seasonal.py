@@ -188,9 +188,12 @@ class SeasonalDetector:
         s = self.settings
         seen = int(state["n"])
         damp = s.anomalous_learning if anomalous else 1.0
-        ceiling = base + s.clip_sigmas * math.sqrt(max(base, 1.0)) + 1.0
-        x = min(volume, ceiling)
         hour, week_hour = _slots(window.start_ms)
+        x = volume
+        if state["daily_n"][hour] >= self._per_day_slot:
+            # Clip only once this hour of the day has been seen for a whole day: before that the
+            # baseline does not know the hour yet, and clipping would stop it from learning it.
+            x = min(volume, base + s.clip_sigmas * math.sqrt(max(base, 1.0)) + 1.0)
 
         state["level"] += damp * max(self._alpha_level, 1.0 / (seen + 1)) * (x - state["level"])
         daily_n = state["daily_n"][hour]
