@@ -152,7 +152,7 @@ class Engine:
         entities: dict[str, EntityState] | None = None,
         clock_ms: int | None = None,
         closed_boundary_ms: int | None = None,
-        planned: Iterable[PlannedEvent] = (),
+        planned: PlannedCalendar | Iterable[PlannedEvent] = (),
     ) -> None:
         self.settings = settings or EngineSettings()
         self.detector: Detector = detector or self.settings.build_detector()

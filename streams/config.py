@@ -9,11 +9,12 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from models.engine import DETECTORS, EngineSettings
+from models.planned import PlannedEvent
 from models.timeutil import parse_duration_ms
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
@@ -32,6 +33,8 @@ class Config:
     mentions_topic: str = "mentions"
     alerts_topic: str = "alerts"
     dlq_topic: str = ""  # empty: "<mentions_topic>.dlq"
+    control_topic: str = "firestorm.control"
+    entities_file: str = ""  # TOML: per-entity sensitivity and planned events (streams/entity_file.py)
     partitions: int = 4
     window: str = "1m"
     allowed_lateness: str = "30s"
@@ -45,10 +48,30 @@ class Config:
     min_volume: int = 10
     detector: str = "poisson"
     log_level: str = "info"
+    # Paging (`firestorm notifier`, `replay --drill`). Routing keys are secrets: kept out of repr;
+    # each may instead be read from a file (..._FILE). See streams/notifier.
+    pagerduty_url: str = "https://events.pagerduty.com"
+    pagerduty_routing_key: str = field(default="", repr=False)
+    pagerduty_routing_key_file: str = ""
+    pagerduty_drill_routing_key: str = field(default="", repr=False)
+    pagerduty_drill_routing_key_file: str = ""
+    notify_config: str = ""  # TOML: thresholds and routing per entity/group, webhook and Slack sinks
+    notifier_group: str = ""  # empty: "<app_id>-notifier"
+    notifier_dlq_topic: str = ""  # empty: "<alerts_topic>.notifier-dlq"
+    notifier_offset_reset: str = "latest"  # where a notifier group with no committed offset starts
+    notifier_metrics_port: int = 9109  # 0 disables
 
     @property
     def dead_letter_topic(self) -> str:
         return self.dlq_topic or f"{self.mentions_topic}.dlq"
+
+    @property
+    def notifier_group_id(self) -> str:
+        return self.notifier_group or f"{self.app_id}-notifier"
+
+    @property
+    def notifier_dead_letter_topic(self) -> str:
+        return self.notifier_dlq_topic or f"{self.alerts_topic}.notifier-dlq"
 
     @property
     def kafka_bootstrap(self) -> str:
@@ -64,13 +87,21 @@ class Config:
         return parse_duration_ms(self.allowed_lateness, allow_zero=True)
 
     def engine_settings(self, drill: bool = False) -> EngineSettings:
+        from streams.entity_file import load_entity_file
+
         return EngineSettings(
             window_ms=self.window_ms,
             lateness_ms=self.lateness_ms,
             min_volume=self.min_volume,
             detector=self.detector,
             drill=drill,
+            entity_overrides=load_entity_file(self.entities_file).overrides,
         )
+
+    def planned_events(self) -> tuple[PlannedEvent, ...]:
+        from streams.entity_file import load_entity_file
+
+        return load_entity_file(self.entities_file).planned
 
     def validate(self) -> Config:
         for name in ("window", "allowed_lateness", "session_timeout", "batch_wait"):
@@ -81,12 +112,25 @@ class Config:
         for name in ("partitions", "batch_size", "entity_label_cap", "min_volume"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{env_name(name)} must be at least 1")
+        if self.entities_file:
+            from streams.entity_file import EntityFileError, load_entity_file
+
+            try:
+                load_entity_file(self.entities_file)
+            except EntityFileError as exc:
+                raise ConfigError(f"{env_name('entities_file')}: {exc}") from exc
         if self.detector not in DETECTORS:
             raise ConfigError(f"{env_name('detector')} must be one of {', '.join(DETECTORS)}, got {self.detector!r}")
         if self.log_level.lower() not in LOG_LEVELS:
             raise ConfigError(f"{env_name('log_level')} must be one of {', '.join(LOG_LEVELS)}, got {self.log_level!r}")
         if not 0 <= self.metrics_port < 65536:
             raise ConfigError(f"{env_name('metrics_port')} must be a TCP port (0 disables)")
+        if not 0 <= self.notifier_metrics_port < 65536:
+            raise ConfigError(f"{env_name('notifier_metrics_port')} must be a TCP port (0 disables)")
+        if not self.pagerduty_url.startswith(("https://", "http://")):
+            raise ConfigError(f"{env_name('pagerduty_url')} must be an http(s) URL, got {self.pagerduty_url!r}")
+        if self.notifier_offset_reset not in ("earliest", "latest"):
+            raise ConfigError(f"{env_name('notifier_offset_reset')} must be earliest or latest")
         if "://" not in self.broker:
             raise ConfigError(f"{env_name('broker')} must look like kafka://host:port, got {self.broker!r}")
         return self

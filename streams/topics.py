@@ -15,7 +15,7 @@ TOPIC_CONFIG = {"retention.ms": str(7 * 24 * 3600 * 1000), "message.timestamp.ty
 
 
 def ensure_topics(config: Config, timeout_s: float = 30.0) -> list[str]:
-    """Create the mentions, dead-letter and alerts topics if missing; return the ones created."""
+    """Create the mentions, dead-letter, alerts and control topics if missing; return the ones created."""
     admin = KafkaAdminClient(
         bootstrap_servers=config.kafka_bootstrap,
         client_id=f"{config.app_id}-admin",
@@ -27,6 +27,8 @@ def ensure_topics(config: Config, timeout_s: float = 30.0) -> list[str]:
             NewTopic(config.mentions_topic, config.partitions, 1, topic_configs=TOPIC_CONFIG),
             NewTopic(config.dead_letter_topic, config.partitions, 1, topic_configs=TOPIC_CONFIG),
             NewTopic(config.alerts_topic, config.partitions, 1, topic_configs=TOPIC_CONFIG),
+            # Planned events are few and must outlive any retention: one partition, kept forever.
+            NewTopic(config.control_topic, 1, 1, topic_configs={"retention.ms": "-1"}),
         ]
         missing = [t for t in wanted if t.name not in existing]
         created: list[str] = []

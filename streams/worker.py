@@ -7,6 +7,7 @@ in the partition the mentions came from, so a restarted or rebalanced worker res
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -19,7 +20,11 @@ from faust.streams import _current_event
 
 from models.engine import Engine, EngineSettings, EntityState
 from models.pipeline import DEAD_LETTER, MentionProcessor
+from models.planned import PlannedCalendar
+from models.timeutil import parse_duration_ms
 from streams.app import FirestormApp
+from streams.config import Config
+from streams.control import follow_control_topic, read_planned_events
 from streams.dead_letter import dead_letter_record
 from streams.metrics import Metrics
 
@@ -39,9 +44,10 @@ def changelog_partition_of(event: Any) -> Iterator[None]:
 class PartitionEngines:
     """One Engine per assigned partition, rebuilt from the tables after a rebalance."""
 
-    def __init__(self, fapp: FirestormApp, settings: EngineSettings) -> None:
+    def __init__(self, fapp: FirestormApp, settings: EngineSettings, calendar: PlannedCalendar) -> None:
         self.fapp = fapp
         self.settings = settings
+        self.calendar = calendar  # shared by every partition's engine, fed by the control topic
         self._engines: dict[int, Engine] = {}
 
     def clear(self) -> None:
@@ -68,6 +74,7 @@ class PartitionEngines:
             entities=entities,
             clock_ms=clock_state.get("clock_ms"),
             closed_boundary_ms=clock_state.get("closed_boundary_ms"),
+            planned=self.calendar,
         )
 
     def persist(self, partition: int, engine: Engine) -> None:
@@ -119,11 +126,20 @@ class BatchHandler:
             self.engines.persist(partition, engine)
 
 
-def install_agent(
-    fapp: FirestormApp, settings: EngineSettings, metrics: Metrics, batch_size: int, batch_wait_s: float
-) -> BatchHandler:
-    """Register the mentions agent and the rebalance hook on the app."""
-    engines = PartitionEngines(fapp, settings)
+def install_agent(fapp: FirestormApp, config: Config, metrics: Metrics) -> BatchHandler:
+    """Register the mentions agent, the control-topic follower and the rebalance hook on the app."""
+    # Planned events from the file and those already on the control topic are known before
+    # the first mention is processed; later declarations arrive through follow_control().
+    calendar = PlannedCalendar([*config.planned_events(), *read_planned_events(config)])
+    engines = PartitionEngines(fapp, config.engine_settings(), calendar)
+    batch_size = config.batch_size
+    batch_wait_s = parse_duration_ms(config.batch_wait) / 1000
+
+    @fapp.app.task  # type: ignore[untyped-decorator]
+    async def follow_control() -> None:
+        # Runs until the worker stops (Faust cancels its tasks).
+        await follow_control_topic(config, calendar, asyncio.Event())
+
     handler = BatchHandler(fapp, engines, metrics)
 
     def _on_rebalance(sender: Any, /, *args: Any, **kwargs: Any) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
+
 import orjson
 
 from models.engine import EngineSettings
@@ -12,7 +15,7 @@ from tests.integration.services import (
     register_scrape_target,
     wait_for,
 )
-from tests.integration.storms import BAD_LINES, storm_lines
+from tests.integration.storms import BAD_LINES, storm_lines, storm_onset
 from tests.integration.worker_process import Stack, WorkerProcess
 
 
@@ -119,3 +122,35 @@ def test_worker_metrics_scraped_by_prometheus(stack: Stack, workers: list[Worker
         assert 0 < float(expected[0]["value"][1]) < 5  # type: ignore[index]
     finally:
         target.unlink()
+
+
+def test_planned_mute_on_the_control_topic_silences_the_storm(stack: Stack, workers: list[WorkerProcess]) -> None:
+    stack.metrics_port = free_port()
+    lines = storm_lines(entity="acme", quiet_entity="calm", seed=5)
+    assert [a["status"] for a in embedded_alerts(lines)] == ["triggered", "resolved"]
+    onset = storm_onset()
+    assert (
+        stack.cli(
+            "plan",
+            "acme",
+            "--mute",
+            "--name",
+            "drill",
+            "--start",
+            (onset - timedelta(minutes=5)).isoformat(),
+            "--end",
+            (onset + timedelta(hours=1)).isoformat(),
+        )
+        == 0
+    )
+    stack.produce(lines)
+    worker = WorkerProcess(stack)
+    workers.append(worker)
+
+    def consumed_all() -> bool:
+        worker.assert_running()
+        return stack.metric("firestorm_mentions_consumed_total") == len(lines)
+
+    wait_for(consumed_all, 90, what="the worker to consume every mention")
+    time.sleep(3)  # alerts of the last batch are sent after it is counted
+    assert stack.alerts_seen() == []

@@ -42,6 +42,10 @@ class Stack:
     def dlq(self) -> str:
         return f"{self.mentions}.dlq"
 
+    @property
+    def control(self) -> str:
+        return f"control-{self.tag}"
+
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("FIRESTORM_")}
         env.update(
@@ -49,6 +53,7 @@ class Stack:
             FIRESTORM_APP_ID=f"firestorm-test-{self.tag}",
             FIRESTORM_MENTIONS_TOPIC=self.mentions,
             FIRESTORM_ALERTS_TOPIC=self.alerts,
+            FIRESTORM_CONTROL_TOPIC=self.control,
             FIRESTORM_PARTITIONS=str(self.partitions),
             FIRESTORM_METRICS_PORT=str(self.metrics_port),
             FIRESTORM_DATA_DIR=str(self.tmp / "worker-data"),
@@ -57,18 +62,34 @@ class Stack:
         )
         return env
 
-    def produce(self, lines: list[bytes]) -> None:
+    def cli(self, *argv: str) -> int:
+        """Run a `firestorm` command in-process with this stack's environment."""
         from streams.cli import main
 
-        path = self.tmp / f"produce-{uuid.uuid4().hex[:6]}.jsonl"
-        path.write_bytes(b"\n".join(lines) + b"\n")
         saved = dict(os.environ)
         os.environ.update(self.env())
         try:
-            assert main(["produce", str(path)]) == 0
+            return main(list(argv))
         finally:
             os.environ.clear()
             os.environ.update(saved)
+
+    def produce(self, lines: list[bytes]) -> None:
+        path = self.tmp / f"produce-{uuid.uuid4().hex[:6]}.jsonl"
+        path.write_bytes(b"\n".join(lines) + b"\n")
+        assert self.cli("produce", str(path)) == 0
+
+    def metric(self, name: str) -> float | None:
+        """A sample of the worker's /metrics (summed over labels), or None before it answers."""
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=2) as response:
+                text = response.read().decode()
+        except OSError:
+            return None
+        values = [float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(name)]
+        return sum(values) if values else None
 
     def read_topic(self, topic: str, idle_s: float = 2.0) -> list[tuple[bytes | None, bytes, dict[str, bytes]]]:
         """Everything on `topic` so far: (key, value, headers)."""
