@@ -55,7 +55,8 @@ def storm_lines(
                 counter += 1
                 ts = start + timedelta(minutes=minute, seconds=rng.randint(0, 59))
                 angry = in_storm and name == entity
-                text = rng.choice(ANGRY_TEXTS if angry else CALM_TEXTS).format(e=name)
+                # Real posts differ: a flight number makes each text its own voice, not a copy.
+                text = rng.choice(ANGRY_TEXTS if angry else CALM_TEXTS).format(e=name) + f" (flight {counter})"
                 rows.append(
                     (
                         ts,
