@@ -57,6 +57,7 @@ test-unit: $(STAMP)
 # Starts the services, runs every test, and stops the services whatever the outcome.
 test: $(STAMP)
 	deploy/prometheus/prometheus.sh install
+	deploy/chromium/install.sh
 	status=0; $(MAKE) services-up && $(BIN)/pytest -q --durations=10 || status=$$?; \
 	$(MAKE) services-down; exit $$status
 

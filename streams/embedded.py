@@ -8,10 +8,13 @@ from dataclasses import dataclass, field
 
 from models.alerts import Alert
 from models.engine import ClosedWindow, Engine, EngineSettings
-from models.pipeline import MentionProcessor, Tally
+from models.pipeline import DEAD_LETTER, MentionProcessor, Processed, Tally
+from models.planned import PlannedEvent
+from streams.formats.base import Rejected
 from streams.metrics import Metrics
 
 MAX_BAD_LINES_KEPT = 50
+PROGRESS_EVERY = 256  # lines between two calls of the progress callback
 
 
 @dataclass(slots=True)
@@ -23,6 +26,7 @@ class ReplayResult:
     bad_lines: list[tuple[int, str]] = field(default_factory=list)
     elapsed_s: float = 0.0
     windows_closed: int = 0
+    unmatched: int = 0  # rows of an export that named no watched entity (skipped, not errors)
 
     @property
     def rate(self) -> float:
@@ -30,14 +34,25 @@ class ReplayResult:
 
 
 def replay(
-    lines: Iterable[tuple[int, bytes]],
+    lines: Iterable[tuple[int, bytes | Rejected]],
     settings: EngineSettings,
     on_alert: Callable[[Alert], None] | None = None,
     metrics: Metrics | None = None,
     processor: MentionProcessor | None = None,
+    on_window: Callable[[ClosedWindow], None] | None = None,
+    on_processed: Callable[[Processed], None] | None = None,
+    on_progress: Callable[[int, int | None], None] | None = None,
+    planned: Iterable[PlannedEvent] = (),
 ) -> ReplayResult:
-    """Run every line through the same processor and engine the worker uses, then close the tail."""
-    engine = Engine(settings)
+    """Run every line through the same processor and engine the worker uses, then close the tail.
+
+    Lines are raw mention JSON, or `Rejected` rows an input format could not map (counted as
+    dead letters with their reason, or as unmatched). `on_window` sees every closed window
+    (a report collects its series there), `on_processed` every processed mention, and
+    `on_progress(lines so far, engine clock in ms)` is called every few hundred lines. `planned`
+    events (a drill's labels may declare them) go to the engine's calendar.
+    """
+    engine = Engine(settings, planned=planned)
     processor = processor or MentionProcessor()
     result = ReplayResult()
     started = time.perf_counter()
@@ -47,19 +62,35 @@ def replay(
             result.windows_closed += 1
             if metrics is not None:
                 metrics.record_window(closed)
+            if on_window is not None:
+                on_window(closed)
             if closed.alert is not None:
                 result.alerts.append(closed.alert)
                 if on_alert is not None:
                     on_alert(closed.alert)
 
+    seen = 0
     for number, raw in lines:
-        processed = processor.process(engine, raw)
+        seen += 1
+        if on_progress is not None and seen % PROGRESS_EVERY == 0:
+            on_progress(seen, engine.clock_ms)
+        if isinstance(raw, Rejected):
+            if not raw.error:
+                result.unmatched += 1
+                continue
+            processed = Processed(outcome=DEAD_LETTER, error=raw.as_decode_error())
+        else:
+            processed = processor.process(engine, raw)
         result.tally.add(processed)
         if processed.error is not None and len(result.bad_lines) < MAX_BAD_LINES_KEPT:
             result.bad_lines.append((number, str(processed.error)))
         if metrics is not None:
             metrics.record_message(processed)
+        if on_processed is not None and processed.mention is not None:
+            on_processed(processed)
         emit(processed.closed)
     emit(engine.finish())
+    if on_progress is not None:
+        on_progress(seen, engine.clock_ms)
     result.elapsed_s = time.perf_counter() - started
     return result

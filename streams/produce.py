@@ -42,10 +42,13 @@ def produce(
     speed: float = 0.0,
     sleep: Callable[[float], None] = time.sleep,
     on_progress: Callable[[int], None] | None = None,
+    on_sent: Callable[[int, int | None], None] | None = None,
 ) -> ProduceResult:
     """Send each line as-is (bad ones included, so drills exercise the dead-letter path).
 
     With `speed` > 0, gaps in event time are replayed `speed` times faster than they happened.
+    `on_progress(sent)` is called every 10,000 mentions, `on_sent(sent, event time ms)` every 256
+    (for a progress bar).
     Records carry the send time as their Kafka timestamp; the event time stays in the payload.
     """
     producer = KafkaProducer(
@@ -73,6 +76,8 @@ def produce(
             result.unkeyed += key is None
             if on_progress is not None and result.sent % 10_000 == 0:
                 on_progress(result.sent)
+            if on_sent is not None and result.sent % 256 == 0:
+                on_sent(result.sent, ts)
         producer.flush()
     finally:
         producer.close()

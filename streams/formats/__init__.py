@@ -1,0 +1,109 @@
+"""Input formats for replay and produce: JSON lines (the mention contract), CSV, X API v2.
+
+`read_records(input_file, spec)` yields `(line number, mention JSON bytes | Rejected)`;
+JSON lines pass through untouched (the engine's own decoder checks them), the other formats
+are mapped to the contract here. Gzip is detected by content for every format.
+"""
+
+from __future__ import annotations
+
+import itertools
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+
+from streams.formats.base import NO_ENTITY, InputError, InputSpec, Record, Rejected, WatchList
+from streams.formats.csvfmt import parse_csv_map, read_csv
+from streams.formats.source import InputFile
+from streams.formats.xv2 import is_page, is_tweet, read_x_v2
+
+FORMATS = ("auto", "jsonl", "csv", "x-v2")
+
+__all__ = [
+    "FORMATS",
+    "NO_ENTITY",
+    "InputError",
+    "InputFile",
+    "InputSpec",
+    "Record",
+    "Rejected",
+    "WatchList",
+    "detect_format",
+    "parse_csv_map",
+    "read_records",
+]
+
+
+def _stem_suffix(path: str) -> str:
+    name = Path(path).name.lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    return Path(name).suffix
+
+
+def detect_format(path: str, first_line: bytes | None, spec: InputSpec) -> str:
+    """The explicit --format, else the file's extension, else a look at its first line."""
+    if spec.format != "auto":
+        return spec.format
+    if spec.csv_map:
+        return "csv"
+    suffix = _stem_suffix(path)
+    if suffix in (".csv", ".tsv"):
+        return "csv"
+    if first_line is None:
+        return "jsonl"
+    try:
+        obj = orjson.loads(first_line)
+    except orjson.JSONDecodeError:
+        stripped = first_line.strip()
+        if stripped[:1] in (b"{", b"["):
+            return "x-v2" if b'"data"' in first_line or stripped in (b"{", b"[") else "jsonl"
+        return "csv" if b"," in first_line or b";" in first_line or b"\t" in first_line else "jsonl"
+    if is_page(obj) or is_tweet(obj):
+        return "x-v2"
+    return "jsonl"
+
+
+def _jsonl(lines: Iterator[tuple[int, bytes]]) -> Iterator[Record]:
+    for number, raw in lines:
+        if raw.strip():
+            yield number, raw
+
+
+def read_records(source: InputFile, spec: InputSpec) -> tuple[str, Iterator[Record]]:
+    """The format used and the records of `source`; a broken gzip stream ends with one Rejected."""
+    lines = source.lines()
+    peeked: list[tuple[int, bytes]] = []
+    first: bytes | None = None
+    try:
+        for number, raw in lines:
+            peeked.append((number, raw))
+            if raw.strip():
+                first = raw
+                break
+    except (OSError, EOFError, zlib.error) as exc:
+        return "jsonl", iter([(1, Rejected("bad_input", f"cannot read {source.name}: {exc}"))])
+    fmt = detect_format(source.path, first, spec)
+    chained = itertools.chain(peeked, lines)
+    if fmt == "jsonl":
+        records = _jsonl(chained)
+    elif fmt == "csv":
+        records = read_csv(chained, spec)
+    elif fmt == "x-v2":
+        records = read_x_v2(chained, spec)
+    else:
+        raise InputError(f"unknown input format {fmt!r} (known: {', '.join(FORMATS)})")
+    return fmt, _guard(records, source)
+
+
+def _guard(records: Iterator[Record], source: InputFile) -> Iterator[Record]:
+    """Turn a truncated or corrupt gzip stream into one reported record instead of a crash."""
+    last = 0
+    try:
+        for number, item in records:
+            last = number
+            yield number, item
+    except (OSError, EOFError, zlib.error) as exc:
+        yield last + 1, Rejected("bad_input", f"cannot read {source.name} past line {last}: {exc}")

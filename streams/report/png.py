@@ -1,0 +1,141 @@
+"""The drill report as one picture (matplotlib, Agg backend, no display needed)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from models.timeutil import parse_ts
+from streams.report.html import _zoom_range
+from streams.report.model import Report, alert_threshold, fmt_duration
+
+COLORS = {"info": "#2563eb", "warning": "#d97706", "critical": "#dc2626", "resolved": "#16a34a"}
+
+
+def _dt(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def _headline_text(report: Report) -> str:
+    h = report.headline
+    if h is None:
+        return "No alert was raised and no storm is labelled."
+    bits = []
+    if h.onset_ms is not None:
+        bits.append(f"onset {_dt(h.onset_ms):%H:%M}")
+    bits.append(f"first alert {_dt(h.first_alert_ms):%H:%M:%S}" if h.first_alert_ms else "not detected")
+    if h.time_to_detect_ms is not None:
+        bits.append(f"time to detect {fmt_duration(h.time_to_detect_ms)}")
+    if h.peak_ms is not None:
+        bits.append(f"peak {h.peak_volume}/window at {_dt(h.peak_ms):%H:%M}")
+    if h.alerted_for_ms is not None:
+        bits.append(f"alerted for {fmt_duration(h.alerted_for_ms).lstrip('+')}")
+    if h.quiet_alerts:
+        silent = all(n == 0 for n in h.quiet_alerts.values())
+        bits.append("quiet entities silent" if silent else "quiet entities ALERTED")
+    return "   |   ".join(bits)
+
+
+def render_png(report: Report, path: str | Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    primary = report.entities[0] if report.entities else None
+    others = report.entities[1:4]
+    rows = 2 + len(others) if primary is not None else 1
+    ratios = [3, 1.6] + [1] * len(others) if primary is not None else [1]
+    fig, axes_any = plt.subplots(rows, 1, figsize=(12, 2.2 * sum(ratios) + 1), height_ratios=ratios, squeeze=False)
+    axes: list[Any] = [a[0] for a in axes_any]
+    drill = " [DRILL]" if report.settings.drill else ""
+    fig.suptitle(f"Firestorm drill report: {report.title}{drill}", fontsize=14, fontweight="bold", x=0.01, ha="left")
+    fig.text(0.01, 0.955, _headline_text(report), fontsize=10, ha="left", va="top", color="#334e68")
+    if primary is None:
+        axes[0].text(0.5, 0.5, "no data", ha="center")
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        return
+    size = report.settings.window_ms
+    zoom = _zoom_range(report, primary) or (
+        primary.windows[0].start_ms,
+        primary.windows[-1].start_ms + size,
+    )
+    pts = [p for p in primary.windows if zoom[0] <= p.start_ms < zoom[1]]
+    xs = [_dt(p.start_ms) for p in pts]
+    ax = axes[0]
+    expected = [p.expected for p in pts]
+    thresholds = [alert_threshold(e, report.settings) for e in expected]
+    ax.fill_between(xs, expected, thresholds, color="#c6f6d5", alpha=0.7, label="normal band", step="post")
+    ax.fill_between(xs, [p.count for p in pts], color="#9fb3c8", step="post", label="volume")
+    ax.step(xs, expected, where="post", color="#2f855a", ls="--", lw=1, label="expected")
+    ax.step(xs, thresholds, where="post", color="#e53e3e", ls=":", lw=1, label="alert line")
+    labels = report.labels
+    if labels is not None and labels.entity == primary.entity and labels.onset_ms is not None:
+        ax.axvline(_dt(labels.onset_ms), color="#7c3aed", ls="--", lw=1.5, label="labelled onset")
+    seen: set[str] = set()
+    for inc in primary.incidents:
+        for a in inc.events:
+            kind = "resolved" if a.status == "resolved" else a.severity
+            label = None if kind in seen else ("resolved" if kind == "resolved" else f"alert: {kind}")
+            seen.add(kind)
+            at = _dt(parse_ts(a.detected_at))
+            if zoom[0] <= parse_ts(a.detected_at) <= zoom[1]:
+                ax.plot(
+                    [at],
+                    [a.volume],
+                    marker="o" if kind == "resolved" else "v",
+                    ms=9,
+                    color=COLORS[kind],
+                    mec="white",
+                    ls="none",
+                    label=label,
+                )
+    ax.set_title(
+        f"{primary.entity}: volume per {fmt_duration(size).lstrip('+')} window vs expected band",
+        loc="left",
+        fontsize=11,
+    )
+    ax.legend(loc="upper right", fontsize=8, ncols=4)
+    ax.set_ylim(bottom=0)
+    ax2 = axes[1]
+    scored = [p for p in pts if p.scored]
+    ax2.fill_between(
+        [_dt(p.start_ms) for p in scored],
+        [p.negative_share * 100 for p in scored],
+        color="#fed7d7",
+        step="post",
+        label="negative share %",
+    )
+    ax2.set_ylim(0, 100)
+    ax2.set_ylabel("negative %")
+    twin = ax2.twinx()
+    twin.plot(
+        [_dt(p.start_ms) for p in scored],
+        [p.mean_compound for p in scored],
+        color="#2b6cb0",
+        lw=1,
+        label="mean compound",
+    )
+    twin.axhline(0, color="#a0aec0", ls="--", lw=0.8)
+    twin.set_ylim(-1, 1)
+    twin.set_ylabel("mean compound")
+    ax2.set_title(f"{primary.entity}: negative share and mean sentiment", loc="left", fontsize=11)
+    for a_ in (ax, ax2):
+        a_.set_xlim(_dt(zoom[0]), _dt(zoom[1]))
+        a_.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M", tz=UTC))  # type: ignore[no-untyped-call]
+        a_.grid(alpha=0.3)
+    for ax3, entity in zip(axes[2:], others, strict=False):
+        ws = entity.windows
+        ax3.plot([_dt(p.start_ms) for p in ws], [p.count for p in ws], color="#334e68", lw=0.6)
+        ax3.plot([_dt(p.start_ms) for p in ws], [p.expected for p in ws], color="#2f855a", lw=0.8, ls="--")
+        n = sum(len(i.events) for i in entity.incidents)
+        ax3.set_title(f"{entity.entity}: whole replay, {n} alert events", loc="left", fontsize=10)
+        ax3.xaxis.set_major_formatter(mdates.DateFormatter("%b %d", tz=UTC))  # type: ignore[no-untyped-call]
+        ax3.grid(alpha=0.3)
+        ax3.set_ylim(bottom=0)
+    fig.tight_layout(rect=(0, 0, 1, 0.94))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
