@@ -1,17 +1,17 @@
 """Per-entity detection settings and planned events, from the operator's TOML file.
 
-    [entities.skyway]          # sensitivity for one entity (the defaults apply to the rest)
-    min_volume = 20
-    min_ratio = 4.0
-    trigger_score = 8.0
+[entities.skyway]          # sensitivity for one entity (the defaults apply to the rest)
+min_volume = 20
+min_ratio = 4.0
+trigger_score = 8.0
 
-    [[planned]]                # expected uplift, or a mute window
-    entity = "skyway"
-    start = "2026-03-10T09:00:00Z"
-    end = "2026-03-10T12:00:00Z"
-    uplift = 5.0               # expect 5x the normal volume
-    mute = false               # true: never page for this entity in this window
-    name = "spring sale"
+[[planned]]                # expected uplift, or a mute window
+entity = "skyway"
+start = "2026-03-10T09:00:00Z"
+end = "2026-03-10T12:00:00Z"
+uplift = 5.0               # expect 5x the normal volume
+mute = false               # true: never page for this entity in this window
+name = "spring sale"
 """
 
 from __future__ import annotations
