@@ -6,13 +6,17 @@ import argparse
 import contextlib
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from models.alerts import Alert
 from streams.config import Config, ConfigError, load_config
+from streams.formats.base import InputError, InputSpec
+
+if TYPE_CHECKING:
+    from streams.notifier.drill import DrillPager
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -28,8 +32,22 @@ configuration (environment; a TOML file named by FIRESTORM_CONFIG may set the sa
   FIRESTORM_WINDOW           tumbling window size (default: 1m)
   FIRESTORM_ALLOWED_LATENESS how far the watermark trails event time (default: 30s)
   FIRESTORM_MIN_VOLUME       never alert below this many mentions in a window (default: 10)
+  FIRESTORM_DETECTOR         poisson (default) or seasonal
+  FIRESTORM_ENTITIES_FILE    TOML file: per-entity sensitivity and planned events
+  FIRESTORM_CONTROL_TOPIC    topic of planned events (default: firestorm.control; see `firestorm plan`)
   FIRESTORM_METRICS_PORT     port of /metrics on FIRESTORM_METRICS_HOST (default: 9108, 0: off)
   FIRESTORM_APP_ID           Faust app id: consumer group and state table prefix (default: firestorm)
+"""
+
+PAGING_HELP = """paging (firestorm notifier, replay --drill; see README "Paging"):
+  FIRESTORM_PAGERDUTY_URL                 Events API base (default: https://events.pagerduty.com)
+  FIRESTORM_PAGERDUTY_ROUTING_KEY[_FILE]  default routing key, or a file holding it
+  FIRESTORM_PAGERDUTY_DRILL_ROUTING_KEY[_FILE]  the only key drills use (none: drills page nobody)
+  FIRESTORM_NOTIFY_CONFIG                 TOML: thresholds, routing per entity/group, webhook/Slack sinks
+  FIRESTORM_NOTIFIER_DLQ_TOPIC            rejected events (default: <alerts>.notifier-dlq)
+  FIRESTORM_NOTIFIER_GROUP                consumer group (default: <app id>-notifier)
+  FIRESTORM_NOTIFIER_OFFSET_RESET         where a new group starts: latest (default) or earliest
+  FIRESTORM_NOTIFIER_METRICS_PORT         port of the notifier's /metrics (default: 9109, 0: off)
 """
 
 
@@ -38,6 +56,35 @@ def _version() -> str:
         return version("firestorm")
     except PackageNotFoundError:
         return "0+unknown"
+
+
+INPUT_HELP = (
+    "mentions file: JSON lines (the mention contract), CSV (with --csv-map), or an X API v2 export; "
+    "gzip accepted; - for standard input"
+)
+
+
+def _add_input_options(parser: argparse.ArgumentParser) -> None:
+    """Input format options shared by replay and produce (see streams/formats)."""
+    parser.add_argument(
+        "--format",
+        choices=("auto", "jsonl", "csv", "x-v2"),
+        default="auto",
+        help="input format (default auto: by extension, then by the first line)",
+    )
+    parser.add_argument(
+        "--csv-map",
+        metavar="MAP",
+        help="CSV columns for mention fields: id=tweet_id,entity=brand,ts=created_at,text=body,"
+        "author.id=user,author.followers=followers,... or a JSON/TOML file with that object",
+    )
+    parser.add_argument("--entity", help="entity of every row of an export that has no entity column (CSV, X)")
+    parser.add_argument(
+        "--watch",
+        action="append",
+        metavar="ENTITY=TERM,...",
+        help="entity of an export's rows by the terms their text names, e.g. skyway=skyway,@skyway (repeatable)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,17 +100,39 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser(
         "replay",
         help="replay a mentions file through the engine, no broker needed",
-        description="Run the real engine on a JSON-lines file of mentions (.gz ok, - for stdin) "
-        "and print the alert timeline.",
+        description="Run the real engine on a file of mentions (JSON lines, CSV, X API v2; .gz ok, - for stdin) "
+        "and print the alert timeline; optionally write a drill report and compare detector settings.",
     )
-    rep.add_argument("file", help="JSON-lines mentions file, .jsonl or .jsonl.gz, or - for standard input")
+    rep.add_argument("file", help=INPUT_HELP)
+    _add_input_options(rep)
     rep.add_argument("--window", help="tumbling window size (default: FIRESTORM_WINDOW or 1m)")
     rep.add_argument("--lateness", help="allowed lateness (default: FIRESTORM_ALLOWED_LATENESS or 30s)")
     rep.add_argument("--min-volume", type=int, help="minimum mentions in a window to alert (default: 10)")
     rep.add_argument("--alerts-out", metavar="PATH", help="also write alert events as JSON lines to PATH")
-    rep.add_argument("--drill", action="store_true", help="mark every alert as a drill")
+    rep.add_argument(
+        "--drill",
+        action="store_true",
+        help="mark every alert as a drill; page with FIRESTORM_PAGERDUTY_DRILL_ROUTING_KEY (never the production key) "
+        "and drill-enabled webhooks, if configured",
+    )
     rep.add_argument("--metrics-port", type=int, help="serve /metrics on this port while replaying")
     rep.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
+    rep.add_argument(
+        "--report",
+        action="append",
+        metavar="PATH",
+        help="write a drill report: PATH.html (self-contained page) or PATH.png (one picture); repeatable",
+    )
+    rep.add_argument("--labels", metavar="PATH", help="drill labels (default: <name>.labels.json next to the input)")
+    rep.add_argument("--no-labels", action="store_true", help="ignore a labels sidecar next to the input")
+    rep.add_argument(
+        "--compare",
+        nargs="+",
+        metavar="VARIANT",
+        help="also replay with each variant of the detector settings (EngineSettings fields), e.g. "
+        "'min_volume=5' 'min_volume=20,trigger_score=8', and print a comparison table",
+    )
+    rep.add_argument("--no-progress", action="store_true", help="no progress bar (drawn only on a terminal anyway)")
 
     sub.add_parser(
         "worker",
@@ -73,32 +142,128 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
 
+    sub.add_parser(
+        "notifier",
+        help="deliver alert events to PagerDuty, webhooks and Slack (configured from FIRESTORM_* variables)",
+        description="Consume the alerts topic and page: PagerDuty Events API v2 (dedup_key = incident id), "
+        "webhooks, Slack; at-least-once, retried with backoff, rate limited, rejected events dead-lettered.",
+        epilog=CONFIG_HELP + PAGING_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
     prod = sub.add_parser(
         "produce",
         help="load a mentions file into the mentions topic, keyed by entity",
-        description="Send each line of a JSON-lines file to FIRESTORM_MENTIONS_TOPIC, keyed by entity.",
+        description="Send each mention of a file (JSON lines, CSV, X API v2; .gz ok) to FIRESTORM_MENTIONS_TOPIC, "
+        "keyed by entity, with its event time in the payload.",
     )
-    prod.add_argument("file", help="JSON-lines mentions file, .jsonl or .jsonl.gz, or - for standard input")
+    prod.add_argument("file", help=INPUT_HELP)
+    _add_input_options(prod)
     prod.add_argument(
         "--speed",
         type=float,
         default=0.0,
         help="replay event-time gaps X times faster (default 0: as fast as possible)",
     )
+
+    plan = sub.add_parser(
+        "plan",
+        help="declare a planned event (expected uplift or a mute window) to running workers",
+        description="Send a planned event to FIRESTORM_CONTROL_TOPIC: between START and END the detector "
+        "expects UPLIFT x the normal volume of ENTITY (or, with --mute, raises nothing for it).",
+    )
+    plan.add_argument("entity", help="the entity (lowercase slug)")
+    plan.add_argument("--start", required=True, help="ISO-8601 time with zone, e.g. 2026-03-10T09:00:00Z")
+    plan.add_argument("--end", required=True, help="ISO-8601 time with zone")
+    plan.add_argument("--uplift", type=float, default=1.0, help="expected volume as a multiple of normal")
+    plan.add_argument("--mute", action="store_true", help="raise no alert for the entity in this window")
+    plan.add_argument("--name", default="", help="what it is (a launch, a campaign), shown in alerts")
     return parser
 
 
-def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[str]) -> int:
-    from streams.embedded import replay
-    from streams.metrics import Metrics
-    from streams.sources import iter_lines
+def _run_plan(args: argparse.Namespace, config: Config, err: IO[str]) -> int:
+    from models.planned import PlannedEventError, planned_event_from_obj
+    from streams.control import publish_planned_event
+    from streams.topics import ensure_topics
 
+    obj = {"entity": args.entity, "start": args.start, "end": args.end, "uplift": args.uplift, "mute": args.mute}
+    try:
+        event = planned_event_from_obj({**obj, "name": args.name})
+    except PlannedEventError as exc:
+        print(f"firestorm: {exc}", file=err)
+        return EXIT_ERROR
+    ensure_topics(config)
+    publish_planned_event(config, event)
+    print(f"planned event sent to {config.control_topic}: {event.to_dict()}", file=err)
+    return EXIT_OK
+
+
+def _input_spec(args: argparse.Namespace) -> InputSpec:
+    from streams.formats import InputSpec, WatchList, parse_csv_map
+
+    return InputSpec(
+        format=args.format,
+        csv_map=parse_csv_map(args.csv_map) if args.csv_map else {},
+        entity=args.entity,
+        watch=WatchList.parse(args.watch or []),
+    )
+
+
+def _print_bad_lines(err: IO[str], bad_lines: list[tuple[int, str]], total: int) -> None:
+    for number, reason in bad_lines:
+        print(f"  line {number}: {reason}", file=err)
+    if total > len(bad_lines):
+        print(f"  ... and {total - len(bad_lines)} more bad lines", file=err)
+
+
+def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[str]) -> int:
+    from models.pipeline import MentionProcessor
+    from streams.compare import CachingScorer, format_table, run_variants, variant_settings
+    from streams.embedded import replay
+    from streams.formats import InputFile, read_records
+    from streams.metrics import Metrics
+    from streams.progress import Progress
+    from streams.report import (
+        ReportCollector,
+        build_report,
+        check_report_path,
+        find_sidecar,
+        fmt_duration,
+        load_labels,
+        write_report,
+    )
+
+    spec = _input_spec(args)
+    for path in args.report or []:
+        check_report_path(path)
+    labels = None
+    if args.labels:
+        labels = load_labels(args.labels)
+    elif not args.no_labels:
+        sidecar = find_sidecar(args.file)
+        labels = load_labels(sidecar) if sidecar else None
     settings = config.engine_settings(drill=args.drill)
+    planned = (*config.planned_events(), *(labels.planned if labels else ()))
+    for variant in args.compare or []:
+        variant_settings(settings, variant)  # a typo fails now, not after the first replay
     metrics = None
     if args.metrics_port:
         metrics = Metrics(config.entity_label_cap)
         metrics.serve(config.metrics_host, args.metrics_port)
+    collector = ReportCollector(settings, labels) if args.report else None
+    processor = MentionProcessor(CachingScorer()) if args.compare else None
     with contextlib.ExitStack() as stack:
+        pager = _drill_pager(config, err, stack) if args.drill else None
+        source = stack.enter_context(InputFile(args.file))
+        fmt, records = read_records(source, spec)
+        if args.compare:
+            records = iter(kept := list(records))  # replayed once more per variant
+        progress = Progress(
+            err,
+            position=source.position,
+            total_bytes=source.total_bytes,
+            enabled=False if (args.quiet or args.no_progress) else None,
+        )
         sink = None
         if args.alerts_out:
             Path(args.alerts_out).parent.mkdir(parents=True, exist_ok=True)
@@ -106,24 +271,95 @@ def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[
 
         def on_alert(alert: Alert) -> None:
             if not args.quiet:
+                progress.close()
                 print(alert.timeline_line(), file=out, flush=True)
             if sink is not None:
                 sink.write(alert.to_json() + b"\n")
+            if pager is not None:
+                pager.submit(alert)
 
-        result = replay(iter_lines(args.file), settings, on_alert=on_alert, metrics=metrics)
+        try:
+            result = replay(
+                records,
+                settings,
+                on_alert=on_alert,
+                metrics=metrics,
+                processor=processor,
+                on_window=collector.on_window if collector else None,
+                on_processed=collector.on_processed if collector else None,
+                on_progress=progress.update,
+                planned=planned,
+            )
+        finally:
+            progress.close()
     tally = result.tally
+    unmatched = f"; {result.unmatched} rows named no watched entity" if result.unmatched else ""
     print(
         f"replayed {tally.consumed} mentions in {result.elapsed_s:.2f}s ({result.rate:,.0f}/s): "
         f"{tally.outcomes['accepted']} accepted, {tally.outcomes['duplicate']} duplicates, "
         f"{tally.outcomes['late']} late, {tally.outcomes['dead_letter']} bad; "
-        f"{tally.unscored} unscored; {result.windows_closed} windows closed; {len(result.alerts)} alert events",
+        f"{tally.unscored} unscored; {result.windows_closed} windows closed; {len(result.alerts)} alert events"
+        f"{unmatched}",
         file=err,
     )
-    for number, reason in result.bad_lines:
-        print(f"  line {number}: {reason}", file=err)
-    if tally.outcomes["dead_letter"] > len(result.bad_lines):
-        print(f"  ... and {tally.outcomes['dead_letter'] - len(result.bad_lines)} more bad lines", file=err)
+    _print_bad_lines(err, result.bad_lines, tally.outcomes["dead_letter"])
+    if labels is not None and labels.onset_ms is not None:
+        from streams.compare import evaluate
+
+        drill = evaluate("", settings, result.alerts, labels, result.elapsed_s)
+        quiet = ", ".join(labels.quiet_entities)
+        first = drill.first_alert_ms
+        print(
+            f"labels {labels.path}: {labels.entity} onset {_hhmm(labels.onset_ms)}, "
+            + (
+                f"first alert {_hhmm(first)} (time to detect {fmt_duration(drill.time_to_detect_ms)})"
+                if first is not None
+                else "NOT DETECTED"
+            )
+            + (f"; quiet entities ({quiet}): {drill.quiet_alerts} alert events" if quiet else ""),
+            file=err,
+        )
+    if args.compare:
+        results = run_variants(kept, settings, args.compare, labels, processor, base_result=result, planned=planned)
+        print(format_table(results, labels), file=out)
+    if collector is not None:
+        report = build_report(
+            collector,
+            title=labels.incident if labels and labels.incident else Path(source.name).name,
+            input_name=source.name,
+            input_format=fmt,
+            summary={
+                "input": f"{source.name} ({fmt}{', gzip' if source.compressed else ''})",
+                "mentions read": f"{tally.consumed:,}",
+                "accepted": f"{tally.outcomes['accepted']:,}",
+                "duplicates / late": f"{tally.outcomes['duplicate']:,} / {tally.outcomes['late']:,}",
+                "bad lines (skipped)": f"{tally.outcomes['dead_letter']:,}"
+                + (
+                    f" ({', '.join(f'{k} {v}' for k, v in tally.dead_letter_reasons.most_common())})"
+                    if tally.dead_letter_reasons
+                    else ""
+                ),
+                "rows for no watched entity": f"{result.unmatched:,}",
+                "not scored (other languages)": f"{tally.unscored:,}",
+                "replay": f"{result.elapsed_s:.2f} s, {result.rate:,.0f} mentions/s",
+                "drill": "yes: alerts are marked drill" if settings.drill else "no",
+            },
+            bad_lines=result.bad_lines,
+            version=_version(),
+        )
+        for path in args.report:
+            write_report(report, path)
+            print(f"report written to {path}", file=err)
+    if pager is not None and not pager.report.ok:
+        return EXIT_ERROR
     return EXIT_BAD_LINES if tally.outcomes["dead_letter"] else EXIT_OK
+
+
+def _hhmm(ms: int) -> str:
+    from models.timeutil import iso_utc
+
+    iso = iso_utc(ms)
+    return iso[11:19] if iso[17:19] != "00" else iso[11:16]
 
 
 def _run_worker(config: Config) -> int:
@@ -139,33 +375,93 @@ def _run_worker(config: Config) -> int:
     metrics = Metrics(config.entity_label_cap)
     metrics.build.info({"version": _version()})
     metrics.serve(config.metrics_host, config.metrics_port)
-    from models.timeutil import parse_duration_ms
-
-    install_agent(
-        fapp, config.engine_settings(), metrics, config.batch_size, parse_duration_ms(config.batch_wait) / 1000
-    )
+    install_agent(fapp, config, metrics)
     worker = faust.Worker(fapp.app, loglevel=config.log_level, quiet=True)
     worker.execute_from_commandline()
     return EXIT_OK
 
 
 def _run_produce(args: argparse.Namespace, config: Config, err: IO[str]) -> int:
+    from streams.formats import InputFile, Record, Rejected, read_records
     from streams.produce import produce
-    from streams.sources import iter_lines
+    from streams.progress import Progress
     from streams.topics import ensure_topics
 
+    spec = _input_spec(args)
     ensure_topics(config)
-    result = produce(
-        config,
-        iter_lines(args.file),
-        speed=args.speed,
-        on_progress=lambda n: print(f"  sent {n:,} mentions", file=err, flush=True),
-    )
+    bad: list[tuple[int, str]] = []
+    skipped = {"bad": 0, "unmatched": 0}
+    with InputFile(args.file) as source:
+        fmt, records = read_records(source, spec)
+
+        def sendable(items: Iterable[Record]) -> Iterator[tuple[int, bytes]]:
+            for number, item in items:
+                if isinstance(item, Rejected):
+                    skipped["bad" if item.error else "unmatched"] += 1
+                    if item.error and len(bad) < 50:
+                        bad.append((number, f"{item.reason}: {item.detail}"))
+                    continue
+                yield number, item
+
+        progress = Progress(err, position=source.position, total_bytes=source.total_bytes, noun="sent")
+        try:
+            result = produce(
+                config,
+                sendable(records),
+                speed=args.speed,
+                on_progress=None
+                if progress.enabled
+                else (lambda n: print(f"  sent {n:,} mentions", file=err, flush=True)),
+                on_sent=progress.update,
+            )
+        finally:
+            progress.close()
     print(
-        f"sent {result.sent} mentions to {config.mentions_topic} in {result.elapsed_s:.2f}s"
-        + (f" ({result.unkeyed} without a readable entity)" if result.unkeyed else ""),
+        f"sent {result.sent} mentions ({fmt}) to {config.mentions_topic} in {result.elapsed_s:.2f}s"
+        + (f" ({result.unkeyed} without a readable entity)" if result.unkeyed else "")
+        + (f"; skipped {skipped['bad']} bad rows" if skipped["bad"] else "")
+        + (f"; {skipped['unmatched']} rows named no watched entity" if skipped["unmatched"] else ""),
         file=err,
     )
+    _print_bad_lines(err, bad, skipped["bad"])
+    return EXIT_BAD_LINES if skipped["bad"] else EXIT_OK
+
+
+def _drill_pager(config: Config, err: IO[str], stack: contextlib.ExitStack) -> DrillPager | None:
+    """replay --drill pages through the notifier's delivery code, with the drill routing key only."""
+    from streams.notifier.drill import DrillPager
+    from streams.notifier.paging import load_paging
+    from streams.notifier.secrets import install_redaction
+
+    paging = load_paging(config, drill_only=True)
+    install_redaction(paging.secrets())
+    pager = DrillPager(paging)
+    if not pager.has_destinations:
+        print("drill: not paging (no FIRESTORM_PAGERDUTY_DRILL_ROUTING_KEY, no webhook with drills = true)", file=err)
+        return None
+    print(f"drill: paging {paging.describe()}", file=err)
+
+    def finish() -> None:
+        for line in pager.finish().lines():
+            print(line, file=err)
+
+    pager.start()
+    stack.callback(finish)
+    return pager
+
+
+def _run_notifier(config: Config) -> int:
+    from streams.notifier.metrics import NotifierMetrics
+    from streams.notifier.paging import load_paging
+    from streams.notifier.secrets import install_redaction
+    from streams.notifier.service import ensure_notifier_topics, serve
+
+    paging = load_paging(config)
+    install_redaction(paging.secrets())
+    ensure_notifier_topics(config)
+    metrics = NotifierMetrics()
+    metrics.serve(config.metrics_host, config.notifier_metrics_port)
+    serve(config, paging, metrics)
     return EXIT_OK
 
 
@@ -187,8 +483,15 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None, err: IO[
             return _run_replay(args, config, out, err)
         if args.command == "worker":
             return _run_worker(config)
+        if args.command == "notifier":
+            return _run_notifier(config)
+        if args.command == "plan":
+            return _run_plan(args, config, err)
         return _run_produce(args, config, err)
-    except FileNotFoundError as exc:
+    except ConfigError as exc:  # paging settings are checked when a command needs them
+        print(f"firestorm: configuration error: {exc}", file=err)
+        return EXIT_ERROR
+    except (FileNotFoundError, InputError) as exc:
         print(f"firestorm: {exc}", file=err)
         return EXIT_ERROR
     except KeyboardInterrupt:

@@ -1,0 +1,155 @@
+"""Human text and links for an alert, shared by every sink (pure functions, no I/O)."""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from typing import Any
+
+from models.alerts import Alert
+from models.timeutil import TimestampError, parse_ts
+
+GRAFANA_MARGIN_MS = 30 * 60 * 1000  # show half an hour either side of the incident
+_INCIDENT_STAMP = re.compile(r"-(\d{8}T\d{4}Z)$")
+_SEVERE = ("warning", "critical")
+
+
+def _ms(iso: str) -> int | None:
+    try:
+        return parse_ts(iso)
+    except TimestampError:
+        return None
+
+
+def window_label(alert: Alert) -> str:
+    """The window size as people write it: 30s, 1m, 5m, 1h."""
+    start, end = _ms(alert.window_start), _ms(alert.window_end)
+    if start is None or end is None or end <= start:
+        return "one window"
+    seconds = (end - start) // 1000
+    for unit, size in (("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def ratio(alert: Alert) -> float | None:
+    value = alert.drivers.get("ratio") if isinstance(alert.drivers, dict) else None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return alert.volume / alert.baseline if alert.baseline else None
+
+
+def headline(alert: Alert) -> str:
+    """What happened, in a few words."""
+    kind = "negative spike" if alert.severity in _SEVERE else "mention spike"
+    if alert.status == "escalated":
+        return f"{kind}, escalated to {alert.severity}"
+    if alert.status == "updated":
+        return f"{kind}, still growing"
+    if alert.status == "resolved":
+        return f"{kind} over, back near normal"
+    return kind
+
+
+def summary(alert: Alert, limit: int = 1024) -> str:
+    """One line: entity, what happened, ratio to normal, sentiment (at most `limit` characters)."""
+    x = ratio(alert)
+    text = (
+        f"{'[DRILL] ' if alert.drill else ''}{alert.entity}: {headline(alert)} - "
+        f"{alert.volume} mentions in {window_label(alert)} vs {alert.baseline:.1f} expected "
+        f"({'x' + format(x, '.1f') if x is not None else 'no baseline'}), "
+        f"{alert.negative_share:.0%} negative, mean sentiment {alert.mean_compound:+.2f}"
+    )
+    text = " ".join(text.split())  # one line, whatever the entity holds
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def incident_start_ms(alert: Alert) -> int | None:
+    """Start of the incident: encoded in its id (`<entity>-<YYYYmmddTHHMMZ>`), else this window."""
+    match = _INCIDENT_STAMP.search(alert.incident_id)
+    if match:
+        stamp = match.group(1)
+        iso = f"{stamp[0:4]}-{stamp[4:6]}-{stamp[6:8]}T{stamp[9:11]}:{stamp[11:13]}:00Z"
+        found = _ms(iso)
+        if found is not None:
+            return found
+    return _ms(alert.window_start)
+
+
+def grafana_url(template: str, alert: Alert) -> str | None:
+    """The entity's Grafana panel over the incident's time range (None when no template)."""
+    if not template:
+        return None
+    start = incident_start_ms(alert)
+    end = _ms(alert.window_end)
+    if start is None or end is None:
+        return None
+    return template.format(
+        entity=urllib.parse.quote(alert.entity, safe=""),
+        incident_id=urllib.parse.quote(alert.incident_id, safe=""),
+        from_ms=start - GRAFANA_MARGIN_MS,
+        to_ms=end + GRAFANA_MARGIN_MS,
+    )
+
+
+def sample_mentions(alert: Alert, limit: int) -> list[tuple[str, str]]:
+    """(id, url) of sample mentions that have an http(s) URL, at most `limit`."""
+    samples = alert.drivers.get("samples") if isinstance(alert.drivers, dict) else None
+    out: list[tuple[str, str]] = []
+    for sample in samples if isinstance(samples, list) else []:
+        if len(out) >= limit:
+            break
+        if not isinstance(sample, dict):
+            continue
+        url = sample.get("url")
+        if isinstance(url, str) and url.startswith(("https://", "http://")) and len(url) <= 2048:
+            out.append((str(sample.get("id", ""))[:200], url))
+    return out
+
+
+def _pairs(value: Any, limit: int = 10) -> str | None:
+    """[["term", 4], ...] as 'term (4), ...'."""
+    if not isinstance(value, list):
+        return None
+    parts = [f"{p[0]} ({p[1]})" for p in value[:limit] if isinstance(p, list | tuple) and len(p) == 2]
+    return ", ".join(parts) if parts else None
+
+
+def details(alert: Alert, group: str | None = None) -> dict[str, Any]:
+    """The drivers and figures, flattened for an on-call screen (PagerDuty custom_details)."""
+    drivers: dict[str, Any] = dict(alert.drivers) if isinstance(alert.drivers, dict) else {}
+    out: dict[str, Any] = {
+        "incident_id": alert.incident_id,
+        "entity": alert.entity,
+        "group": group,
+        "status": alert.status,
+        "severity": alert.severity,
+        "drill": alert.drill,
+        "window": f"{alert.window_start} - {alert.window_end}",
+        "detected_at": alert.detected_at,
+        "mentions": alert.volume,
+        "expected": alert.baseline,
+        "ratio": drivers.pop("ratio", ratio(alert)),
+        "score": alert.score,
+        "negative_share": alert.negative_share,
+        "mean_compound": alert.mean_compound,
+    }
+    terms, hashtags = drivers.pop("top_terms", None), drivers.pop("top_hashtags", None)
+    out["top_terms"] = _pairs(terms) or terms
+    out["top_hashtags"] = _pairs(hashtags) or hashtags
+    authors = drivers.pop("top_authors", None)
+    if isinstance(authors, list):
+        out["top_authors"] = ", ".join(
+            f"{a.get('id')} ({a.get('followers', 0):,} followers)"
+            if isinstance(a, dict) and isinstance(a.get("followers", 0), int)
+            else str(a)
+            for a in authors[:10]
+        )
+    samples = drivers.pop("samples", None)
+    if isinstance(samples, list):
+        out["sample_mentions"] = [
+            (s.get("url") or s.get("id")) if isinstance(s, dict) else s for s in samples[:10] if s
+        ]
+    out.update({k: v for k, v in drivers.items() if k not in out})  # what later detectors add
+    return {k: v for k, v in out.items() if v is not None}
