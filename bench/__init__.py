@@ -1,0 +1,1 @@
+"""Benchmarks (not shipped with the package): replay throughput and detection quality."""

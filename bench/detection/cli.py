@@ -1,0 +1,533 @@
+"""Detection benchmark: the real engine and two simple baselines on labelled synthetic scenarios.
+
+Generates, per seed, `--entities` entities (busy, medium and quiet ones) over `--weeks` weeks of
+per-minute mentions with daily/weekly seasonality and injected, labelled events; feeds them to
+`models.engine.Engine` with its default settings; runs a static threshold and a "last hour vs
+previous 12 hours" rule over the same counts (their knobs tuned on `--tune-seeds` only); and
+prints one table per detector and scenario kind: recall, detection delay (median, p90, minutes of
+event time from the onset), pages on events that must not page, info alerts, and false pages per
+entity per 4 weeks. Reported seeds (`--seeds`) and tuning seeds are separate sets.
+
+Usage: python -m bench.detection [--weeks 4] [--entities 8] [--seeds 101-105] [--tune-seeds 1,2,3]
+                                 [--detector default|all|NAME,...] [--events-per-kind 1] [--jobs N]
+                                 [--by-tier] [--json OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, is_dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.detection.baselines import (
+    FALSE_PAGE_BUDGET,
+    Tuned,
+    hourly_candidates,
+    score_baseline,
+    static_candidates,
+    tune,
+)
+from bench.detection.engine_feed import (
+    EntityRun,
+    default_detector,
+    detector_label,
+    engine_detectors,
+    planned_mode,
+    run_engines,
+    settings_for,
+)
+from bench.detection.scenarios import (
+    EVENT_KINDS,
+    PAGE_KINDS,
+    SLOW_BURN,
+    SUDDEN,
+    TIERS,
+    EntitySeries,
+    generate_entity,
+    tier_of,
+)
+from bench.detection.scoring import KindSummary, Score, labels_of, score
+
+DEFAULT_SEEDS = "101-105"
+DEFAULT_TUNE_SEEDS = "1,2,3"
+TARGET_RECALL = 0.95
+TARGET_MEDIAN_DELAY = 3.0
+TARGET_P90_DELAY = 10.0
+STORM_MIN_MAGNITUDE = 5.0
+TIER_COST = {"busy": 0, "medium": 1, "quiet": 2}  # schedule the heavy entities first
+
+
+def parse_seeds(text: str) -> list[int]:
+    """'1,2,3', '101-105' or '101..105' (and mixes of them) to a sorted list without repeats."""
+    seeds: set[int] = set()
+    for part in text.replace(" ", "").split(","):
+        if not part:
+            continue
+        for sep in ("..", "-"):
+            if sep in part.lstrip("-"):
+                lo, hi = part.split(sep, 1)
+                seeds.update(range(int(lo), int(hi) + 1))
+                break
+        else:
+            seeds.add(int(part))
+    if not seeds:
+        raise argparse.ArgumentTypeError(f"no seeds in {text!r}")
+    return sorted(seeds)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.detection", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--weeks", type=float, default=4.0, help="weeks of event time per entity (default 4)")
+    parser.add_argument(
+        "--entities", type=int, default=8, help="entities per seed (default 8: 2 busy, 3 medium, 3 quiet)"
+    )
+    parser.add_argument(
+        "--seeds", type=parse_seeds, default=parse_seeds(DEFAULT_SEEDS), help="report seeds (default 101-105)"
+    )
+    parser.add_argument(
+        "--tune-seeds",
+        type=parse_seeds,
+        default=parse_seeds(DEFAULT_TUNE_SEEDS),
+        help="baseline tuning seeds (default 1,2,3)",
+    )
+    parser.add_argument(
+        "--events-per-kind", type=int, default=1, help="injected events of each kind per entity (default 1)"
+    )
+    parser.add_argument(
+        "--detector",
+        default="default",
+        help=f"engine detector(s): 'default' (the engine's own default, {default_detector()}), 'all', or a "
+        f"comma-separated list of {', '.join(engine_detectors())}; each adds about 1.5 minutes to a full run",
+    )
+    parser.add_argument("--jobs", type=int, default=0, help="worker processes (default: the number of CPUs)")
+    parser.add_argument("--by-tier", action="store_true", help="also print recall and false pages per entity tier")
+    parser.add_argument("--json", dest="json_out", type=Path, help="write machine-readable results here")
+    return parser
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    seed: int
+    index: int
+    weeks: float
+    events_per_kind: int
+    detectors: tuple[str, ...]
+
+
+def run_task(task: Task) -> tuple[Task, EntitySeries, EntityRun]:
+    """One entity of one report seed: generate it and feed it to the engines (in a worker process)."""
+    series = generate_entity(task.seed, task.index, task.weeks, task.events_per_kind)
+    return task, series, run_engines(series, run_key(task.seed, series), task.detectors)
+
+
+def parse_detectors(text: str) -> tuple[str, ...]:
+    available = engine_detectors()
+    if text.strip() == "all":
+        return available
+    if text.strip() == "default":
+        return (default_detector(),)
+    chosen = tuple(d.strip() for d in text.split(",") if d.strip())
+    unknown = [d for d in chosen if d not in available]
+    if unknown or not chosen:
+        raise ValueError(f"unknown detector(s) {unknown or text!r}: choose from {', '.join(available)} or 'all'")
+    return chosen
+
+
+def run_key(seed: int, series: EntitySeries) -> str:
+    return f"s{seed}/{series.profile.name}"
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def table_rows(name: str, result: Score) -> list[list[str]]:
+    rows = []
+    for kind in EVENT_KINDS:
+        k = result.kinds.get(kind)
+        if k is None:
+            continue
+        should = kind in PAGE_KINDS
+        rows.append(
+            [
+                name,
+                kind,
+                str(k.events),
+                _fmt(k.recall * 100 if k.recall is not None else None, ".0f") + ("%" if should else ""),
+                _fmt(k.median_delay_min if should else None, ".1f"),
+                _fmt(k.p90_delay_min if should else None, ".1f"),
+                f"{k.paged}/{k.events}",
+                str(k.critical),
+                str(k.info_only),
+                "",
+            ]
+        )
+    rows.append(
+        [
+            name,
+            "background",
+            "-",
+            "-",
+            "-",
+            "-",
+            str(result.false_pages),
+            str(sum(a.severity == "critical" for a in result.false_incidents)),
+            str(result.background_info),
+            f"{result.false_pages_per_entity_4wk:.2f}",
+        ]
+    )
+    return rows
+
+
+HEADER = [
+    "detector",
+    "scenario",
+    "events",
+    "recall",
+    "med_delay",
+    "p90_delay",
+    "paged",
+    "critical",
+    "info",
+    "false/ent/4wk",
+]
+
+
+def render(rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(r[i]) for r in [HEADER, *rows]) for i in range(len(HEADER))]
+    lines = []
+    previous = None
+    for row in [HEADER, *rows]:
+        if previous is not None and row[0] != previous and previous != HEADER[0]:
+            lines.append("")
+        previous = row[0]
+        cells = [c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def storm_recall(result: Score) -> tuple[int, int]:
+    """Paged / total over negative storms (sudden and slow burns) of at least 5x the normal level."""
+    storms = [
+        o for o in result.outcomes if o.label.kind in (SUDDEN, SLOW_BURN) and o.label.magnitude >= STORM_MIN_MAGNITUDE
+    ]
+    return sum(o.paged for o in storms), len(storms)
+
+
+def target_lines(result: Score) -> list[str]:
+    lines = []
+
+    def verdict(ok: bool, miss: str) -> str:
+        return "ok" if ok else f"MISSED by {miss}"
+
+    paged, total = storm_recall(result)
+    if total:
+        recall = paged / total
+        lines.append(
+            f"  recall >= 95% on negative storms >= 5x (sudden, slow_burn): {recall:.0%} ({paged}/{total}) "
+            f"{verdict(recall >= TARGET_RECALL, f'{(TARGET_RECALL - recall) * 100:.0f} points')}"
+        )
+    sudden = result.kinds.get(SUDDEN)
+    if sudden is not None:
+        med, p90 = sudden.median_delay_min, sudden.p90_delay_min
+        if med is None or p90 is None:
+            lines.append("  sudden delays: no sudden firestorm was paged")
+        else:
+            med_verdict = verdict(med <= TARGET_MEDIAN_DELAY, f"{med - TARGET_MEDIAN_DELAY:.1f} min")
+            p90_verdict = verdict(p90 <= TARGET_P90_DELAY, f"{p90 - TARGET_P90_DELAY:.1f} min")
+            lines.append(
+                f"  sudden median delay <= 3 min: {med:.1f} {med_verdict}; p90 <= 10 min: {p90:.1f} {p90_verdict}"
+            )
+    rate = result.false_pages_per_entity_4wk
+    lines.append(
+        f"  false pages <= 1 per entity per 4 weeks: {rate:.2f} "
+        f"{verdict(rate <= FALSE_PAGE_BUDGET, f'{rate - FALSE_PAGE_BUDGET:.2f} per entity per 4 weeks')}"
+    )
+    for kind in ("campaign", "positive_spike"):
+        k = result.kinds.get(kind)
+        if k is not None:
+            lines.append(
+                f"  0 pages on {kind}: {k.paged} paged of {k.events} {verdict(k.paged == 0, f'{k.paged} pages')}"
+            )
+    return lines
+
+
+def tier_lines(name: str, result: Score) -> list[str]:
+    lines = []
+    for tier in TIERS:
+        kinds = result.by_tier.get(tier, {})
+        runs = result.entity_runs_by_tier.get(tier, 0)
+        if not runs:
+            continue
+        parts = []
+        for kind in EVENT_KINDS:
+            k = kinds.get(kind)
+            if k is not None:
+                parts.append(f"{kind} {k.paged}/{k.events}")
+        false_rate = result.false_by_tier.get(tier, 0) / (runs * result.weeks / 4.0)
+        lines.append(f"  {name:<12} {tier:<6} paged: {', '.join(parts)}; false/ent/4wk {false_rate:.2f}")
+    return lines
+
+
+def code_version() -> str:
+    """The repository commit, and whether models/ has uncommitted changes (the detector under test)."""
+    root = Path(__file__).resolve().parents[2]
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--", "models"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return f"{commit}{' + uncommitted changes in models/' if dirty else ''}"
+
+
+def _jsonable(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return {k: _jsonable(v) for k, v in asdict(value).items()}
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def score_json(result: Score) -> dict[str, Any]:
+    def kind_json(k: KindSummary) -> dict[str, Any]:
+        return _jsonable(k)  # type: ignore[no-any-return]
+
+    paged, total = storm_recall(result)
+    return {
+        "kinds": {name: kind_json(k) for name, k in result.kinds.items()},
+        "storm_recall_5x": {"paged": paged, "events": total},
+        "false_pages": result.false_pages,
+        "false_pages_per_entity_4wk": round(result.false_pages_per_entity_4wk, 4),
+        "background_info": result.background_info,
+        "background_info_per_entity_4wk": round(result.background_info_per_entity_4wk, 4),
+        "by_tier": {t: {n: kind_json(k) for n, k in ks.items()} for t, ks in result.by_tier.items()},
+        "false_by_tier": result.false_by_tier,
+        "entity_runs_by_tier": result.entity_runs_by_tier,
+        "false_incidents": _jsonable(result.false_incidents),
+        "events": [
+            {
+                "entity": o.label.entity,
+                "tier": o.label.tier,
+                "kind": o.label.kind,
+                "magnitude": o.label.magnitude,
+                "onset_ms": o.label.onset_ms,
+                "end_ms": o.label.end_ms,
+                "paged": o.paged,
+                "delay_min": o.delay_min,
+                "max_severity": o.max_severity,
+                "info_only": o.info_only,
+            }
+            for o in result.outcomes
+        ],
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.weeks <= 0 or args.entities <= 0 or args.events_per_kind <= 0:
+        print("--weeks, --entities and --events-per-kind must be positive", file=sys.stderr)
+        return 2
+    try:
+        detectors = parse_detectors(args.detector)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    version = code_version()
+    report_seeds: list[int] = args.seeds
+    tune_seeds: list[int] = args.tune_seeds
+    overlap = sorted(set(report_seeds) & set(tune_seeds))
+
+    # 1. Baselines: tuned on the tuning seeds' counts (cheap, numpy only).
+    try:
+        tune_runs = [
+            (run_key(seed, s), s)
+            for seed in tune_seeds
+            for s in (generate_entity(seed, i, args.weeks, args.events_per_kind) for i in range(args.entities))
+        ]
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    tuned: dict[str, Tuned] = {
+        "static": tune(static_candidates(), tune_runs, args.weeks),
+        "hour_vs_12h": tune(hourly_candidates(), tune_runs, args.weeks),
+    }
+    tuned_at = time.perf_counter()
+
+    # 2. The engine(s) on the report seeds, one entity per task, spread over the CPUs.
+    tasks = sorted(
+        (
+            Task(seed, i, args.weeks, args.events_per_kind, detectors)
+            for seed in report_seeds
+            for i in range(args.entities)
+        ),
+        key=lambda t: (TIER_COST[tier_of(t.index)], t.seed, t.index),
+    )
+    jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(tasks)))
+    if jobs == 1:
+        results = [run_task(t) for t in tasks]
+    else:
+        with multiprocessing.Pool(jobs) as pool:
+            results = list(pool.imap_unordered(run_task, tasks))
+    results.sort(key=lambda r: (r[0].seed, r[0].index))
+    engine_at = time.perf_counter()
+
+    # 3. Scores: every detector against the same labels.
+    runs = [(run_key(task.seed, series), series) for task, series, _ in results]
+    tiers = {key: series.profile.tier for key, series in runs}
+    labels = [label for key, series in runs for label in labels_of(series, key)]
+    names = {d: detector_label(d) for d in detectors}
+    scores: dict[str, Score] = {}
+    for d in detectors:
+        alerts = [a for _, _, run in results for a in run.engines[d].alerts]
+        scores[names[d]] = score(labels, alerts, len(runs), args.weeks, tiers)
+    for name, t in tuned.items():
+        scores[name] = score_baseline(t.detector, runs, args.weeks)
+    elapsed = time.perf_counter() - started
+
+    # 4. Report.
+    mentions = sum(run.mentions.unique for _, _, run in results)
+    resent = sum(run.mentions.resent_duplicates for _, _, run in results)
+    feed_seconds = sum(run.seconds for _, _, run in results)
+    engine_seconds = {d: sum(run.engines[d].seconds for _, _, run in results) for d in detectors}
+    outcomes: dict[str, dict[str, int]] = {d: {} for d in detectors}
+    for _, _, run in results:
+        for d in detectors:
+            for k, v in run.engines[d].outcomes.items():
+                outcomes[d][k] = outcomes[d].get(k, 0) + v
+
+    print(
+        f"# firestorm detection benchmark: {len(runs)} entity runs = {len(report_seeds)} report seed(s) x "
+        f"{args.entities} entities x {args.weeks:g} weeks, 1-minute windows, "
+        f"{args.events_per_kind} event(s) of each kind per entity"
+    )
+    print(
+        f"# REPORTED ON SEEDS {','.join(map(str, report_seeds))}; "
+        f"baselines tuned on seeds {','.join(map(str, tune_seeds))} (held out from the report)"
+    )
+    if overlap:
+        print(f"# WARNING: seeds {overlap} are both tuning and report seeds: these numbers are not held out")
+    print(
+        "# engine: models.engine.Engine, EngineSettings() defaults except the detector "
+        f"({', '.join(names.values())}); this benchmark tunes none of its settings"
+    )
+    print(f"# code: {version}; planned events: {planned_mode()}")
+    static: Any = tuned["static"].detector
+    hourly: Any = tuned["hour_vs_12h"].detector
+    missed_budget = {
+        n: "" if t.within_budget else " (no grid point met the false-page budget)" for n, t in tuned.items()
+    }
+    print(
+        f"# static: page when a minute has >= max(3, ceil({static.factor} x p99.9 of the entity's per-minute counts "
+        f"in its learning period)) mentions{missed_budget['static']}"
+    )
+    print(
+        f"# hour_vs_12h: page when the last 60 min have >= {hourly.min_volume} mentions and >= {hourly.ratio}x "
+        f"the hourly mean of the 12 h before{missed_budget['hour_vs_12h']}"
+    )
+    print()
+    print(render([row for name, result in scores.items() for row in table_rows(name, result)]))
+    print()
+    print(
+        "recall: paged events / events (page = triggered or escalated at warning/critical, between onset and "
+        "end + 30 min);\nmed/p90_delay: minutes of event time from onset to the first page (paged events only); "
+        "paged: events with a page (target 0 for positive_spike,\ncampaign and bot_burst); critical: events whose "
+        "highest page was critical; info: events with info alerts only; background: paged = false\npages "
+        "(paged incidents outside every event), critical = of them critical, info = info incidents outside events."
+    )
+    for d in detectors:
+        name = names[d]
+        print()
+        print(f"targets ({name}):")
+        for line in target_lines(scores[name]):
+            print(line)
+        bot = scores[name].kinds.get("bot_burst")
+        if bot is not None:
+            print(
+                f"  bot bursts: {bot.paged}/{bot.events} paged ({bot.critical} critical, {bot.info_only} info only); "
+                f"the engine discarded {outcomes[d].get('duplicate', 0):,} of {resent:,} re-sent duplicate ids "
+                f"({outcomes[d].get('late', 0):,} mentions late)"
+            )
+    if args.by_tier:
+        print()
+        print("by entity tier (paged/events per kind; false pages per entity per 4 weeks):")
+        for name, result in scores.items():
+            for line in tier_lines(name, result):
+                print(line)
+    print()
+    per_engine = ", ".join(
+        f"{names[d]} {engine_seconds[d]:.1f}s ({mentions / max(engine_seconds[d], 1e-9):,.0f}/s)" for d in detectors
+    )
+    print(
+        f"{mentions:,} mentions (+{resent:,} re-sent duplicates) in {elapsed:.1f}s wall on {jobs} process(es): "
+        f"tuning {tuned_at - started:.1f}s, feeding {engine_at - tuned_at:.1f}s wall / {feed_seconds:.1f}s summed "
+        f"over processes, of which inside the engines: {per_engine}; Python {platform.python_version()}"
+    )
+
+    if args.json_out is not None:
+        document = {
+            "report_seeds": report_seeds,
+            "tune_seeds": tune_seeds,
+            "weeks": args.weeks,
+            "entities": args.entities,
+            "events_per_kind": args.events_per_kind,
+            "detectors": names,
+            "code": version,
+            "planned_events": planned_mode(),
+            "engine_settings": {names[d]: _jsonable(settings_for(d)) for d in detectors},
+            "baselines": {
+                name: {
+                    "params": t.detector.params(),
+                    "tune_false_pages_per_entity_4wk": round(t.false_pages_per_entity_4wk, 4),
+                    "tune_recall": round(t.recall, 4),
+                    "within_budget": t.within_budget,
+                    "grid": t.grid,
+                }
+                for name, t in tuned.items()
+            },
+            "results": {name: score_json(result) for name, result in scores.items()},
+            "entity_runs": [
+                {
+                    "key": run.key,
+                    "profile": _jsonable(series.profile),
+                    "mentions": _jsonable(run.mentions),
+                    "events": _jsonable(series.events),
+                    "bursts": _jsonable(series.bursts),
+                    "engines": {
+                        names[d]: {
+                            "outcomes": run.engines[d].outcomes,
+                            "seconds": round(run.engines[d].seconds, 3),
+                            "alerts": run.engines[d].details,
+                        }
+                        for d in detectors
+                    },
+                }
+                for _, series, run in results
+            ],
+            "mentions": mentions,
+            "elapsed_s": round(elapsed, 2),
+        }
+        args.json_out.parent.mkdir(parents=True, exist_ok=True)
+        args.json_out.write_text(json.dumps(document, indent=1))
+        print(f"results written to {args.json_out}")
+    return 0
