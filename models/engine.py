@@ -23,7 +23,7 @@ from models.sentiment import Sentiment
 from models.timeutil import iso_utc
 from models.windows import WindowAccumulator, WindowStats, empty_window, window_start
 
-DETECTORS = ("poisson", "seasonal")
+DETECTORS = ("seasonal", "poisson")
 SENSITIVITY_KNOBS = ("min_volume", "min_ratio", "trigger_score")
 
 
@@ -49,7 +49,7 @@ class EngineSettings:
     min_ratio: float = 3.0
     trigger_score: float = 6.0
     drill: bool = False
-    detector: str = "poisson"  # or "seasonal" (being tuned on bench/detection before it becomes the default)
+    detector: str = "seasonal"  # or "poisson", the first, simpler detector
     # Per-entity sensitivity: entity -> {min_volume, min_ratio, trigger_score}.
     entity_overrides: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 

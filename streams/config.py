@@ -46,7 +46,7 @@ class Config:
     batch_wait: str = "200ms"
     entity_label_cap: int = 500
     min_volume: int = 10
-    detector: str = "poisson"
+    detector: str = "seasonal"
     log_level: str = "info"
     # Paging (`firestorm notifier`, `replay --drill`). Routing keys are secrets: kept out of repr;
     # each may instead be read from a file (..._FILE). See streams/notifier.

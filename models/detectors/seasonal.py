@@ -10,7 +10,10 @@ overdispersion), never as z-scores:
 - volume: effective mentions against the (planned-uplifted) baseline;
 - negative: negative mentions against the entity's usual negative share, which catches a
   sentiment shift at modest volume.
-Copies count little: each distinct text is one voice, each further copy `copy_weight`.
+- the same two signals on decayed sums over about 15 and 60 minutes, which see a slow burn
+  or a storm on a sparse entity that no single window shows (the volume floor applies to the sum).
+Copies count little: each distinct text is one voice, and n further copies count sqrt(n); a
+burst that is mostly copies is at most a warning.
 """
 
 from __future__ import annotations
@@ -43,7 +46,12 @@ class SeasonalSettings:
     negative_ratio: float = 4.0  # negative mentions / expected negatives for a sentiment alert
     negative_margin: float = 0.2  # negative share must exceed the usual share by this much
     prior_negative_share: float = 0.1
-    copy_weight: float = 0.1  # weight of each further copy of the same text
+    copy_dominated_share: float = 0.2  # distinct texts below this share of mentions: at most "warning"
+    short_span_minutes: float = 15.0  # decayed sums over about this long catch slow burns and sparse storms
+    long_span_minutes: float = 60.0
+    span_ratio: float = 2.5  # sum of effective volume / sum of expected needed for a span alert
+    span_current_ratio: float = 1.5  # a longer span fires only while the shorter one is still this high
+    span_busier_ratio: float = 1.25  # span negative signals need the volume this far above normal too
     clip_sigmas: float = 3.0  # how far above the baseline one window may pull it
     anomalous_learning: float = 0.1  # learning-rate factor for anomalous windows
     level_memory_hours: float = 24.0
@@ -66,6 +74,14 @@ def _slots(start_ms: int) -> tuple[int, int]:
     return hours % HOURS_PER_DAY, weekday * HOURS_PER_DAY + hours % HOURS_PER_DAY
 
 
+def effective_volume(window: WindowStats) -> float:
+    """Distinct texts count 1 each; the n further copies count sqrt(n) together."""
+    copies = window.count - window.distinct_texts
+    if copies <= 0 or window.distinct_texts == 0:  # no copies, or a window from before texts were tracked
+        return float(window.count)
+    return window.distinct_texts + math.sqrt(copies)
+
+
 class SeasonalDetector:
     """Seasonal baseline + volume and negative-sentiment count signals."""
 
@@ -79,6 +95,14 @@ class SeasonalDetector:
         self._alpha_level = 1.0 / max(s.level_memory_hours * per_hour, 1.0)
         self._alpha_daily = 1.0 / max(s.daily_memory_days * per_hour, 1.0)
         self._alpha_weekly = 1.0 / max(s.weekly_memory_weeks * per_hour, 1.0)
+        self._spans = [
+            (name, 1.0 - 1.0 / windows)
+            for name, windows in (
+                ("short", s.short_span_minutes / 60 * per_hour),
+                ("long", s.long_span_minutes / 60 * per_hour),
+            )
+            if windows >= 3
+        ]
 
     def initial_state(self) -> dict[str, Any]:
         return {
@@ -92,6 +116,8 @@ class SeasonalDetector:
             "negative_share": self.settings.prior_negative_share,
             "negative_n": 0,
             "terms": {},
+            # decayed sums per span: [effective volume, expected, negatives, expected negatives]
+            "spans": {name: [0.0, 0.0, 0.0, 0.0] for name, _ in self._spans},
         }
 
     def expected(self, state: dict[str, Any], start_ms: int) -> float:
@@ -107,35 +133,67 @@ class SeasonalDetector:
         self, state: dict[str, Any], window: WindowStats, uplift: float = 1.0, muted: bool = False
     ) -> Assessment:
         s = self.settings
+        raw_expected = self.expected(state, window.start_ms) * uplift
         base = max(self.expected(state, window.start_ms), s.min_expected)
         expected = base * uplift
         dispersion = float(state["dispersion"])
-        volume = window.effective_volume(s.copy_weight)
+        volume = effective_volume(window)
         volume_score = poisson_tail_score(volume / dispersion, expected / dispersion)
 
         usual_negative = max(float(state["negative_share"]), 0.05)
         copy_factor = volume / window.count if window.count else 1.0
         negatives = window.negative * copy_factor
         expected_negative = max(expected * usual_negative, s.min_expected_negative)
-        negative_score = poisson_tail_score(negatives / dispersion, expected_negative / dispersion)
-        share_elevated = window.negative_share >= usual_negative + s.negative_margin
+        # Negatives are a thinning of the volume: most of its overdispersion is not theirs.
+        negative_dispersion = min(dispersion, 1.5)
+        negative_score = poisson_tail_score(negatives / negative_dispersion, expected_negative / negative_dispersion)
+        # Negative enough to matter: above the warning share and clearly above this entity's usual.
+        negative_line = max(s.warning_negative_share, usual_negative + s.negative_margin)
+        share_elevated = window.negative_share >= negative_line
 
         warm = int(state["n"]) >= s.warmup_windows
         volume_signal = volume >= s.min_volume and volume >= s.min_ratio * expected and volume_score >= s.trigger_score
         negative_signal = (
-            negatives >= s.min_volume / 2
+            volume >= s.min_volume
+            and negatives >= s.min_volume / 2
             and negatives >= s.negative_ratio * expected_negative
             and share_elevated
             and negative_score >= s.trigger_score
         )
-        anomalous = warm and not muted and (volume_signal or negative_signal)
-        normal = volume <= max(s.resolve_ratio * expected, s.min_volume / 2) and not (
-            share_elevated and negatives >= s.min_volume / 2
+        # A muted window counts as expected whatever its volume, so it cannot fire a span later.
+        span_expected = max(raw_expected, volume if muted else 0.0, 0.01)
+        # Spans judge small, slow excesses: only once the baseline has seen this hour of the day.
+        knows_hour = state["daily_n"][_slots(window.start_ms)[0]] >= self._per_day_slot
+        # A window that alerts by itself adds only what was expected: spans are for the excess
+        # that single windows cannot show, and a big storm must not linger in them for hours.
+        loud = volume_signal or negative_signal
+        span_signals, span_score = self._span_signals(
+            state,
+            span_expected if loud else volume,
+            span_expected,
+            span_expected * usual_negative if loud else negatives,
+            usual_negative,
+            negative_line,
+            uplift != 1.0 or muted or not knows_hour,
         )
-        severity = self._severity(window, volume, expected, negative_score, usual_negative)
+        signals = [n for n, on in (("volume", volume_signal), ("negative", negative_signal)) if on] + span_signals
+        anomalous = warm and not muted and bool(signals)
+        normal = (
+            volume <= max(s.resolve_ratio * expected, s.min_volume / 2)
+            and not (share_elevated and negatives >= s.min_volume / 2)
+            and not any(name.endswith("_short") for name in span_signals)
+        )
+        span_negative = any(name.startswith("negative_") for name in span_signals)
+        severity = self._severity(
+            window, volume, expected, negatives, max(negative_score, span_score), share_elevated, span_negative
+        )
+        copy_dominated = window.count >= s.min_volume and window.distinct_texts < s.copy_dominated_share * window.count
+        if copy_dominated and severity == "critical":
+            severity = "warning"
         details: dict[str, Any] = {
             "detector": self.name,
-            "signals": [n for n, on in (("volume", volume_signal), ("negative", negative_signal)) if on],
+            "signals": signals,
+            "copy_dominated": copy_dominated,
             "effective_volume": round(volume, 2),
             "expected_negative": round(expected_negative, 3),
             "negative_score": round(negative_score, 3),
@@ -159,19 +217,85 @@ class SeasonalDetector:
             details=details,
         )
 
-    def _severity(
-        self, window: WindowStats, volume: float, expected: float, negative_score: float, usual: float
-    ) -> Severity:
+    def _span_signals(
+        self,
+        state: dict[str, Any],
+        volume: float,
+        expected: float,
+        negatives: float,
+        usual_negative: float,
+        negative_line: float,
+        planned: bool,
+    ) -> tuple[list[str], float]:
+        """Update the decayed sums and say which span signals fire (and their best negative score)."""
         s = self.settings
-        share = window.negative_share
-        negative_surge = (
-            share >= max(s.warning_negative_share, usual + s.negative_margin)
-            and window.mean_compound <= NEGATIVE_COMPOUND
+        fired: list[str] = []
+        best_negative = 0.0
+        # Is the excess (in volume, in negatives) still going on in the shorter span? A longer
+        # span whose excess has stopped there only remembers the past and must not fire.
+        ongoing_volume = ongoing_negative = True
+        busier = True  # the shortest span's volume is above normal (a residual tail of negatives is not)
+        for name, decay in self._spans:
+            sums = state["spans"][name]
+            sums[0] = sums[0] * decay + volume
+            sums[1] = sums[1] * decay + expected
+            sums[2] = sums[2] * decay + negatives
+            sums[3] = sums[3] * decay + expected * usual_negative
+            total, expected_total, negative_total, expected_negative_total = sums
+            stale_volume, stale_negative = not ongoing_volume, not ongoing_negative
+            if name == self._spans[0][0]:
+                busier = total >= s.span_busier_ratio * expected_total
+            ongoing_volume = self._ongoing(total, expected_total)
+            ongoing_negative = self._ongoing(negative_total, expected_negative_total)
+            if planned:
+                continue
+            if (
+                not stale_volume
+                and total >= s.min_volume
+                and total >= s.span_ratio * expected_total
+                and poisson_tail_score(total, expected_total) >= s.trigger_score
+            ):
+                fired.append(f"volume_{name}")
+            share = negative_total / total if total else 0.0
+            if (
+                not stale_negative
+                and busier
+                and negative_total >= s.min_volume / 2
+                and negative_total >= s.negative_ratio * expected_negative_total
+                and share >= negative_line
+            ):
+                score = poisson_tail_score(negative_total, max(expected_negative_total, 0.1))
+                if score >= s.trigger_score:
+                    fired.append(f"negative_{name}")
+                    best_negative = max(best_negative, score)
+        return fired, best_negative
+
+    def _ongoing(self, total: float, expected: float) -> bool:
+        """An excess that is still there: clearly above expected, by more than a stray mention or two."""
+        s = self.settings
+        return total >= s.span_current_ratio * expected and total - expected >= s.min_volume / 4
+
+    def _severity(
+        self,
+        window: WindowStats,
+        volume: float,
+        expected: float,
+        negatives: float,
+        negative_score: float,
+        share_elevated: bool,
+        span_negative: bool,
+    ) -> Severity:
+        """info unless the negativity has weight: enough negative mentions now, or over a span."""
+        s = self.settings
+        window_surge = (
+            share_elevated and negatives >= s.min_volume / 2 and window.mean_compound <= NEGATIVE_COMPOUND
         )
-        if not negative_surge:
+        if not (window_surge or span_negative):
             return "info"
-        big = volume >= s.critical_ratio * expected or negative_score >= s.critical_score
-        return "critical" if big and share >= s.critical_negative_share else "warning"
+        if not window_surge:
+            return "warning"  # negativity over a span, not in this window: never critical
+        big = volume >= max(s.critical_ratio * expected, s.min_volume) or negative_score >= s.critical_score
+        return "critical" if big and window.negative_share >= s.critical_negative_share else "warning"
 
     def _new_terms(self, state: dict[str, Any], window: WindowStats) -> list[str]:
         if not window.count:
@@ -211,7 +335,8 @@ class SeasonalDetector:
             alpha = max(self._alpha_level, 1.0 / (seen + 1))
             updated = state["dispersion"] + alpha * (ratio - state["dispersion"])
             state["dispersion"] = min(max(updated, 1.0), s.max_dispersion)
-        if window.scored:
+        if window.scored and window.negative_share < float(state["negative_share"]) + s.negative_margin:
+            # A sentiment shift must not teach the usual negative share (it would hide itself).
             negative_n = int(state["negative_n"])
             alpha = max(self._alpha_level, 1.0 / (negative_n + 2))
             state["negative_share"] += alpha * (window.negative_share - state["negative_share"])

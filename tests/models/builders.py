@@ -115,7 +115,8 @@ def storm_stream(
                     "id": mid,
                     "entity": entity,
                     "ts": iso_utc(ts) if rng.random() < 0.5 else ts,
-                    "text": rng.choice(bank).format(e=entity),
+                    # A number makes each post its own text (real posts differ; copies are discounted).
+                    "text": rng.choice(bank).format(e=entity) + f" {minute}{k:03d}",
                     "author": {"id": author, "followers": followers},
                     "source": "x",
                     "url": f"https://x.com/{author}/status/{mid}",

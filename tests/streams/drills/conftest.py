@@ -53,7 +53,7 @@ def synthetic_incident(seed: int = 7) -> list[dict[str, Any]]:
                     "id": str(1_000_000 + n),
                     "entity": entity,
                     "ts": iso_utc(start + rng.randrange(59_000)),
-                    "text": rng.choice(texts),
+                    "text": f"{rng.choice(texts)} {n}",  # each post its own text: copies are discounted
                     "lang": "en",
                     "author": {"id": author, "followers": rng.randrange(5_000)},
                     "source": "x",

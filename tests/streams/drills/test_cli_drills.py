@@ -93,11 +93,11 @@ def test_replay_writes_the_html_and_png_reports(write: Writer, incident: list[di
 def test_replay_compare_prints_a_table(write: Writer, incident: list[dict[str, Any]]) -> None:
     path = write("acme.jsonl", to_jsonl(incident))
     write("acme.labels.json", json.dumps(labels_obj()).encode())
-    code, out, err = run_cli("replay", str(path), "-q", "--compare", "min_volume=5", "min_volume=40")
+    code, out, err = run_cli("replay", str(path), "-q", "--compare", "min_volume=5", "min_volume=1000")
     assert code == 0, err
     table = out.splitlines()
     assert table[0].startswith("variant") and "time to detect (onset 02:00)" in table[0]
-    assert [row.split("  ")[0] for row in table[2:5]] == ["current settings", "min_volume=5", "min_volume=40"]
+    assert [row.split("  ")[0] for row in table[2:5]] == ["current settings", "min_volume=5", "min_volume=1000"]
     assert table[4].split()[1] == "none"
 
 
