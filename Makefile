@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 SAMPLE ?= examples/skyway-outage-en.jsonl
 
 .PHONY: help venv demo test test-unit test-integration lint typecheck check kafka-up kafka-down \
-        prometheus-up prometheus-down services-up services-down examples bench clean
+        prometheus-up prometheus-down services-up services-down examples bench bench-detection clean
 
 help:
 	@echo "make demo              replay a bundled incident through the real engine (no broker)"
@@ -17,6 +17,7 @@ help:
 	@echo "make check             ruff + mypy"
 	@echo "make kafka-up|kafka-down, make prometheus-up|prometheus-down"
 	@echo "make bench             embedded replay benchmark"
+	@echo "make bench-detection   detection quality benchmark (recall, delay, false pages)"
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
@@ -76,6 +77,10 @@ check: lint typecheck
 
 bench: $(STAMP)
 	$(BIN)/python bench/replay_bench.py
+
+# Detection quality on generated weeks of data (about 3 minutes on 2 cores); see README.
+bench-detection: $(STAMP)
+	$(BIN)/python -m bench.detection --detector all --json .run/bench-detection.json
 
 clean:
 	rm -rf .run .pytest_cache .mypy_cache .ruff_cache
