@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from models.alerts import Alert
+from models.detectors.stats import poisson_tail_score
 from models.engine import ClosedWindow, EngineSettings
 from models.pipeline import Processed
 from models.sentiment import NEGATIVE_COMPOUND
@@ -237,17 +238,9 @@ def summarize_incidents(alerts: list[Alert]) -> list[IncidentSummary]:
 
 def poisson_score(observed: int, expected: float) -> float:
     """-log10 P(X >= observed) for X ~ Poisson(expected), the count statistic the detectors use."""
-    if observed <= expected or observed <= 0 or expected <= 0:
-        return 0.0 if observed <= expected else math.inf
-    log_pmf = observed * math.log(expected) - expected - math.lgamma(observed + 1)
-    total, term, j = 1.0, 1.0, observed
-    while j < observed + 10_000:
-        j += 1
-        term *= expected / j
-        total += term
-        if term < 1e-12 * total:
-            break
-    return max(0.0, -(log_pmf + math.log(total)) / math.log(10))
+    if expected <= 0:
+        return 0.0 if observed <= 0 else math.inf
+    return poisson_tail_score(observed, expected)
 
 
 def alert_threshold(expected: float, settings: EngineSettings) -> int:

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -69,6 +70,3 @@ def wait_for(predicate, timeout_s: float, interval_s: float = 0.5, what: str = "
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout_s:.0f}s waiting for {what}")
         time.sleep(interval_s)
-
-
-import urllib.parse  # noqa: E402  (kept last: only prometheus_query needs it)
