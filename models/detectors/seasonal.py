@@ -116,6 +116,7 @@ class SeasonalDetector:
             "negative_share": self.settings.prior_negative_share,
             "negative_n": 0,
             "terms": {},
+            "reach": 0.0,  # usual reach (sum of followers) per window
             # decayed sums per span: [effective volume, expected, negatives, expected negatives]
             "spans": {name: [0.0, 0.0, 0.0, 0.0] for name, _ in self._spans},
         }
@@ -200,6 +201,7 @@ class SeasonalDetector:
             "usual_negative_share": round(usual_negative, 4),
             "dispersion": round(dispersion, 3),
             "new_terms": self._new_terms(state, window),
+            "reach_ratio": round(window.reach / usual_reach, 2) if (usual_reach := state.get("reach", 0.0)) else None,
         }
         if uplift != 1.0 or muted:
             details["planned"] = {"uplift": uplift, "muted": muted}
@@ -287,9 +289,7 @@ class SeasonalDetector:
     ) -> Severity:
         """info unless the negativity has weight: enough negative mentions now, or over a span."""
         s = self.settings
-        window_surge = (
-            share_elevated and negatives >= s.min_volume / 2 and window.mean_compound <= NEGATIVE_COMPOUND
-        )
+        window_surge = share_elevated and negatives >= s.min_volume / 2 and window.mean_compound <= NEGATIVE_COMPOUND
         if not (window_surge or span_negative):
             return "info"
         if not window_surge:
@@ -343,6 +343,8 @@ class SeasonalDetector:
             state["negative_n"] = negative_n + 1
         if window.count >= 3:
             self._learn_terms(state, window)
+        alpha = max(self._alpha_level, 1.0 / (seen + 1))
+        state["reach"] = state.get("reach", 0.0) + alpha * (window.reach - state.get("reach", 0.0))
 
     def _learn_terms(self, state: dict[str, Any], window: WindowStats) -> None:
         beta = 0.05

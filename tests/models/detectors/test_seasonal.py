@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -173,3 +174,13 @@ def test_lifecycle_does_not_flap_around_the_line() -> None:
         statuses.append(status)
     assert [s for s in statuses if s] == ["triggered", "resolved"]
     assert statuses.index("resolved") == len(pattern) - 2
+
+
+def test_reach_ratio_compares_with_the_usual_reach() -> None:
+    detector = hourly_detector()
+    state = detector.initial_state()
+    for h in range(48):
+        ts = T0 + h * HOUR
+        detector.assess(state, replace(win(ts, office_hours(ts)), reach=1_000))
+    storm = replace(win(T0 + 48 * HOUR, 600, negative=500, mean=-0.6), reach=50_000)
+    assert detector.assess(state, storm).details["reach_ratio"] == 50.0
