@@ -53,11 +53,14 @@ services-down:
 	-deploy/kafka/kafka.sh down
 
 test-unit: $(STAMP)
+	deploy/prometheus/prometheus.sh install
+	deploy/alertmanager/install.sh
 	$(BIN)/pytest -m "not integration" -q
 
 # Starts the services, runs every test, and stops the services whatever the outcome.
 test: $(STAMP)
 	deploy/prometheus/prometheus.sh install
+	deploy/alertmanager/install.sh
 	deploy/chromium/install.sh
 	status=0; $(MAKE) services-up && $(BIN)/pytest -q --durations=10 || status=$$?; \
 	$(MAKE) services-down; exit $$status
@@ -67,8 +70,8 @@ test-integration: $(STAMP)
 	$(MAKE) services-down; exit $$status
 
 lint: $(STAMP)
-	$(BIN)/ruff check models streams tests bench examples
-	$(BIN)/ruff format --check models streams tests bench examples
+	$(BIN)/ruff check models streams tests bench examples deploy
+	$(BIN)/ruff format --check models streams tests bench examples deploy
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
