@@ -3,6 +3,14 @@
 It owns event time: the clock is the largest event time seen, the watermark trails it by
 the allowed lateness, and a window closes when the watermark passes its end, never on the
 wall clock. Every known entity closes every window, so quiet minutes are data too.
+
+Bounds against bad input (no wall clock involved, so replays of old data behave the same):
+- a mention more than `max_clock_jump_ms` ahead of the clock is counted in its own (open)
+  window but moves the clock only once `jump_confirmations` such mentions arrive in a row, so
+  one mistyped timestamp cannot make every later mention late;
+- when the clock does jump far (a partition silent for days, or a replay of a later file), only
+  the last `max_gap_ms` of quiet windows are judged, not every minute since the last mention;
+- at most `max_entities` entities per engine: a mention of one more is `entity_cap`, not state.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ class Outcome(StrEnum):
     ACCEPTED = "accepted"
     DUPLICATE = "duplicate"
     LATE = "late"
+    ENTITY_CAP = "entity_cap"  # a new entity beyond max_entities: not tracked (the pipeline dead-letters it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,12 +59,18 @@ class EngineSettings:
     trigger_score: float = 6.0
     drill: bool = False
     detector: str = "seasonal"  # or "poisson", the first, simpler detector
+    max_entities: int = 10_000  # entities one engine (one partition) tracks
+    max_clock_jump_ms: int = 3_600_000  # a bigger step of the clock needs confirming ...
+    jump_confirmations: int = 3  # ... by this many mentions beyond it in a row
+    max_gap_ms: int = 24 * 3_600_000  # quiet windows judged per entity when the clock jumps further
     # Per-entity sensitivity: entity -> {min_volume, min_ratio, trigger_score}.
     entity_overrides: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.window_ms <= 0 or self.lateness_ms < 0:
             raise ValueError("window must be positive and lateness non-negative")
+        if self.max_entities < 1 or self.max_clock_jump_ms < 0 or self.jump_confirmations < 1 or self.max_gap_ms < 0:
+            raise ValueError("max_entities and jump_confirmations must be positive, jump and gap bounds non-negative")
         if self.detector not in DETECTORS:
             raise ValueError(f"unknown detector {self.detector!r} (choose from {', '.join(DETECTORS)})")
         for entity, knobs in self.entity_overrides.items():
@@ -109,6 +124,10 @@ class EntityState:
     open: dict[int, WindowAccumulator] = field(default_factory=dict)
     detector: dict[str, Any] = field(default_factory=dict)
     incident: IncidentState = field(default_factory=IncidentState)
+    # No window judged yet: a slightly earlier mention may still open an earlier window. Once one is
+    # judged, a mention before closed_until_ms is late whatever the clock says; this holds even when
+    # a restarted worker restores this state with an older clock (its clock write was lost in a crash).
+    fresh: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -117,6 +136,7 @@ class EntityState:
             "open": [acc.to_dict() for acc in self.open.values()],
             "detector": self.detector,
             "incident": self.incident.to_dict(),
+            "fresh": self.fresh,
         }
 
     @classmethod
@@ -128,6 +148,7 @@ class EntityState:
             open={acc.start_ms: acc for acc in accs},
             detector=dict(data["detector"]),
             incident=IncidentState.from_dict(data["incident"]),
+            fresh=bool(data.get("fresh", False)),
         )
 
 
@@ -153,6 +174,7 @@ class Engine:
         clock_ms: int | None = None,
         closed_boundary_ms: int | None = None,
         planned: PlannedCalendar | Iterable[PlannedEvent] = (),
+        pending_jump: Mapping[str, Any] | None = None,
     ) -> None:
         self.settings = settings or EngineSettings()
         self.detector: Detector = detector or self.settings.build_detector()
@@ -164,20 +186,45 @@ class Engine:
         self.entities: dict[str, EntityState] = entities if entities is not None else {}
         self.clock_ms = clock_ms
         self.closed_boundary_ms = closed_boundary_ms
+        # Ids of the mentions in a row beyond max_clock_jump_ms, and the largest event time among them.
+        self.pending_jump: tuple[int, list[str]] | None = (
+            (int(pending_jump["newest_ms"]), [str(i) for i in pending_jump["ids"]]) if pending_jump else None
+        )
         self.dirty: set[str] = set()
 
     @property
     def watermark_ms(self) -> int | None:
         return None if self.clock_ms is None else self.clock_ms - self.settings.lateness_ms
 
-    def clock_state(self) -> dict[str, int | None]:
-        return {"clock_ms": self.clock_ms, "closed_boundary_ms": self.closed_boundary_ms}
+    def clock_state(self) -> dict[str, Any]:
+        state: dict[str, Any] = {"clock_ms": self.clock_ms, "closed_boundary_ms": self.closed_boundary_ms}
+        if self.pending_jump is not None:
+            state["pending_jump"] = {"newest_ms": self.pending_jump[0], "ids": list(self.pending_jump[1])}
+        return state
+
+    def _next_clock(self, mention: Mention) -> int | None:
+        """The clock after seeing `mention`, or None if it stays; a far jump waits for confirmation."""
+        ts_ms = mention.ts_ms
+        if self.clock_ms is None:
+            return ts_ms
+        if ts_ms <= self.clock_ms + self.settings.max_clock_jump_ms:
+            self.pending_jump = None
+            return ts_ms if ts_ms > self.clock_ms else None
+        newest, ids = self.pending_jump or (ts_ms, [])
+        if mention.id not in ids:  # a re-sent mention does not confirm a jump
+            ids = [*ids, mention.id]
+        if len(ids) < self.settings.jump_confirmations:
+            self.pending_jump = (max(newest, ts_ms), ids)
+            return None
+        self.pending_jump = None
+        return max(newest, ts_ms)
 
     def ingest(self, mention: Mention, sentiment: Sentiment) -> tuple[Outcome, list[ClosedWindow]]:
         """Advance event time to this mention, close what the watermark passed, then count it."""
         closed: list[ClosedWindow] = []
-        if self.clock_ms is None or mention.ts_ms > self.clock_ms:
-            self.clock_ms = mention.ts_ms
+        clock = self._next_clock(mention)
+        if clock is not None:
+            self.clock_ms = clock
             closed = self.advance(self.clock_ms - self.settings.lateness_ms)
         size = self.settings.window_ms
         start = window_start(mention.ts_ms, size)
@@ -185,6 +232,8 @@ class Engine:
             return Outcome.LATE, closed
         state = self.entities.get(mention.entity)
         if state is None:
+            if len(self.entities) >= self.settings.max_entities:
+                return Outcome.ENTITY_CAP, closed
             state = EntityState(
                 entity=mention.entity,
                 closed_until_ms=start,
@@ -192,7 +241,7 @@ class Engine:
             )
             self.entities[mention.entity] = state
         elif start < state.closed_until_ms:
-            if self.closed_boundary_ms is not None and start < self.closed_boundary_ms:
+            if not state.fresh or (self.closed_boundary_ms is not None and start < self.closed_boundary_ms):
                 return Outcome.LATE, closed
             # An earlier, still-open window of an entity first seen a little later in time.
             state.closed_until_ms = start
@@ -215,15 +264,22 @@ class Engine:
             return []
         self.closed_boundary_ms = boundary
         closed: list[ClosedWindow] = []
+        gap_start = boundary - max(1, self.settings.max_gap_ms // size) * size
         for name in sorted(self.entities):
             state = self.entities[name]
             if state.closed_until_ms >= boundary:
                 continue
-            for start in range(state.closed_until_ms, boundary, size):
+            starts: Iterable[int] = range(state.closed_until_ms, boundary, size)
+            if state.closed_until_ms < gap_start:
+                # A long jump: windows with mentions are all judged, quiet ones only for the last max_gap_ms.
+                early = sorted(s for s in state.open if s < gap_start)
+                starts = [*early, *range(gap_start, boundary, size)]
+            for start in starts:
                 acc = state.open.pop(start, None)
                 stats = acc.close(name, size) if acc else empty_window(name, start, size)
                 closed.append(self._judge(state, stats))
             state.closed_until_ms = boundary
+            state.fresh = False
             self.dirty.add(name)
         closed.sort(key=lambda c: (c.window.end_ms, c.window.entity))
         return closed

@@ -57,6 +57,14 @@ class MentionProcessor:
             return Processed(outcome=DEAD_LETTER, error=exc)
         sentiment = self.scorer.score(mention.text, mention.lang)
         outcome, closed = engine.ingest(mention, sentiment)
+        if outcome is Outcome.ENTITY_CAP:
+            # Kept on the dead-letter topic, not in state: one more entity than the engine may track.
+            error = DecodeError(
+                "entity_cap",
+                f"entity {mention.entity[:80]!r} not tracked: this engine already tracks "
+                f"{engine.settings.max_entities} entities (FIRESTORM_MAX_ENTITIES)",
+            )
+            return Processed(outcome=DEAD_LETTER, mention=mention, error=error, closed=tuple(closed))
         return Processed(outcome=outcome.value, mention=mention, sentiment=sentiment, closed=tuple(closed))
 
 

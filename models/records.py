@@ -13,6 +13,8 @@ from models.timeutil import TimestampError, parse_ts
 MAX_MESSAGE_BYTES = 256 * 1024
 MAX_TEXT_CHARS = 10_000
 MAX_FIELD_CHARS = 2_048
+# More than any account has; bounds reach sums so state and alerts stay within 64-bit JSON integers.
+MAX_FOLLOWERS = 10**10
 
 
 class DecodeError(ValueError):
@@ -88,6 +90,8 @@ def _author(value: Any) -> Author | None:
         followers = int(followers)
     if isinstance(followers, bool) or not isinstance(followers, int) or followers < 0:
         raise DecodeError("bad_type", "field 'author.followers' must be a non-negative integer")
+    if followers > MAX_FOLLOWERS:
+        raise DecodeError("bad_type", f"field 'author.followers' is over {MAX_FOLLOWERS:,}")
     return Author(id=author_id[:MAX_FIELD_CHARS], followers=followers)
 
 

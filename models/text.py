@@ -25,14 +25,18 @@ def terms_of(text: str) -> tuple[set[str], set[str]]:
     """Return the distinct (terms, hashtags) of a post, lowercased, without stopwords or mentions."""
     terms: set[str] = set()
     hashtags: set[str] = set()
-    lowered = _URL.sub(" ", text.lower().replace("\u2019", "'"))
-    handles = set(_HANDLE.findall(lowered))
+    lowered = text.lower().replace("\u2019", "'")
+    if "http" in lowered or "www." in lowered:  # _URL cannot match otherwise
+        lowered = _URL.sub(" ", lowered)
+    handles = set(_HANDLE.findall(lowered)) if "@" in lowered else set()
     for token in _TOKEN.findall(lowered):
         if token.startswith("#"):
             if len(token) > 2:
                 hashtags.add(token)
             continue
-        token = _ELISION.sub("", token.strip("'\u2019-_"))
+        token = token.strip("'\u2019-_")
+        if "'" in token[1:3]:  # _ELISION needs an apostrophe second or third
+            token = _ELISION.sub("", token)
         if len(token) < MIN_TERM_CHARS or token in _STOPWORDS or token.isdigit():
             continue
         terms.add(token)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,8 @@ from typing import Any
 import faust
 
 from models.timeutil import parse_duration_ms
-from streams.config import Config
+from streams.config import Config, ConfigError, env_name
+from streams.kafka_security import faust_credentials
 
 ENTITY_TABLE = "firestorm-entities"
 CLOCK_TABLE = "firestorm-clocks"
@@ -27,10 +29,28 @@ class FirestormApp:
     clocks: Any  # partition number as bytes -> orjson Engine.clock_state()
 
 
+def check_data_dir(data_dir: str) -> None:
+    """Create the data directory and prove it takes a write: fail at start, loudly, not later and silently."""
+    path = Path(data_dir)
+    probe = path / f".write-test-{os.getpid()}"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with probe.open("wb") as handle:
+            handle.write(b"\0" * 4096)
+            handle.flush()
+            os.fsync(handle.fileno())
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(
+            f"{env_name('data_dir')}={data_dir}: the data directory is not writable ({exc.strerror or exc})"
+        ) from exc
+
+
 def create_app(config: Config) -> FirestormApp:
     """Build the Faust app; state is in memory, rebuilt from the changelog topics on start."""
     session_s = parse_duration_ms(config.session_timeout) / 1000
-    Path(config.data_dir).mkdir(parents=True, exist_ok=True)
+    check_data_dir(config.data_dir)
+    credentials = faust_credentials(config)
     app = faust.App(
         config.app_id,
         broker=config.broker,
@@ -45,6 +65,7 @@ def create_app(config: Config) -> FirestormApp:
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
         table_cleanup_interval=60.0,
+        **({"broker_credentials": credentials} if credentials is not None else {}),
     )
     mentions, alerts, dead_letters = (
         app.topic(name, partitions=config.partitions, key_serializer="raw", value_serializer="raw")

@@ -16,6 +16,7 @@ from streams.config import Config, ConfigError, load_config
 from streams.formats.base import InputError, InputSpec
 
 if TYPE_CHECKING:
+    from streams.metrics import Metrics
     from streams.notifier.drill import DrillPager
 
 EXIT_OK = 0
@@ -32,7 +33,7 @@ configuration (environment; a TOML file named by FIRESTORM_CONFIG may set the sa
   FIRESTORM_WINDOW           tumbling window size (default: 1m)
   FIRESTORM_ALLOWED_LATENESS how far the watermark trails event time (default: 30s)
   FIRESTORM_MIN_VOLUME       never alert below this many mentions in a window (default: 10)
-  FIRESTORM_DETECTOR         poisson (default) or seasonal
+  FIRESTORM_DETECTOR         seasonal (default) or poisson
   FIRESTORM_ENTITIES_FILE    TOML file: per-entity sensitivity and planned events
   FIRESTORM_CONTROL_TOPIC    topic of planned events (default: firestorm.control; see `firestorm plan`)
   FIRESTORM_METRICS_PORT     port of /metrics on FIRESTORM_METRICS_HOST (default: 9108, 0: off)
@@ -115,7 +116,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="mark every alert as a drill; page with FIRESTORM_PAGERDUTY_DRILL_ROUTING_KEY (never the production key) "
         "and drill-enabled webhooks, if configured",
     )
-    rep.add_argument("--metrics-port", type=int, help="serve /metrics on this port while replaying")
+    rep.add_argument("--metrics-port", type=int, help="serve /metrics (and /healthz) on this port while replaying")
+    rep.add_argument(
+        "--hold",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="with --metrics-port: keep serving the final metrics this long after the replay (Ctrl-C ends it)",
+    )
+    rep.add_argument(
+        "--speed",
+        type=float,
+        default=0.0,
+        metavar="X",
+        help="replay event time X times faster than real time, e.g. 60 (default 0: as fast as possible)",
+    )
     rep.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
     rep.add_argument(
         "--report",
@@ -219,7 +234,7 @@ def _print_bad_lines(err: IO[str], bad_lines: list[tuple[int, str]], total: int)
 def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[str]) -> int:
     from models.pipeline import MentionProcessor
     from streams.compare import CachingScorer, format_table, run_variants, variant_settings
-    from streams.embedded import replay
+    from streams.embedded import Pacer, replay
     from streams.formats import InputFile, read_records
     from streams.metrics import Metrics
     from streams.progress import Progress
@@ -248,7 +263,7 @@ def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[
         variant_settings(settings, variant)  # a typo fails now, not after the first replay
     metrics = None
     if args.metrics_port:
-        metrics = Metrics(config.entity_label_cap)
+        metrics = Metrics(config.entity_label_cap, settings=settings, role="replay")
         metrics.serve(config.metrics_host, args.metrics_port)
     collector = ReportCollector(settings, labels) if args.report else None
     processor = MentionProcessor(CachingScorer()) if args.compare else None
@@ -289,6 +304,7 @@ def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[
                 on_processed=collector.on_processed if collector else None,
                 on_progress=progress.update,
                 planned=planned,
+                pacer=Pacer(args.speed) if args.speed > 0 else None,
             )
         finally:
             progress.close()
@@ -350,9 +366,22 @@ def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[
         for path in args.report:
             write_report(report, path)
             print(f"report written to {path}", file=err)
+    if metrics is not None:
+        _hold_metrics(metrics, config.metrics_host, args.metrics_port, args.hold, err)
     if pager is not None and not pager.report.ok:
         return EXIT_ERROR
     return EXIT_BAD_LINES if tally.outcomes["dead_letter"] else EXIT_OK
+
+
+def _hold_metrics(metrics: Metrics, host: str, port: int, hold_s: float, err: IO[str]) -> None:
+    """replay --hold: keep the final metrics scrapeable for a while, then stop serving."""
+    import time
+
+    if hold_s > 0:
+        print(f"serving http://{host}:{port}/metrics for {hold_s:g}s (Ctrl-C to stop)", file=err, flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            time.sleep(hold_s)
+    metrics.close()
 
 
 def _hhmm(ms: int) -> str:
@@ -372,8 +401,7 @@ def _run_worker(config: Config) -> int:
 
     ensure_topics(config)
     fapp = create_app(config)
-    metrics = Metrics(config.entity_label_cap)
-    metrics.build.info({"version": _version()})
+    metrics = Metrics(config.entity_label_cap, settings=config.engine_settings(), role="worker")
     metrics.serve(config.metrics_host, config.metrics_port)
     install_agent(fapp, config, metrics)
     worker = faust.Worker(fapp.app, loglevel=config.log_level, quiet=True)

@@ -47,7 +47,10 @@ class Config:
     entity_label_cap: int = 500
     min_volume: int = 10
     detector: str = "seasonal"
+    max_entities: int = 10_000  # entities per partition engine; mentions of more are dead-lettered (entity_cap)
+    max_clock_jump: str = "1h"  # a bigger step of event time must be confirmed by 3 mentions in a row
     log_level: str = "info"
+    log_windows: int = 0  # 1: the worker logs every closed window that had mentions (entity, start, count)
     # Paging (`firestorm notifier`, `replay --drill`). Routing keys are secrets: kept out of repr;
     # each may instead be read from a file (..._FILE). See streams/notifier.
     pagerduty_url: str = "https://events.pagerduty.com"
@@ -60,6 +63,19 @@ class Config:
     notifier_dlq_topic: str = ""  # empty: "<alerts_topic>.notifier-dlq"
     notifier_offset_reset: str = "latest"  # where a notifier group with no committed offset starts
     notifier_metrics_port: int = 9109  # 0 disables
+    # Kafka client security (every client: Faust, kafka-python, aiokafka). Passwords are secrets:
+    # kept out of repr, readable from files (..._FILE), never logged. See streams/kafka_security.py.
+    kafka_security_protocol: str = "PLAINTEXT"  # PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL
+    kafka_sasl_mechanism: str = "SCRAM-SHA-512"  # SCRAM-SHA-256, SCRAM-SHA-512 or PLAIN
+    kafka_username: str = ""
+    kafka_password: str = field(default="", repr=False)
+    kafka_password_file: str = ""
+    kafka_ssl_cafile: str = ""  # CA bundle (PEM) that signed the brokers' certificates; empty: system CAs
+    kafka_ssl_certfile: str = ""  # client certificate (PEM), for brokers that require one (mutual TLS)
+    kafka_ssl_keyfile: str = ""  # its private key (PEM)
+    kafka_ssl_key_password: str = field(default="", repr=False)
+    kafka_ssl_key_password_file: str = ""
+    kafka_ssl_check_hostname: int = 1
 
     @property
     def dead_letter_topic(self) -> str:
@@ -94,6 +110,8 @@ class Config:
             lateness_ms=self.lateness_ms,
             min_volume=self.min_volume,
             detector=self.detector,
+            max_entities=self.max_entities,
+            max_clock_jump_ms=parse_duration_ms(self.max_clock_jump),
             drill=drill,
             entity_overrides=load_entity_file(self.entities_file).overrides,
         )
@@ -104,12 +122,12 @@ class Config:
         return load_entity_file(self.entities_file).planned
 
     def validate(self) -> Config:
-        for name in ("window", "allowed_lateness", "session_timeout", "batch_wait"):
+        for name in ("window", "allowed_lateness", "session_timeout", "batch_wait", "max_clock_jump"):
             try:
                 parse_duration_ms(getattr(self, name), allow_zero=name == "allowed_lateness")
             except ValueError as exc:
                 raise ConfigError(f"{env_name(name)}: {exc}") from exc
-        for name in ("partitions", "batch_size", "entity_label_cap", "min_volume"):
+        for name in ("partitions", "batch_size", "entity_label_cap", "min_volume", "max_entities"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{env_name(name)} must be at least 1")
         if self.entities_file:
@@ -131,6 +149,9 @@ class Config:
             raise ConfigError(f"{env_name('pagerduty_url')} must be an http(s) URL, got {self.pagerduty_url!r}")
         if self.notifier_offset_reset not in ("earliest", "latest"):
             raise ConfigError(f"{env_name('notifier_offset_reset')} must be earliest or latest")
+        from streams.kafka_security import check_security
+
+        check_security(self)
         if "://" not in self.broker:
             raise ConfigError(f"{env_name('broker')} must look like kafka://host:port, got {self.broker!r}")
         return self

@@ -18,6 +18,7 @@ from kafka import TopicPartition as SyncTopicPartition
 
 from models.planned import PlannedCalendar, PlannedEvent, PlannedEventError, planned_event_from_obj
 from streams.config import Config
+from streams.kafka_security import aiokafka_security, kafka_python_security
 
 log = logging.getLogger("firestorm.control")
 
@@ -35,7 +36,9 @@ def parse_control_message(raw: bytes) -> PlannedEvent:
 
 async def follow_control_topic(config: Config, calendar: PlannedCalendar, stop: asyncio.Event) -> None:
     """Add every planned event on the control topic to `calendar`, from the beginning, until `stop`."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=config.kafka_bootstrap, group_id=None, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=config.kafka_bootstrap, group_id=None, enable_auto_commit=False, **aiokafka_security(config)
+    )
     await consumer.start()
     try:
         partitions = consumer.partitions_for_topic(config.control_topic) or {0}
@@ -58,7 +61,12 @@ async def follow_control_topic(config: Config, calendar: PlannedCalendar, stop: 
 
 def read_planned_events(config: Config, timeout_s: float = 30.0) -> list[PlannedEvent]:
     """Everything on the control topic now: a worker reads it before its first mention."""
-    consumer = KafkaConsumer(bootstrap_servers=config.kafka_bootstrap, group_id=None, enable_auto_commit=False)
+    consumer = KafkaConsumer(
+        bootstrap_servers=config.kafka_bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        **kafka_python_security(config),
+    )
     events: list[PlannedEvent] = []
     try:
         partitions = consumer.partitions_for_topic(config.control_topic) or set()
@@ -83,7 +91,7 @@ def read_planned_events(config: Config, timeout_s: float = 30.0) -> list[Planned
 
 def publish_planned_event(config: Config, event: PlannedEvent) -> None:
     """Send one planned event to the control topic (used by `firestorm plan`)."""
-    producer = KafkaProducer(bootstrap_servers=config.kafka_bootstrap, acks="all")
+    producer = KafkaProducer(bootstrap_servers=config.kafka_bootstrap, acks="all", **kafka_python_security(config))
     try:
         value = orjson.dumps({"type": "planned", **event.to_dict()})
         producer.send(config.control_topic, key=event.entity.encode(), value=value).get(timeout=30)

@@ -1,32 +1,214 @@
-"""Prometheus metrics shared by the worker and the embedded replay.
+"""Prometheus metrics shared by the worker and the embedded replay, and their HTTP endpoint.
 
-Entity labels are bounded: the first `entity_label_cap` entities get their own series,
-later ones are folded into entity="other", so a flood of new entities cannot blow up
-Prometheus. Mention ids, authors and texts never become labels.
+Naming follows Prometheus practice: a `firestorm_` prefix, base units (seconds, ratios 0-1),
+`_total` counters, histograms rather than summaries. Cardinality is bounded: the first
+`entity_label_cap` entities get their own series, later ones are folded into entity="other"
+(counted by `firestorm_entity_labels_folded_total`); languages are capped the same way.
+Mention ids, authors and texts never become labels; the only free text is the top terms and
+hashtags of an open incident's alert window (at most TOP_DRIVERS of each per entity, removed
+when the incident resolves).
+
+`serve()` exposes `/metrics`, `/healthz` (liveness: the worker's event loop still beats) and
+`/readyz` (readiness: the worker has joined its consumer group) on one port.
 """
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, start_http_server
+import functools
+import logging
+import math
+import platform
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from importlib.metadata import PackageNotFoundError, version
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from models.engine import ClosedWindow
+import orjson
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    Info,
+    disable_created_metrics,
+    make_wsgi_app,
+)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from models.alerts import Alert
+from models.detectors.stats import poisson_tail_score
+from models.engine import ClosedWindow, EngineSettings
 from models.pipeline import Processed
 
 OTHER = "other"
+SEVERITIES = ("info", "warning", "critical")
+STATUSES = ("triggered", "escalated", "updated", "resolved")
+OUTCOMES = ("accepted", "duplicate", "late", "dead_letter")
+DEAD_LETTER_REASONS = (
+    "empty",
+    "too_large",
+    "not_json",
+    "invalid_utf8",
+    "not_object",
+    "missing_field",
+    "bad_type",
+    "bad_timestamp",
+    "entity_cap",
+)
+TOP_DRIVERS = 3  # top terms and top hashtags of an open incident exported per entity
+DRIVER_TEXT_MAX = 40  # characters of a term or hashtag kept in its label
+LANGUAGE_LABEL_CAP = 60
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+HEARTBEAT_STALE_S = 60.0  # /healthz fails when the worker's loop has not beaten for this long
+
+log = logging.getLogger("firestorm.metrics")
+
+# No `<counter>_created` series: they double the series count, and the text format Prometheus
+# 2.42 scrapes stores them as plain gauges (process-wide setting of prometheus_client).
+disable_created_metrics()  # type: ignore[no-untyped-call]
+
+
+def _package_version() -> str:
+    try:
+        return version("firestorm")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+@functools.lru_cache(maxsize=8192)
+def alert_threshold(expected: float, min_volume: int, min_ratio: float, trigger_score: float) -> int:
+    """The smallest window count the volume signal alerts on at this expected count (the alert line).
+
+    From the knobs every detector shares (min_volume, min_ratio, trigger_score) and the same
+    Poisson tail as the detectors; a detector with other signals (the seasonal one's negative
+    sentiment) may alert a little below it.
+    """
+    if expected <= 0:
+        return max(min_volume, 1)
+    k = max(min_volume, math.ceil(min_ratio * expected - 1e-9), 1)
+    while poisson_tail_score(k, expected) < trigger_score:
+        k += max(1, k // 50)
+    return k
+
+
+class Health:
+    """Liveness and readiness of a process, as /healthz and /readyz report them."""
+
+    def __init__(
+        self, ready: bool = False, stale_after_s: float = HEARTBEAT_STALE_S, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.stale_after_s = stale_after_s
+        self.clock = clock
+        self.started = clock()
+        self.ready = ready  # the worker sets it once it has joined its consumer group
+        self.last_beat: float | None = None  # None: nothing to watch (the replay)
+
+    def beat(self) -> None:
+        self.last_beat = self.clock()
+
+    def live(self) -> bool:
+        return self.last_beat is None or self.clock() - self.last_beat <= self.stale_after_s
+
+    def report(self) -> dict[str, Any]:
+        now = self.clock()
+        return {
+            "live": self.live(),
+            "ready": self.ready and self.live(),
+            "uptime_seconds": round(now - self.started, 3),
+            "last_heartbeat_seconds_ago": None if self.last_beat is None else round(now - self.last_beat, 3),
+        }
+
+
+class _WatermarkDelay(Collector):
+    """firestorm_watermark_delay_seconds: wall time minus each domain's watermark, computed at scrape."""
+
+    def __init__(self, watermarks: dict[str, float]) -> None:
+        self.watermarks = watermarks
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily(
+            "firestorm_watermark_delay_seconds",
+            "How far each clock domain's event-time watermark trails the wall clock.",
+            labels=["domain"],
+        )
+        now = time.time()
+        for domain, watermark in sorted(self.watermarks.items()):
+            family.add_metric([domain], now - watermark)
+        yield family
+
+
+class _EntitySeries:
+    """The per-entity gauge children of one entity label, looked up once."""
+
+    __slots__ = (
+        "alert_line",
+        "expected",
+        "incident_open",
+        "mean_compound",
+        "mentions",
+        "negative",
+        "reach",
+        "score",
+        "severity",
+        "severity_state",
+        "unique_authors",
+        "window",
+    )
+
+    def __init__(self, m: Metrics, label: str) -> None:
+        self.mentions = m.entity_mentions.labels(label)
+        self.window = m.window_mentions.labels(label)
+        self.expected = m.expected.labels(label)
+        self.alert_line = m.alert_line.labels(label)
+        self.score = m.score.labels(label)
+        self.negative = m.negative_share.labels(label)
+        self.mean_compound = m.mean_compound.labels(label)
+        self.reach = m.reach.labels(label)
+        self.unique_authors = m.unique_authors.labels(label)
+        self.incident_open = m.incident_open.labels(label)
+        self.severity = {s: m.incident_severity.labels(label, s) for s in SEVERITIES}
+        for status in STATUSES:  # present at 0 from the start, so increase() sees the first alert
+            m.entity_alerts.labels(label, status)
+        self.severity_state: str | None = ""  # "" before the first window: forces the first write
 
 
 class Metrics:
     """The firestorm_* metric families, registered on their own registry."""
 
-    def __init__(self, entity_label_cap: int = 500, registry: CollectorRegistry | None = None) -> None:
+    def __init__(
+        self,
+        entity_label_cap: int = 500,
+        registry: CollectorRegistry | None = None,
+        settings: EngineSettings | None = None,
+        role: str = "worker",
+        language_label_cap: int = LANGUAGE_LABEL_CAP,
+    ) -> None:
         self.registry = registry or CollectorRegistry()
         self.entity_label_cap = entity_label_cap
+        self.language_label_cap = language_label_cap
+        self.settings = settings or EngineSettings()
+        self.health = Health(ready=role != "worker")
         self._labelled: set[str] = set()
+        self._series: dict[str, _EntitySeries] = {}
+        self._languages: set[str] = set()
+        self._drivers: dict[str, list[tuple[str, str, str]]] = {}
+        self._watermarks: dict[str, float] = {}
+        self._partitions: set[tuple[str, str]] = set()
+        self._knobs: dict[str, tuple[int, float, float]] = {}
+        self._server: WSGIServer | None = None
         r = self.registry
+
+        # --- pipeline -------------------------------------------------------------------
         self.consumed = Counter("firestorm_mentions_consumed", "Raw mention messages read.", registry=r)
         self.outcomes = Counter(
             "firestorm_mentions",
-            "Mentions by outcome (accepted, duplicate, late, dead_letter).",
+            "Mentions by outcome (accepted, duplicate, late, dead_letter); decoded = all but dead_letter.",
             ["outcome"],
             registry=r,
         )
@@ -35,9 +217,16 @@ class Metrics:
         )
         self.sentiment = Counter(
             "firestorm_sentiment_mentions",
-            "Valid mentions by language and whether they were scored.",
+            "Valid mentions by language and whether they were scored (scored=false: no lexicon).",
             ["language", "scored"],
             registry=r,
+        )
+        self.compound = Histogram(
+            "firestorm_sentiment_compound",
+            "VADER compound of scored mentions (-1..1), by language.",
+            ["language"],
+            registry=r,
+            buckets=(-0.75, -0.5, -0.05, 0.05, 0.5, 0.75, 1.0),
         )
         self.alerts = Counter("firestorm_alerts", "Alert events emitted.", ["status", "severity"], registry=r)
         self.windows_closed = Counter("firestorm_windows_closed", "Entity windows closed by the watermark.", registry=r)
@@ -46,31 +235,17 @@ class Metrics:
             'Window updates reported under entity="other" (label cap).',
             registry=r,
         )
-        self.window_mentions = Gauge(
-            "firestorm_entity_window_mentions", "Mentions in the entity's last closed window.", ["entity"], registry=r
-        )
-        self.expected = Gauge(
-            "firestorm_entity_expected_mentions", "Baseline (expected) mentions per window.", ["entity"], registry=r
-        )
-        self.score = Gauge(
-            "firestorm_entity_detector_score", "Detector score of the last window.", ["entity"], registry=r
-        )
-        self.negative_share = Gauge(
-            "firestorm_entity_negative_ratio",
-            "Share of scored mentions that are negative (0-1).",
-            ["entity"],
-            registry=r,
-        )
-        self.mean_compound = Gauge(
-            "firestorm_entity_mean_compound", "Mean VADER compound of the last window (-1..1).", ["entity"], registry=r
-        )
-        self.incident_open = Gauge(
-            "firestorm_entity_incident_open", "1 while the entity has an open incident.", ["entity"], registry=r
-        )
         self.watermark = Gauge(
             "firestorm_watermark_timestamp_seconds",
-            "Event-time watermark of each clock domain.",
+            "Event-time watermark of each clock domain (a partition, or the replay).",
             ["domain"],
+            registry=r,
+        )
+        r.register(_WatermarkDelay(self._watermarks))
+        self.consumer_lag = Gauge(
+            "firestorm_consumer_lag",
+            "Messages of each assigned mentions partition not yet read (highwater minus position).",
+            ["topic", "partition"],
             registry=r,
         )
         self.batch_seconds = Histogram(
@@ -79,21 +254,121 @@ class Metrics:
             registry=r,
             buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
         )
+        self.alert_latency = Histogram(
+            "firestorm_event_to_alert_latency_seconds",
+            "Wall time from the arrival of the mention whose ingestion closed a window to its alert being sent.",
+            registry=r,
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+        )
         self.build = Info("firestorm_build", "Version of the running firestorm.", registry=r)
+        self.build.info({"version": _package_version(), "python_version": platform.python_version(), "role": role})
 
-    def serve(self, host: str, port: int) -> None:
-        """Expose /metrics over HTTP (port 0 means: do not serve)."""
-        if port:
-            start_http_server(port, addr=host, registry=self.registry)
+        # --- per entity (label: the entity, capped) ---------------------------------------
+        def entity_gauge(name: str, doc: str) -> Gauge:
+            return Gauge(name, doc, ["entity"], registry=r)
+
+        self.entity_mentions = Counter(
+            "firestorm_entity_mentions", "Mentions accepted into the entity's windows.", ["entity"], registry=r
+        )
+        self.entity_alerts = Counter(
+            "firestorm_entity_alerts", "Alert events of the entity, by status.", ["entity", "status"], registry=r
+        )
+        self.window_mentions = entity_gauge("firestorm_entity_window_mentions", "Mentions in the last closed window.")
+        self.expected = entity_gauge(
+            "firestorm_entity_expected_mentions", "Baseline (expected) mentions per window: the band's floor."
+        )
+        self.alert_line = entity_gauge(
+            "firestorm_entity_alert_threshold_mentions",
+            "Mentions per window at which the volume signal alerts (the band's ceiling, the alert line).",
+        )
+        self.score = entity_gauge("firestorm_entity_detector_score", "Detector score of the last window.")
+        self.negative_share = entity_gauge(
+            "firestorm_entity_negative_ratio", "Share of scored mentions that are negative (0-1), last window."
+        )
+        self.mean_compound = entity_gauge(
+            "firestorm_entity_mean_compound", "Mean VADER compound of the last window (-1..1)."
+        )
+        self.reach = entity_gauge(
+            "firestorm_entity_window_reach", "Reach of the last window: followers summed over its mentions."
+        )
+        self.unique_authors = entity_gauge(
+            "firestorm_entity_window_unique_authors", "Distinct authors in the last window."
+        )
+        self.incident_open = entity_gauge("firestorm_entity_incident_open", "1 while the entity has an open incident.")
+        self.incident_severity = Gauge(
+            "firestorm_entity_incident_severity",
+            "1 for the severity of the entity's open incident, 0 for the others (all 0 when none is open).",
+            ["entity", "severity"],
+            registry=r,
+        )
+        self.drivers = Gauge(
+            "firestorm_entity_driver_mentions",
+            "Top terms and hashtags of the open incident's last alert window (mentions naming them).",
+            ["entity", "kind", "rank", "term"],
+            registry=r,
+        )
+
+        # Known label values start at 0 (rate() and increase() then see their first event).
+        for outcome in OUTCOMES:
+            self.outcomes.labels(outcome)
+        for reason in DEAD_LETTER_REASONS:
+            self.dead_letters.labels(reason)
+        for status in STATUSES:
+            for severity in SEVERITIES:
+                self.alerts.labels(status, severity)
+
+    # --- HTTP ---------------------------------------------------------------------------
+
+    def serve(self, host: str, port: int) -> WSGIServer | None:
+        """Serve /metrics, /healthz and /readyz on host:port in a daemon thread (port 0: do not serve)."""
+        if not port:
+            return None
+        self._server = serve_http(self.registry, host, port, self.health)
+        return self._server
+
+    @property
+    def server_port(self) -> int | None:
+        return None if self._server is None else int(self._server.server_address[1])
+
+    def close(self) -> None:
+        """Stop serving (tests, the replay's end)."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    # --- labels -------------------------------------------------------------------------
 
     def entity_label(self, entity: str) -> str:
+        """The label of an entity's window series; counts folds into "other" (one per window update)."""
+        label = self._label_of(entity)
+        if label == OTHER and entity != OTHER:
+            self.entity_labels_folded.inc()
+        return label
+
+    def _label_of(self, entity: str) -> str:
         if entity in self._labelled:
             return entity
         if len(self._labelled) < self.entity_label_cap:
             self._labelled.add(entity)
             return entity
-        self.entity_labels_folded.inc()
         return OTHER
+
+    def _entity(self, label: str) -> _EntitySeries:
+        series = self._series.get(label)
+        if series is None:
+            series = self._series[label] = _EntitySeries(self, label)
+        return series
+
+    def language_label(self, language: str) -> str:
+        if language in self._languages:
+            return language
+        if _LANGUAGE.match(language) and len(self._languages) < self.language_label_cap:
+            self._languages.add(language)
+            return language
+        return OTHER
+
+    # --- recording ----------------------------------------------------------------------
 
     def record(self, processed: Processed) -> None:
         """Count one processed message and report the windows it closed."""
@@ -102,22 +377,167 @@ class Metrics:
             self.record_window(closed)
 
     def record_message(self, processed: Processed) -> None:
-        """Count one processed message by outcome, dead-letter reason and language."""
+        """Count one processed message by outcome, dead-letter reason, language and entity."""
         self.consumed.inc()
         self.outcomes.labels(processed.outcome).inc()
         if processed.error is not None:
             self.dead_letters.labels(processed.error.reason).inc()
-        if processed.sentiment is not None:
-            self.sentiment.labels(processed.sentiment.lang, str(processed.sentiment.scored).lower()).inc()
+        sentiment = processed.sentiment
+        if sentiment is not None:
+            language = self.language_label(sentiment.lang)
+            self.sentiment.labels(language, "true" if sentiment.scored else "false").inc()
+            if sentiment.compound is not None:
+                self.compound.labels(language).observe(sentiment.compound)
+        if processed.outcome == "accepted" and processed.mention is not None:
+            self._entity(self._label_of(processed.mention.entity)).mentions.inc()
 
     def record_window(self, closed: ClosedWindow) -> None:
         self.windows_closed.inc()
-        label = self.entity_label(closed.window.entity)
-        self.window_mentions.labels(label).set(closed.window.count)
-        self.expected.labels(label).set(closed.assessment.expected)
-        self.score.labels(label).set(closed.assessment.score)
-        self.negative_share.labels(label).set(closed.window.negative_share)
-        self.mean_compound.labels(label).set(closed.window.mean_compound)
-        self.incident_open.labels(label).set(1 if closed.incident_open else 0)
-        if closed.alert is not None:
-            self.alerts.labels(closed.alert.status, closed.alert.severity).inc()
+        window = closed.window
+        label = self.entity_label(window.entity)
+        series = self._entity(label)
+        expected = closed.assessment.expected
+        series.window.set(window.count)
+        series.expected.set(expected)
+        series.alert_line.set(self._alert_line(window.entity, expected))
+        series.score.set(closed.assessment.score)
+        series.negative.set(window.negative_share)
+        series.mean_compound.set(window.mean_compound)
+        series.reach.set(window.reach)
+        series.unique_authors.set(window.unique_authors)
+        state = closed.severity if closed.incident_open else None
+        if state != series.severity_state:
+            series.incident_open.set(1 if state else 0)
+            for severity, child in series.severity.items():
+                child.set(1 if severity == state else 0)
+            series.severity_state = state
+        alert = closed.alert
+        if alert is not None:
+            self.alerts.labels(alert.status, alert.severity).inc()
+            self.entity_alerts.labels(label, alert.status).inc()
+            if label != OTHER:
+                self._set_drivers(label, alert, closed)
+        elif state is None and label in self._drivers:
+            self._clear_drivers(label)
+
+    def _alert_line(self, entity: str, expected: float) -> int:
+        knobs = self._knobs.get(entity)
+        if knobs is None:
+            s = self.settings.detector_settings(entity)
+            knobs = self._knobs[entity] = (int(s.min_volume), float(s.min_ratio), float(s.trigger_score))
+        return alert_threshold(round(expected, 4), *knobs)
+
+    def _set_drivers(self, label: str, alert: Alert, closed: ClosedWindow) -> None:
+        self._clear_drivers(label)
+        if alert.status == "resolved":
+            return
+        keys: list[tuple[str, str, str]] = []
+        for kind, items in (("term", closed.window.top_terms), ("hashtag", closed.window.top_hashtags)):
+            for rank, (text, count) in enumerate(items[:TOP_DRIVERS], 1):
+                key = (kind, str(rank), text[:DRIVER_TEXT_MAX])
+                self.drivers.labels(label, *key).set(count)
+                keys.append(key)
+        self._drivers[label] = keys
+
+    def _clear_drivers(self, label: str) -> None:
+        for key in self._drivers.pop(label, []):
+            self.drivers.remove(label, *key)
+
+    def set_watermark(self, domain: str, watermark_ms: int | None) -> None:
+        """The event-time watermark of a clock domain (its delay is computed at each scrape)."""
+        if watermark_ms is None:
+            return
+        seconds = watermark_ms / 1000
+        self._watermarks[domain] = seconds
+        self.watermark.labels(domain).set(seconds)
+
+    def observe_alert_latency(self, arrived: float) -> None:
+        """An alert was sent; `arrived` is the time.monotonic() at which its mention arrived."""
+        self.alert_latency.observe(max(0.0, time.monotonic() - arrived))
+
+    def set_consumer_lag(self, lags: Iterable[tuple[str, int, int]]) -> None:
+        """(topic, partition, lag) of every assigned partition; partitions no longer listed are dropped."""
+        current: set[tuple[str, str]] = set()
+        for topic, partition, lag in lags:
+            key = (topic, str(partition))
+            current.add(key)
+            self.consumer_lag.labels(*key).set(max(0, lag))
+        for key in self._partitions - current:
+            self.consumer_lag.remove(*key)
+        self._partitions = current
+
+    def forget_domains(self) -> None:
+        """After a rebalance: drop the per-partition series until the partitions report again."""
+        for domain in list(self._watermarks):
+            self.watermark.remove(domain)
+        self._watermarks.clear()
+        self.set_consumer_lag(())
+
+
+async def sample_consumer_lag(consumer: Any, topic: str, metrics: Metrics) -> None:
+    """One sample of the lag of every assigned partition of `topic` (Faust/aiokafka consumer).
+
+    Lag is the highwater (the offset the next produced message will get) minus the consumer's
+    position (the next offset it will fetch); a partition not fetched yet has no highwater and
+    is left out.
+    """
+    lags: list[tuple[str, int, int]] = []
+    for tp in sorted(consumer.assignment()):
+        if tp.topic != topic:
+            continue
+        highwater = consumer.highwater(tp)
+        position = await consumer.position(tp)
+        if highwater is None or position is None:
+            continue
+        lags.append((tp.topic, tp.partition, int(highwater) - int(position)))
+    metrics.set_consumer_lag(lags)
+
+
+# --- the HTTP endpoint -------------------------------------------------------------------
+
+
+class _Server(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class _Server6(_Server):
+    address_family = socket.AF_INET6
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """No access log on stderr."""
+
+
+def health_app(registry: CollectorRegistry, health: Health | None = None) -> Callable[..., Iterable[bytes]]:
+    """WSGI app: /metrics (and /) the exposition, /healthz liveness, /readyz readiness, JSON bodies."""
+    metrics_app = make_wsgi_app(registry)
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO") or "/"
+        if path in ("/healthz", "/readyz"):
+            report = health.report() if health is not None else {"live": True, "ready": True}
+            ok = bool(report["live"] if path == "/healthz" else report["ready"])
+            body = orjson.dumps({"status": "ok" if ok else "unavailable", **report})
+            start_response(
+                "200 OK" if ok else "503 Service Unavailable",
+                [("Content-Type", "application/json"), ("Cache-Control", "no-store")],
+            )
+            return [body]
+        if path in ("/metrics", "/"):
+            result: Iterable[bytes] = metrics_app(environ, start_response)
+            return result
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"not found: try /metrics, /healthz or /readyz\n"]
+
+    return app
+
+
+def serve_http(registry: CollectorRegistry, host: str, port: int, health: Health | None = None) -> WSGIServer:
+    """Start the endpoint in a daemon thread and return its server (shutdown() stops it)."""
+    server_class = _Server6 if ":" in host else _Server
+    server = make_server(host, port, health_app(registry, health), server_class, handler_class=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="firestorm-metrics", daemon=True)
+    thread.start()
+    return server

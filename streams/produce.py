@@ -11,6 +11,7 @@ from kafka import KafkaProducer
 
 from models.timeutil import TimestampError, parse_ts
 from streams.config import Config
+from streams.kafka_security import kafka_python_security
 
 
 @dataclass(slots=True)
@@ -57,6 +58,7 @@ def produce(
         acks="all",
         linger_ms=20,
         compression_type=None,
+        **kafka_python_security(config),
     )
     result = ProduceResult()
     started = time.perf_counter()

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
-from kafka.errors import TopicAlreadyExistsError
+from kafka.errors import KafkaError, TopicAlreadyExistsError
 
-from streams.config import Config
+from streams.config import Config, ConfigError
+from streams.kafka_security import describe, kafka_python_security
 
 # Producers stamp records with the time they are sent, not the mention's event time, so
 # replaying last year's incident is not deleted at once by time-based retention. The
@@ -14,13 +18,50 @@ from streams.config import Config
 TOPIC_CONFIG = {"retention.ms": str(7 * 24 * 3600 * 1000), "message.timestamp.type": "CreateTime"}
 
 
+class _AuthFailures(logging.Handler):
+    """Notices kafka-python's log line about rejected credentials (it retries them until a timeout)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.seen = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "authentication" in record.getMessage().lower():
+            self.seen = True
+
+
+def admin_client(config: Config, client_id: str, timeout_s: float = 30.0, probe_s: float = 10.0) -> Any:
+    """A kafka-python admin client with the configured security. It is the first contact with the
+    broker: a wrong password or an unreachable broker stops the command here, within `probe_s`,
+    with an error that says which (kafka-python itself would retry rejected credentials)."""
+    watcher = _AuthFailures()
+    kafka_log = logging.getLogger("kafka")
+    kafka_log.addHandler(watcher)
+    try:
+        return KafkaAdminClient(
+            bootstrap_servers=config.kafka_bootstrap,
+            client_id=client_id,
+            request_timeout_ms=int(timeout_s * 1000),
+            bootstrap_timeout_ms=int(probe_s * 1000),
+            **kafka_python_security(config),
+        )
+    except KafkaError as exc:
+        detail = str(exc) or exc.__class__.__name__
+        if watcher.seen or "auth" in f"{exc.__class__.__name__} {detail}".lower():
+            reason = (
+                "authentication failed: check FIRESTORM_KAFKA_USERNAME, FIRESTORM_KAFKA_PASSWORD (or _FILE) "
+                "and FIRESTORM_KAFKA_SASL_MECHANISM"
+            )
+        else:
+            reason = f"cannot connect ({exc.__class__.__name__}: {detail[:200]})"
+        raise ConfigError(f"Kafka at {config.kafka_bootstrap} ({describe(config)}): {reason}") from exc
+    finally:
+        kafka_log.removeHandler(watcher)
+
+
 def ensure_topics(config: Config, timeout_s: float = 30.0) -> list[str]:
     """Create the mentions, dead-letter, alerts and control topics if missing; return the ones created."""
-    admin = KafkaAdminClient(
-        bootstrap_servers=config.kafka_bootstrap,
-        client_id=f"{config.app_id}-admin",
-        request_timeout_ms=int(timeout_s * 1000),
-    )
+    admin = admin_client(config, f"{config.app_id}-admin", timeout_s)
     try:
         existing = set(admin.list_topics())
         wanted = [

@@ -26,9 +26,12 @@ from streams.app import FirestormApp
 from streams.config import Config
 from streams.control import follow_control_topic, read_planned_events
 from streams.dead_letter import dead_letter_record
-from streams.metrics import Metrics
+from streams.metrics import Metrics, sample_consumer_lag
 
 log = logging.getLogger("firestorm.worker")
+# FIRESTORM_LOG_WINDOWS=1: one line per closed window with mentions (an audit trail; tests check counts).
+window_log = logging.getLogger("firestorm.windows")
+LAG_SAMPLE_INTERVAL_S = 5.0  # consumer lag sample and liveness heartbeat
 
 
 @contextlib.contextmanager
@@ -74,15 +77,39 @@ class PartitionEngines:
             entities=entities,
             clock_ms=clock_state.get("clock_ms"),
             closed_boundary_ms=clock_state.get("closed_boundary_ms"),
+            pending_jump=clock_state.get("pending_jump"),
             planned=self.calendar,
         )
 
-    def persist(self, partition: int, engine: Engine) -> None:
-        """Write changed entities and the clock; must run inside changelog_partition_of()."""
+    def persist(self, partition: int, engine: Engine) -> int:
+        """Write changed entities and the clock; must run inside changelog_partition_of().
+        Returns the number of table writes (changelog records) made."""
+        written = 0
         for entity in sorted(engine.take_dirty()):
             state = engine.entities[entity]
             self.fapp.entities[entity.encode()] = orjson.dumps({"p": partition, "s": state.to_dict()})
+            written += 1
         self.fapp.clocks[str(partition).encode()] = orjson.dumps(engine.clock_state())
+        return written + 1
+
+
+async def acknowledged(fapp: FirestormApp, written: int) -> None:
+    """Wait until the broker has the last `written` table writes (changelog records).
+
+    Faust queues table writes in its producer buffer, and the flush it runs before committing
+    offsets gives up after 100 ms without a message leaving that buffer: offsets could be
+    committed while the state that accounts for them was still queued, and a crash (or a
+    rebalance) then lost those mentions. The writes were queued synchronously just before this
+    call, so they are the tail of the buffer; once the broker has acknowledged them, acking the
+    batch (which lets Faust commit its offsets) is safe.
+    """
+    buffer = getattr(fapp.app.producer, "buffer", None)
+    queue = getattr(getattr(buffer, "pending", None), "_queue", None)
+    if written <= 0 or queue is None:  # a threaded producer has its own queue: not handled here
+        return
+    pending = [f for f in list(queue)[-written:] if isinstance(f, asyncio.Future)]
+    if pending:
+        await asyncio.gather(*pending)
 
 
 class BatchHandler:
@@ -93,6 +120,7 @@ class BatchHandler:
         self.engines = engines
         self.metrics = metrics
         self.processor = MentionProcessor()
+        self.log_windows = False
 
     async def handle(self, events: Sequence[Any]) -> None:
         started = time.perf_counter()
@@ -105,9 +133,12 @@ class BatchHandler:
 
     async def _handle_partition(self, partition: int, batch: list[Any]) -> None:
         engine = self.engines.get(partition)
+        sent: list[Any] = []
         for event in batch:
             message = event.message
             raw = message.value if isinstance(message.value, bytes) else bytes(message.value or b"")
+            # Faust's monitor stamps time_in (time.monotonic) when the consumer hands the message over.
+            arrived = getattr(message, "time_in", None) or time.monotonic()
             processed = self.processor.process(engine, raw)
             self.metrics.record(processed)
             if processed.outcome == DEAD_LETTER and processed.error is not None:
@@ -116,14 +147,21 @@ class BatchHandler:
                 )
                 await self.fapp.dead_letters.send(key=message.key, value=value, headers=headers)
             for closed in processed.closed:
+                if self.log_windows and closed.window.count:
+                    w = closed.window
+                    window_log.info("window %s %d %d partition %d", w.entity, w.start_ms, w.count, partition)
                 if closed.alert is not None:
                     alert = closed.alert
                     log.info("alert %s", alert.timeline_line())
-                    await self.fapp.alerts.send(key=alert.entity.encode(), value=alert.to_json())
-        if engine.watermark_ms is not None:
-            self.metrics.watermark.labels(f"partition-{partition}").set(engine.watermark_ms / 1000)
+                    # The alert must reach the broker before the state that says its window is judged.
+                    sent.append(await self.fapp.alerts.send(key=alert.entity.encode(), value=alert.to_json()))
+                    self.metrics.observe_alert_latency(arrived)
+        self.metrics.set_watermark(f"partition-{partition}", engine.watermark_ms)
+        if sent:
+            await asyncio.gather(*sent)
         with changelog_partition_of(batch[-1]):
-            self.engines.persist(partition, engine)
+            written = self.engines.persist(partition, engine)
+        await acknowledged(self.fapp, written)
 
 
 def install_agent(fapp: FirestormApp, config: Config, metrics: Metrics) -> BatchHandler:
@@ -141,13 +179,27 @@ def install_agent(fapp: FirestormApp, config: Config, metrics: Metrics) -> Batch
         await follow_control_topic(config, calendar, asyncio.Event())
 
     handler = BatchHandler(fapp, engines, metrics)
+    handler.log_windows = bool(config.log_windows)
 
     def _on_rebalance(sender: Any, /, *args: Any, **kwargs: Any) -> None:
         # Another worker may have changed these partitions' state: rebuild from the tables.
         engines.clear()
+        metrics.forget_domains()
+
+    def _on_assigned(sender: Any, /, *args: Any, **kwargs: Any) -> None:
+        metrics.health.ready = True  # joined the consumer group (possibly with no partition)
 
     fapp.app.on_partitions_revoked.connect(_on_rebalance)
     fapp.app.on_partitions_assigned.connect(_on_rebalance)
+    fapp.app.on_partitions_assigned.connect(_on_assigned)
+
+    @fapp.app.timer(interval=LAG_SAMPLE_INTERVAL_S)  # type: ignore[untyped-decorator]
+    async def sample_lag() -> None:
+        metrics.health.beat()  # /healthz fails when the event loop stops getting here
+        try:
+            await sample_consumer_lag(fapp.app.consumer, config.mentions_topic, metrics)
+        except Exception:  # a sample is best effort: never let it stop the worker
+            log.debug("consumer lag sample failed", exc_info=True)
 
     @fapp.app.agent(fapp.mentions, name="firestorm-mentions")
     async def process_mentions(stream: Any) -> None:

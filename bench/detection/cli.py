@@ -94,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--entities", type=int, default=8, help="entities per seed (default 8: 2 busy, 3 medium, 3 quiet)"
     )
     parser.add_argument(
-        "--seeds", type=parse_seeds, default=parse_seeds(DEFAULT_SEEDS), help="report seeds (default 201-205, held out from detector development)"
+        "--seeds", type=parse_seeds, default=parse_seeds(DEFAULT_SEEDS), help="report seeds (default 201-205, held out)"
     )
     parser.add_argument(
         "--tune-seeds",

@@ -23,6 +23,10 @@
 #   FIRESTORM_KAFKA_HEAP_OPTS         default "-Xms256m -Xmx512m"
 #   FIRESTORM_KAFKA_WAIT_TIMEOUT      seconds for wait, default 90
 #   FIRESTORM_KAFKA_STOP_TIMEOUT      seconds before SIGKILL, default 30
+#   FIRESTORM_KAFKA_SASL_PORT         if set: also a SASL_PLAINTEXT (SCRAM-SHA-256/512) listener on
+#                                     this port, from server-sasl.properties (default: none)
+#   FIRESTORM_KAFKA_SCRAM_USERS       with SASL: "user:password[,user:password...]" created by
+#                                     format (StorageTool --add-scram, both SHA-256 and SHA-512)
 #
 # Files under $RUN/kafka: libs/ (jars), data/ (log.dirs), logs/server.log,
 # logs/kafka.out (stdout/stderr), server.properties (rendered), kafka.pid,
@@ -48,6 +52,10 @@ CLUSTER_ID="${FIRESTORM_KAFKA_CLUSTER_ID:-ZmlyZXN0b3JtLWthZmthMQ}"
 HEAP_OPTS="${FIRESTORM_KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
 WAIT_TIMEOUT="${FIRESTORM_KAFKA_WAIT_TIMEOUT:-90}"
 STOP_TIMEOUT="${FIRESTORM_KAFKA_STOP_TIMEOUT:-30}"
+SASL_PORT="${FIRESTORM_KAFKA_SASL_PORT:-}"
+SCRAM_USERS="${FIRESTORM_KAFKA_SCRAM_USERS:-}"
+TEMPLATE="$SCRIPT_DIR/server.properties"
+[[ -z "$SASL_PORT" ]] || TEMPLATE="$SCRIPT_DIR/server-sasl.properties"
 HOST=127.0.0.1
 READY_LINE='Kafka Server started'
 
@@ -87,7 +95,8 @@ render_config() {
     sed -e "s|@LOG_DIR@|$DATA_DIR|g" \
         -e "s|@PORT@|$PORT|g" \
         -e "s|@CONTROLLER_PORT@|$CONTROLLER_PORT|g" \
-        "$SCRIPT_DIR/server.properties" >"$CONFIG.tmp"
+        -e "s|@SASL_PORT@|$SASL_PORT|g" \
+        "$TEMPLATE" >"$CONFIG.tmp"
     mv -f "$CONFIG.tmp" "$CONFIG"
 }
 
@@ -136,8 +145,22 @@ cmd_format() {
     say "formatting $DATA_DIR (cluster id $CLUSTER_ID)"
     local -a JAVA_OPTS
     java_opts
+    # SCRAM users (SASL listener only): one --add-scram per user and mechanism.
+    local -a SCRAM_ARGS=()
+    local entry user password mechanism
+    if [[ -n "$SASL_PORT" && -n "$SCRAM_USERS" ]]; then
+        IFS=',' read -r -a entries <<<"$SCRAM_USERS"
+        for entry in "${entries[@]}"; do
+            user="${entry%%:*}"
+            password="${entry#*:}"
+            for mechanism in SCRAM-SHA-256 SCRAM-SHA-512; do
+                SCRAM_ARGS+=(--add-scram "$mechanism=[name=$user,password=$password]")
+            done
+        done
+        say "adding SCRAM users: $(printf '%s\n' "${entries[@]}" | cut -d: -f1 | paste -sd, -)"
+    fi
     java "${JAVA_OPTS[@]}" -cp "$LIBS_DIR/*" kafka.tools.StorageTool format \
-        --cluster-id "$CLUSTER_ID" --config "$CONFIG" --ignore-formatted \
+        --cluster-id "$CLUSTER_ID" --config "$CONFIG" --ignore-formatted "${SCRAM_ARGS[@]}" \
         >>"$LOGS_DIR/format.out" 2>&1 \
         || { tail -n 20 "$LOGS_DIR/format.out" >&2; die "storage format failed"; }
 }
@@ -157,6 +180,9 @@ cmd_start() {
     if port_open "$CONTROLLER_PORT"; then
         die "port $HOST:$CONTROLLER_PORT is already in use by another process"
     fi
+    if [[ -n "$SASL_PORT" ]] && port_open "$SASL_PORT"; then
+        die "port $HOST:$SASL_PORT is already in use by another process"
+    fi
     need java "install a JDK 17+"
     render_config
     # Remember where this run's log output starts, for 'wait'.
@@ -165,7 +191,7 @@ cmd_start() {
     echo "$offset" >"$LOG_OFFSET_FILE"
     local -a JAVA_OPTS
     java_opts
-    say "starting broker on $HOST:$PORT (controller $HOST:$CONTROLLER_PORT)"
+    say "starting broker on $HOST:$PORT (controller $HOST:$CONTROLLER_PORT${SASL_PORT:+, SASL/SCRAM $HOST:$SASL_PORT})"
     nohup java "${JAVA_OPTS[@]}" -cp "$LIBS_DIR/*" kafka.Kafka "$CONFIG" \
         >>"$LOGS_DIR/kafka.out" 2>&1 </dev/null &
     pid=$!

@@ -43,11 +43,18 @@ class DeliveryLedger:
     def open(self) -> DeliveryLedger:
         if self.path is None:
             return self
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if self.path.exists():
-            lines = self.path.read_text(encoding="utf-8").splitlines()
-            self._entries = {line for line in lines if line.count("\t") == 4}
-        self._file = self.path.open("a", encoding="utf-8")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if self.path.exists():
+                lines = self.path.read_text(encoding="utf-8").splitlines()
+                self._entries = {line for line in lines if line.count("\t") == 4}
+            self._file = self.path.open("a", encoding="utf-8")
+        except OSError as exc:
+            from streams.config import ConfigError
+
+            raise ConfigError(
+                f"FIRESTORM_DATA_DIR: the delivery ledger {self.path} cannot be written ({exc.strerror or exc})"
+            ) from exc
         if self._entries:
             log.info("delivery ledger %s: %d deliveries not known to be committed", self.path, len(self._entries))
         return self
@@ -90,7 +97,7 @@ class DeliveryLedger:
                 continue  # not a line this ledger wrote
         self._entries = kept
         self._appended = 0
-        if self.path is None:
+        if self.path is None or self._file is None:  # in memory, or the file could not be opened
             return
         tmp = self.path.with_suffix(self.path.suffix + ".tmp")
         tmp.write_text("".join(line + "\n" for line in sorted(kept)), encoding="utf-8")

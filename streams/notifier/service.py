@@ -216,11 +216,18 @@ class NotifierService:
         self._stop = stop
         config = self.config
         session_ms = max(6000, int(parse_s(config.session_timeout) * 1000))
+        from streams.kafka_security import aiokafka_security
+
+        security = aiokafka_security(config)
         self._producer = AIOKafkaProducer(
-            bootstrap_servers=config.kafka_bootstrap, client_id=f"{config.notifier_group_id}-dlq", acks="all"
+            bootstrap_servers=config.kafka_bootstrap,
+            client_id=f"{config.notifier_group_id}-dlq",
+            acks="all",
+            **security,
         )
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=config.kafka_bootstrap,
+            **security,
             group_id=config.notifier_group_id,
             client_id=config.notifier_group_id,
             enable_auto_commit=False,
@@ -429,17 +436,12 @@ def parse_s(text: str) -> float:
 
 def ensure_notifier_topics(config: Config, timeout_s: float = 30.0) -> list[str]:
     """Create the alerts topic and the notifier dead-letter topic if they are missing."""
-    from kafka import KafkaAdminClient
     from kafka.admin import NewTopic
     from kafka.errors import TopicAlreadyExistsError
 
-    from streams.topics import TOPIC_CONFIG
+    from streams.topics import TOPIC_CONFIG, admin_client
 
-    admin = KafkaAdminClient(
-        bootstrap_servers=config.kafka_bootstrap,
-        client_id=f"{config.notifier_group_id}-admin",
-        request_timeout_ms=int(timeout_s * 1000),
-    )
+    admin = admin_client(config, f"{config.notifier_group_id}-admin", timeout_s)
     created: list[str] = []
     try:
         existing = set(admin.list_topics())

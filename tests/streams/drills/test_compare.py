@@ -49,7 +49,8 @@ def test_more_and_less_sensitive_settings_side_by_side(incident: list[dict[str, 
     assert base.name == "current settings" and base.time_to_detect_ms is not None
     assert 0 < base.time_to_detect_ms <= 3 * 60_000
     assert sensitive.time_to_detect_ms == base.time_to_detect_ms
-    assert deaf.first_alert_ms is None and deaf.pages == 0 and not deaf.alerts  # 30/min never reaches 1000, in a window or summed over a span
+    # 30/min never reaches 1000, in a window or summed over a span
+    assert deaf.first_alert_ms is None and deaf.pages == 0 and not deaf.alerts
     assert coarse.settings.window_ms == 300_000 and coarse.first_alert_ms is not None
     assert all(r.quiet_alerts == 0 for r in results)
     table = format_table(results, labels)

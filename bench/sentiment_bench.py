@@ -1,0 +1,71 @@
+"""Sentiment scoring speed: stock VADER against models.vader_fast (a benchmark, not a test).
+
+Usage: python bench/sentiment_bench.py [--texts 4000] [--runs 5]
+Scores the same tweet-like texts (bench/throughput/data.py: the sample generator's text banks)
+with the stock analyzer and the fast one, per language; prints texts/s (median of the runs,
+each run alternating stock and fast) and the ratio, after checking the compounds are equal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.throughput.data import TextMaker
+from models.vader_fast import EnglishVader, FrenchVader
+
+
+def stock_analyzers() -> dict[str, Callable[[str], dict[str, float]]]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer as StockEnglish
+        from vaderSentiment_fr.vaderSentiment import SentimentIntensityAnalyzer as StockFrench
+    return {"en": StockEnglish().polarity_scores, "fr": StockFrench().polarity_scores}
+
+
+def rate(score: Callable[[str], object], texts: list[str]) -> float:
+    started = time.perf_counter()
+    for text in texts:
+        score(text)
+    return len(texts) / (time.perf_counter() - started)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--texts", type=int, default=4000, help="texts per language")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    maker = TextMaker(args.seed)
+    stock = stock_analyzers()
+    fast = {"en": EnglishVader(), "fr": FrenchVader()}
+    load = os.getloadavg()[0]
+    print(
+        f"# sentiment: {args.texts} tweet-like texts per language, median of {args.runs} runs, "
+        f"Python {platform.python_version()}, {os.cpu_count()} CPUs, load {load:.2f}"
+    )
+    print(f"{'language':<9} {'stock texts/s':>14} {'fast texts/s':>13} {'ratio':>6} {'mismatches':>11}")
+    for lang in ("en", "fr"):
+        texts = maker.texts(lang, args.texts)
+        mismatches = sum(stock[lang](t)["compound"] != fast[lang].compound(t) for t in texts)
+        stock_rates, fast_rates = [], []
+        for _ in range(args.runs):
+            stock_rates.append(rate(stock[lang], texts))
+            fast_rates.append(rate(fast[lang].compound, texts))
+        s, f = statistics.median(stock_rates), statistics.median(fast_rates)
+        print(f"{lang:<9} {s:>14,.0f} {f:>13,.0f} {f / s:>5.1f}x {mismatches:>11}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

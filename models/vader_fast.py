@@ -1,0 +1,527 @@
+"""VADER, faster and bit-identical: the English analyzer and the French port, re-implemented.
+
+`vaderSentiment` (English) and `vaderSentiment_fr` (French) spend most of their time on work
+that does not change the result: every lexicon hit lower-cases the whole text again (in
+`_negation_check` and `_special_idioms_check`), the emoji pass rebuilds the text one character
+at a time, and every token is looked up several times. This module keeps VADER's rules and its
+arithmetic exactly (the same floating-point operations in the same order, the same values and
+types in the per-token list, the same `sum`, `round` and clamping), and only removes that
+repeated work:
+
+- tokens are lower-cased once per text, and a token's stripped/lower-cased forms are cached;
+- the emoji pass is skipped when the text holds no emoji (one set test), and otherwise is one
+  `str.translate` plus two `replace` calls that insert the same spaces as the stock loop;
+- only lexicon hits run the rules (boosters, negations, "never so", "without doubt", idioms,
+  "least", caps), reading the pre-lowered neighbours; the idiom strings are only built when one
+  of the neighbours can start an idiom (an exact pre-filter: tokens hold no spaces);
+- the French port's accent folding (`unidecode`) runs once per distinct non-ASCII token.
+
+What the French port does differently, and is kept: tokens split on whitespace and `'`, its
+lexicon keys are accent-folded (`unidecode`) and looked up with the folded token, but the
+neighbour tests use the unfolded lower case; its own boosters and negations (`pas`, `jamais`,
+...), a list of words never negated (`no_negate.txt`), no "never so"/"without doubt" rules,
+no contrastive "mais" rule in `polarity_scores` (commented out in the port), and extra
+emphasis from ellipses and words in capitals. Its fuzzy matching (`fuzzywuzzy`) is only used by
+`polarity_scores_max`, not by `polarity_scores`, so it is not reproduced.
+
+The lexicons and emoji tables are read from the files that ship in the two packages, parsed as
+the stock analyzers parse them; the rule constants (boosters, negations, special cases) are
+imported from the stock modules so both always agree. tests/models/test_vader_fast.py checks
+bit-identical scores against the stock analyzers on a large generated corpus.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import string
+import warnings
+from collections.abc import Callable, Mapping
+from functools import cache
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any
+
+import unidecode
+
+with warnings.catch_warnings():
+    # vaderSentiment-fr imports fuzzywuzzy, which warns when the C speed-up is missing.
+    warnings.simplefilter("ignore", UserWarning)
+    from vaderSentiment import vaderSentiment as _stock_en
+    from vaderSentiment_fr import vaderSentiment as _stock_fr
+
+# Same constants as the stock modules (identical in both).
+N_SCALAR: float = _stock_en.N_SCALAR
+C_INCR: float = _stock_en.C_INCR
+ALPHA = 15  # normalize()'s default alpha (an int, as in the stock code)
+_PUNCTUATION = string.punctuation
+_TOKEN_CACHE_MAX = 200_000  # distinct raw tokens kept per analyzer before the cache is reset
+_MARK = "\0"  # marks an emoji's description in the translated text
+_Token = tuple[str, str, str, bool]
+
+_unidecode: Callable[[str], str] = unidecode.unidecode
+
+
+def _package_dir(package: str) -> Path:
+    spec = find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(f"package {package!r} not found")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _read_utf8(package: str, name: str) -> str:
+    return (_package_dir(package) / name).read_text(encoding="utf-8")
+
+
+def parse_lexicon(content: str, separator: str, fold: Callable[[str], str] | None = None) -> dict[str, float]:
+    """A lexicon file as the stock `make_lex_dict` reads it (`fold`: the French port's unidecode)."""
+    lexicon: dict[str, float] = {}
+    for line in content.rstrip("\n").split("\n"):
+        if not line:
+            continue
+        (word, measure) = line.strip().split(separator)[0:2]
+        lexicon[fold(word) if fold is not None else word] = float(measure)
+    return lexicon
+
+
+def parse_emojis(content: str) -> dict[str, str]:
+    """An emoji file as the stock `make_emoji_dict` reads it."""
+    emojis: dict[str, str] = {}
+    for line in content.rstrip("\n").split("\n"):
+        (emoji, description) = line.strip().split("\t")[0:2]
+        emojis[emoji] = description
+    return emojis
+
+
+def _first_words(*tables: Mapping[str, Any]) -> frozenset[str]:
+    """First word of every multi-word key: an n-gram of tokens can only equal a key starting so."""
+    return frozenset(key.split(" ")[0] for table in tables for key in table if " " in key)
+
+
+def _strip_punc_if_word(token: str) -> str:
+    stripped = token.strip(_PUNCTUATION)
+    if len(stripped) <= 2:
+        return token
+    return stripped
+
+
+def _normalize(score: float) -> float:
+    norm_score = score / math.sqrt((score * score) + ALPHA)
+    if norm_score < -1.0:
+        return -1.0
+    elif norm_score > 1.0:
+        return 1.0
+    else:
+        return norm_score
+
+
+def _amplify_ep(text: str) -> float:
+    ep_count = text.count("!")
+    if ep_count > 4:
+        ep_count = 4
+    return ep_count * 0.292
+
+
+def _amplify_qm(text: str) -> float:
+    qm_count = text.count("?")
+    qm_amplifier: float = 0
+    if qm_count > 1:
+        qm_amplifier = qm_count * 0.18 if qm_count <= 3 else 0.96
+    return qm_amplifier
+
+
+def _proportions(sentiments: list[float], sum_punct: float) -> tuple[float, float, float]:
+    """(neg, neu, pos) before rounding, as the stock score_valence computes them."""
+    pos_sum = 0.0
+    neg_sum = 0.0
+    neu_count = 0
+    for sentiment_score in sentiments:
+        if sentiment_score > 0:
+            pos_sum += float(sentiment_score) + 1
+        if sentiment_score < 0:
+            neg_sum += float(sentiment_score) - 1
+        if sentiment_score == 0:
+            neu_count += 1
+    if pos_sum > math.fabs(neg_sum):
+        pos_sum += sum_punct
+    elif pos_sum < math.fabs(neg_sum):
+        neg_sum -= sum_punct
+    total = pos_sum + math.fabs(neg_sum) + neu_count
+    return math.fabs(neg_sum / total), math.fabs(neu_count / total), math.fabs(pos_sum / total)
+
+
+class _FastVader:
+    """What both languages share: emoji pass, token cache, the per-token loop, scoring."""
+
+    booster: Mapping[str, float]
+    special: Mapping[str, float]
+    negate: frozenset[str]
+    _contrasts = False  # the stock `_but_check` applies
+
+    def __init__(self, lexicon: dict[str, float], emojis: dict[str, str]) -> None:
+        self.lexicon = lexicon
+        self.emojis = emojis
+        # Only single characters can match: the stock loop tests `chr in self.emojis`.
+        self._single_emojis = {e: d for e, d in emojis.items() if len(e) == 1}
+        self._emoji_chars = frozenset(self._single_emojis)
+        # One translate() marks each emoji "\0description"; a mark after a space or at the start
+        # is dropped, any other becomes a space: the stock loop's spacing. Only valid when no
+        # description is empty, has outer spaces or a NUL (checked here; else the loop is used).
+        self._emoji_marks: dict[int, str] | None = {ord(e): _MARK + d for e, d in self._single_emojis.items()}
+        if any(not d or d != d.strip(" ") or _MARK in d for d in self._single_emojis.values()):
+            self._emoji_marks = None
+        self._idiom_starts = _first_words(self.special, self.booster)
+        self._tokens: dict[str, _Token] = {}
+
+    # -- text preparation ------------------------------------------------------------------
+
+    def _demoji(self, text: str) -> str:
+        """The stock emoji pass (each emoji replaced by its description) and `strip()`."""
+        if self._emoji_chars.isdisjoint(text):
+            return text.strip()
+        if self._emoji_marks is not None and _MARK not in text:
+            marked = text.translate(self._emoji_marks)
+            if marked[0] == _MARK:
+                marked = marked[1:]
+            return marked.replace(" " + _MARK, " ").replace(_MARK, " ").strip()
+        emojis = self._single_emojis
+        pieces: list[str] = []
+        prev_space = True
+        for character in text:
+            if character in emojis:
+                # A space before the description unless the previous output was a space.
+                if not prev_space:
+                    pieces.append(" ")
+                pieces.append(emojis[character])
+                prev_space = False
+            else:
+                pieces.append(character)
+                prev_space = character == " "
+        return "".join(pieces).strip()
+
+    def _split(self, text: str) -> list[str]:
+        raise NotImplementedError
+
+    def _token(self, raw: str) -> _Token:
+        """(word, lower case, lexicon key, scored) of a raw token."""
+        word = _strip_punc_if_word(raw)
+        lower = word.lower()
+        return self._remember(raw, word, lower, lower)
+
+    def _remember(self, raw: str, word: str, lower: str, key: str) -> _Token:
+        entry = (word, lower, key, key in self.lexicon and lower not in self.booster)
+        tokens = self._tokens
+        if len(tokens) >= _TOKEN_CACHE_MAX:
+            tokens.clear()
+        tokens[raw] = entry
+        return entry
+
+    # -- the rules -----------------------------------------------------------------------------
+
+    def _scalar(self, word: str, lower: str, valence: float, is_cap_diff: bool) -> float:
+        scalar = 0.0
+        if lower in self.booster:
+            scalar = self.booster[lower]
+            if valence < 0:
+                scalar *= -1
+            if word.isupper() and is_cap_diff:
+                if valence > 0:
+                    scalar += C_INCR
+                else:
+                    scalar -= C_INCR
+        return scalar
+
+    def _negated(self, lower: str) -> bool:
+        return lower in self.negate or "n't" in lower
+
+    def _idioms(self, valence: float, lowers: list[str], i: int) -> float:
+        w3, w2, w1, w0 = lowers[i - 3], lowers[i - 2], lowers[i - 1], lowers[i]
+        n = len(lowers)
+        starts = self._idiom_starts
+        if not (w0 in starts or w1 in starts or w2 in starts or w3 in starts):
+            return valence  # no n-gram below can be a key
+        special = self.special
+        onezero = f"{w1} {w0}"
+        twoonezero = f"{w2} {w1} {w0}"
+        twoone = f"{w2} {w1}"
+        threetwoone = f"{w3} {w2} {w1}"
+        threetwo = f"{w3} {w2}"
+        for seq in (onezero, twoonezero, twoone, threetwoone, threetwo):
+            if seq in special:
+                valence = special[seq]
+                break
+        if n - 1 > i:
+            zeroone = f"{w0} {lowers[i + 1]}"
+            if zeroone in special:
+                valence = special[zeroone]
+        if n - 1 > i + 1:
+            zeroonetwo = f"{w0} {lowers[i + 1]} {lowers[i + 2]}"
+            if zeroonetwo in special:
+                valence = special[zeroonetwo]
+        booster = self.booster
+        for n_gram in (threetwoone, threetwo, twoone):
+            if n_gram in booster:
+                valence = valence + booster[n_gram]
+        return valence
+
+    def _least(self, valence: float, lowers: list[str], i: int) -> float:
+        lexicon = self.lexicon
+        if i > 1 and lowers[i - 1] not in lexicon and lowers[i - 1] == "least":
+            if lowers[i - 2] != "at" and lowers[i - 2] != "very":
+                valence = valence * N_SCALAR
+        elif i > 0 and lowers[i - 1] not in lexicon and lowers[i - 1] == "least":
+            valence = valence * N_SCALAR
+        return valence
+
+    def _negation(self, valence: float, lowers: list[str], start_i: int, i: int) -> float:
+        raise NotImplementedError
+
+    def _valence(self, key: str, i: int, words: list[str], lowers: list[str], is_cap_diff: bool) -> float:
+        """The stock `sentiment_valence` for a token whose lexicon key is `key`."""
+        lexicon = self.lexicon
+        n = len(words)
+        valence = lexicon[key]
+        if key == "no" and i != n - 1 and lowers[i + 1] in lexicon:
+            valence = 0.0
+        if (
+            (i > 0 and lowers[i - 1] == "no")
+            or (i > 1 and lowers[i - 2] == "no")
+            or (i > 2 and lowers[i - 3] == "no" and lowers[i - 1] in ("or", "nor"))
+        ):
+            valence = lexicon[key] * N_SCALAR
+        if is_cap_diff and words[i].isupper():
+            if valence > 0:
+                valence += C_INCR
+            else:
+                valence -= C_INCR
+        # The stock loop over start_i = 0, 1, 2 (the 1st, 2nd, 3rd word before the hit),
+        # unrolled; `_scalar()` is 0.0 for a word that is not a booster, `_least()` only acts
+        # after "least".
+        if i > 0:
+            booster = self.booster
+            negation = self._negation
+            lower = lowers[i - 1]
+            if lower not in lexicon:
+                s = self._scalar(words[i - 1], lower, valence, is_cap_diff) if lower in booster else 0.0
+                valence = valence + s
+                valence = negation(valence, lowers, 0, i)
+            if i > 1:
+                lower = lowers[i - 2]
+                if lower not in lexicon:
+                    s = self._scalar(words[i - 2], lower, valence, is_cap_diff) if lower in booster else 0.0
+                    if s != 0:
+                        s = s * 0.95
+                    valence = valence + s
+                    valence = negation(valence, lowers, 1, i)
+                if i > 2:
+                    lower = lowers[i - 3]
+                    if lower not in lexicon:
+                        s = self._scalar(words[i - 3], lower, valence, is_cap_diff) if lower in booster else 0.0
+                        if s != 0:
+                            s = s * 0.9
+                        valence = valence + s
+                        valence = negation(valence, lowers, 2, i)
+                        valence = self._idioms(valence, lowers, i)
+            if lowers[i - 1] == "least":
+                valence = self._least(valence, lowers, i)
+        return valence
+
+    def sentiments(self, text: str) -> tuple[list[float], str]:
+        """The per-token valences (the stock `sentiments` list) and the text they were read from."""
+        text = self._demoji(text)
+        cached = self._tokens.get
+        entries = [cached(raw) or self._token(raw) for raw in self._split(text)]
+        n = len(entries)
+        sentiments: list[float] = [0] * n
+        # entry[3]: the lexicon has the token and it is not a booster (a booster counts 0)
+        hits = [i for i, entry in enumerate(entries) if entry[3]]
+        if hits:
+            lowers = [entry[1] for entry in entries]
+            words = [entry[0] for entry in entries]
+            uppers = sum(1 for word in words if word.isupper())
+            is_cap_diff = 0 < n - uppers < n
+            for i in hits:
+                if i < n - 1 and lowers[i] == "kind" and lowers[i + 1] == "of":
+                    continue
+                sentiments[i] = self._valence(entries[i][2], i, words, lowers, is_cap_diff)
+            if self._contrasts:
+                self._contrast(lowers, sentiments)
+        return sentiments, text
+
+    def _contrast(self, lowers: list[str], sentiments: list[float]) -> None:
+        """The stock `_but_check` (English only)."""
+
+    def _emphasis(self, text: str) -> float:
+        return _amplify_ep(text) + _amplify_qm(text)
+
+    def _adjusted_sum(self, sum_s: float, punct: float, text: str) -> float:
+        if sum_s > 0:
+            sum_s += punct
+        elif sum_s < 0:
+            sum_s -= punct
+        return sum_s
+
+    def compound(self, text: str) -> float:
+        """`polarity_scores(text)["compound"]`, without the proportions."""
+        sentiments, text = self.sentiments(text)
+        if not sentiments:
+            return 0.0
+        sum_s = float(sum(sentiments))
+        punct = self._emphasis(text)
+        return round(_normalize(self._adjusted_sum(sum_s, punct, text)), 4)
+
+    def polarity_scores(self, text: str) -> dict[str, float]:
+        """The stock analyzer's result: neg, neu, pos (3 decimals) and compound (4 decimals)."""
+        sentiments, text = self.sentiments(text)
+        if not sentiments:
+            return {"neg": 0.0, "neu": 0.0, "pos": 0.0, "compound": 0.0}
+        sum_s = float(sum(sentiments))
+        punct = self._emphasis(text)
+        compound = _normalize(self._adjusted_sum(sum_s, punct, text))
+        neg, neu, pos = _proportions(sentiments, punct)
+        return {"neg": round(neg, 3), "neu": round(neu, 3), "pos": round(pos, 3), "compound": round(compound, 4)}
+
+
+class EnglishVader(_FastVader):
+    """`vaderSentiment.SentimentIntensityAnalyzer`, same scores."""
+
+    booster = _stock_en.BOOSTER_DICT
+    special = _stock_en.SPECIAL_CASES
+    negate = frozenset(_stock_en.NEGATE)
+    _contrasts = True
+
+    def __init__(self) -> None:
+        super().__init__(
+            parse_lexicon(_read_utf8("vaderSentiment", "vader_lexicon.txt"), "\t"),
+            parse_emojis(_read_utf8("vaderSentiment", "emoji_utf8_lexicon.txt")),
+        )
+
+    def _split(self, text: str) -> list[str]:
+        return text.split()
+
+    def _negation(self, valence: float, lowers: list[str], start_i: int, i: int) -> float:
+        if start_i == 0:
+            if self._negated(lowers[i - 1]):
+                valence = valence * N_SCALAR
+        elif start_i == 1:
+            if lowers[i - 2] == "never" and (lowers[i - 1] == "so" or lowers[i - 1] == "this"):
+                valence = valence * 1.25
+            elif lowers[i - 2] == "without" and lowers[i - 1] == "doubt":
+                pass
+            elif self._negated(lowers[i - 2]):
+                valence = valence * N_SCALAR
+        else:
+            if (lowers[i - 3] == "never" and (lowers[i - 2] == "so" or lowers[i - 2] == "this")) or (
+                lowers[i - 1] == "so" or lowers[i - 1] == "this"
+            ):
+                valence = valence * 1.25
+            elif lowers[i - 3] == "without" and (lowers[i - 2] == "doubt" or lowers[i - 1] == "doubt"):
+                pass
+            elif self._negated(lowers[i - 3]):
+                valence = valence * N_SCALAR
+        return valence
+
+    def _contrast(self, lowers: list[str], sentiments: list[float]) -> None:
+        if "but" in lowers:
+            bi = lowers.index("but")
+            # As the stock code: `index` finds the first equal value, so repeated values are
+            # scaled at their first position (the list never changes length).
+            for sentiment in sentiments:
+                si = sentiments.index(sentiment)
+                if si < bi:
+                    sentiments[si] = sentiment * 0.5
+                elif si > bi:
+                    sentiments[si] = sentiment * 1.5
+
+
+_FR_SPLIT = re.compile(r"[\s']")
+_ELLIPSIS = re.compile(r"\.{2,}")
+_UC_PUNCTUATION = ("?", "!", ".", ",", ";")
+
+
+class FrenchVader(_FastVader):
+    """`vaderSentiment_fr.SentimentIntensityAnalyzer.polarity_scores`, same scores."""
+
+    booster = _stock_fr.BOOSTER_DICT
+    special = _stock_fr.SPECIAL_CASES
+    negate = frozenset(_stock_fr.NEGATE)
+
+    def __init__(self) -> None:
+        super().__init__(
+            parse_lexicon(_read_utf8("vaderSentiment_fr", "fr_lexicon.txt"), "->", fold=_unidecode),
+            parse_emojis(_read_utf8("vaderSentiment_fr", "emojis_fr.txt")),
+        )
+        self.no_negate = frozenset(_unidecode(word) for word in _stock_fr.NO_NEGATE)
+
+    def _split(self, text: str) -> list[str]:
+        return _FR_SPLIT.split(text)
+
+    def _token(self, raw: str) -> _Token:
+        word = _strip_punc_if_word(raw)
+        lower = word.lower()
+        return self._remember(raw, word, lower, lower if lower.isascii() else _unidecode(lower))
+
+    def _negation(self, valence: float, lowers: list[str], start_i: int, i: int) -> float:
+        if lowers[i] in self.no_negate:
+            return valence
+        if self._negated(lowers[i - (start_i + 1)]):
+            valence = valence * N_SCALAR
+        return valence
+
+    def _emphasis(self, text: str) -> float:
+        return _amplify_ep(text) + _amplify_qm(text) + _amplify_sp(text)
+
+    def _adjusted_sum(self, sum_s: float, punct: float, text: str) -> float:
+        if sum_s > 0:
+            sum_s += punct
+            if sum_s >= 0.05:
+                sum_s += _amplify_uc(text)
+        elif sum_s < 0:
+            sum_s -= punct
+            if sum_s <= -0.05:
+                sum_s -= _amplify_uc(text)
+        else:
+            sum_s -= 0.5 * punct
+        return sum_s
+
+
+def _amplify_sp(text: str) -> float:
+    if ".." not in text:
+        return 0.0
+    sp_count = len("".join(_ELLIPSIS.findall(text)))
+    sp_coeff = 0.21
+    if sp_count in (1, 0):
+        return 0.0
+    if sp_count in (2, 3):
+        return 0.21
+    if sp_count <= 6:
+        return (sp_count - 2) * sp_coeff
+    sp_count = 6
+    return (sp_count - 2) * sp_coeff
+
+
+def _amplify_uc(text: str) -> float:
+    """Words (punctuation removed, split on spaces, longer than one character) with no lowercase
+    character after their first, counted up to five, as the French port's `_amplify_uc`."""
+    for mark in _UC_PUNCTUATION:
+        text = text.replace(mark, "")
+    uc_count = 0
+    for word in text.split(" "):
+        if len(word) > 1:
+            tail = word[1:]
+            if tail.islower():  # the common case: a cased character, all lowercase
+                continue
+            if tail.isupper() or not any(character.islower() for character in tail):
+                if uc_count > 4:
+                    break
+                uc_count += 1
+    return uc_count * 0.292
+
+
+@cache
+def analyzer(lang: str) -> _FastVader:
+    """The shared analyzer of a language: `fr` is the French port, anything else English."""
+    return FrenchVader() if lang == "fr" else EnglishVader()
+
+
+__all__ = ["EnglishVader", "FrenchVader", "analyzer", "parse_emojis", "parse_lexicon"]

@@ -1,0 +1,140 @@
+"""Static checks of the Grafana provisioning and the generated dashboards (no Grafana needed).
+
+Every query is also run against a real Prometheus by tests/integration/test_dashboards.py.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from streams.notifier.routing import DEFAULT_GRAFANA_LINK
+from tests.deploy.dashboards import (
+    GRAFANA_BUILTINS,
+    PROVISIONING,
+    all_panels,
+    dashboard_files,
+    datasource_uids,
+    load,
+    queries,
+    substitute,
+    variables_used,
+)
+from tests.deploy.tools import DEPLOY, REPO, assert_ok, run
+
+PANEL_TYPES = {"timeseries", "stat", "table", "gauge", "bargauge", "text", "row", "state-timeline"}
+FILES = dashboard_files()
+
+
+def provisioned_datasource() -> dict[str, Any]:
+    config = yaml.safe_load((PROVISIONING / "datasources" / "firestorm.yml").read_text())
+    (datasource,) = config["datasources"]
+    return dict(datasource)
+
+
+def test_the_two_dashboards_are_there_and_up_to_date() -> None:
+    assert [p.name for p in FILES] == ["firestorm.json", "pipeline-health.json"]
+    result = subprocess.run(
+        [sys.executable, str(DEPLOY / "grafana" / "generate.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO,
+    )
+    assert result.returncode == 0, f"regenerate the dashboards: {result.stderr}"
+
+
+def test_provisioning_files() -> None:
+    datasource = provisioned_datasource()
+    assert datasource["type"] == "prometheus"
+    assert datasource["uid"] == "firestorm-prometheus"
+    assert datasource["access"] == "proxy"
+    providers = yaml.safe_load((PROVISIONING / "dashboards" / "firestorm.yml").read_text())["providers"]
+    assert [p["type"] for p in providers] == ["file"]
+    assert providers[0]["options"]["path"] == "/var/lib/grafana/dashboards/firestorm"
+
+
+def test_uids_are_unique_and_the_oncall_dashboard_is_the_one_pages_link_to() -> None:
+    models = [load(p) for p in FILES]
+    uids = [m["uid"] for m in models]
+    assert len(set(uids)) == len(uids)
+    titles = {m["uid"]: m["title"] for m in models}
+    assert titles == {"firestorm-entity": "Firestorm", "firestorm-pipeline": "Firestorm pipeline health"}
+    # the notifier's PagerDuty/Slack links open /d/firestorm-entity/...?var-entity=<entity>
+    assert "/d/firestorm-entity/" in DEFAULT_GRAFANA_LINK and "var-entity={entity}" in DEFAULT_GRAFANA_LINK
+    oncall = next(m for m in models if m["uid"] == "firestorm-entity")
+    assert [v["name"] for v in oncall["templating"]["list"]] == ["entity"]
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_json_model(path: Path) -> None:
+    model = load(path)
+    for key in ("uid", "title", "schemaVersion", "panels", "templating", "annotations", "time", "tags"):
+        assert key in model, key
+    assert model["schemaVersion"] >= 36
+    assert isinstance(model["panels"], list) and model["panels"]
+    panels = list(all_panels(model))
+    ids = [p["id"] for p in panels]
+    assert len(set(ids)) == len(ids), f"duplicate panel ids: {Counter(ids).most_common(3)}"
+    cells: set[tuple[int, int]] = set()
+    for item in panels:
+        assert item["type"] in PANEL_TYPES, item["type"]
+        assert item["title"] and item.get("description"), f"panel {item['id']} needs a title and a description"
+        grid = item["gridPos"]
+        assert grid["w"] > 0 and grid["h"] > 0 and grid["x"] >= 0 and grid["y"] >= 0
+        assert grid["x"] + grid["w"] <= 24, f"panel {item['title']!r} is wider than the grid"
+        for x in range(grid["x"], grid["x"] + grid["w"]):
+            for y in range(grid["y"], grid["y"] + grid["h"]):
+                assert (x, y) not in cells, f"panel {item['title']!r} overlaps another"
+                cells.add((x, y))
+        refs = [t["refId"] for t in item.get("targets", [])]
+        assert refs, f"panel {item['title']!r} has no query"
+        assert len(set(refs)) == len(refs), f"panel {item['title']!r}: duplicate refIds {refs}"
+        for t in item["targets"]:
+            assert t["expr"].strip(), f"panel {item['title']!r} {t['refId']}: empty query"
+        for override in item["fieldConfig"]["overrides"]:
+            assert override["matcher"]["id"] in ("byName", "byRegexp", "byFrameRefID")
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_every_datasource_is_the_provisioned_one(path: Path) -> None:
+    model = load(path)
+    uids = datasource_uids(model)
+    assert uids and set(uids) == {provisioned_datasource()["uid"]}
+    for item in all_panels(model):
+        for t in item["targets"]:
+            assert t["datasource"]["uid"] == "firestorm-prometheus"
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_every_variable_used_is_defined(path: Path) -> None:
+    model = load(path)
+    defined = {v["name"] for v in model["templating"]["list"]}
+    for variable in model["templating"]["list"]:
+        assert variable["type"] == "query" and variable["datasource"]["uid"] == "firestorm-prometheus"
+        assert variable["definition"].startswith("label_values(")
+    used: set[str] = set()
+    for query in queries(model):
+        used |= variables_used(query.expr)
+    used |= variables_used(str(model.get("links", "")))
+    assert used - GRAFANA_BUILTINS <= defined, f"undefined variables: {used - GRAFANA_BUILTINS - defined}"
+    assert defined <= used, f"variables never used: {defined - used}"
+
+
+def test_every_query_is_valid_promql(tmp_path: Path) -> None:
+    """promtool parses each query (variables substituted) as a recording rule's expression."""
+    values = {"entity": "skyway", "job": "firestorm-worker", "__rate_interval": "1m", "__interval": "15s"}
+    rules = []
+    for path in FILES:
+        for query in queries(load(path)):
+            rules.append({"record": f"dashboard:query_{len(rules)}", "expr": substitute(query.expr, values)})
+    assert len(rules) >= 40
+    rule_file = tmp_path / "dashboard-queries.yml"
+    rule_file.write_text(yaml.safe_dump({"groups": [{"name": "dashboards", "rules": rules}]}))
+    assert "SUCCESS" in assert_ok(run("promtool", "check", "rules", str(rule_file)))
