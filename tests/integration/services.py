@@ -28,8 +28,11 @@ def ensure_service(script: str, port: int) -> bool:
     """Start a service with its deploy script unless it already listens; True if we started it."""
     if port_open(port):
         return False
+    # The port check can miss a running service (a slow accept): only a service that was not
+    # running before is ours to stop at the end.
+    was_running = subprocess.run([str(REPO / script), "status"], capture_output=True, timeout=60).returncode == 0
     subprocess.run([str(REPO / script), "up"], check=True, timeout=600)
-    return True
+    return not was_running
 
 
 def stop_service(script: str) -> None:

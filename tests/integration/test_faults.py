@@ -28,6 +28,7 @@ from pathlib import Path
 import orjson
 import pytest
 from kafka import KafkaAdminClient, KafkaProducer
+from kafka.errors import KafkaError
 
 from models.engine import EngineSettings
 from models.records import DecodeError, decode_mention
@@ -134,6 +135,16 @@ def first_at(lines: list[bytes], when: datetime) -> int:
     return next(i for i, raw in enumerate(lines) if orjson.loads(raw)["ts"] >= stamp)
 
 
+def alert_diff(seen: list[dict[str, object]], expected: list[dict[str, object]]) -> str:
+    """The alerts side by side, in short: what differs, not two pages of JSON."""
+
+    def short(a: dict[str, object]) -> str:
+        return f"{a['status']} {a['window_start']} volume={a['volume']} baseline={a['baseline']} score={a['score']}"
+
+    rows = [f"  seen:     {short(a)}" for a in seen] + [f"  expected: {short(a)}" for a in expected]
+    return "\n".join(rows)
+
+
 def embedded_alerts(lines: list[bytes]) -> list[dict[str, object]]:
     return [a.to_dict() for a in replay(enumerate(lines, 1), EngineSettings()).alerts]
 
@@ -181,6 +192,8 @@ def committed(stack: Stack) -> int:
     try:
         offsets = admin.list_group_offsets(f"firestorm-test-{stack.tag}").get(f"firestorm-test-{stack.tag}", {})
         return sum(o.offset for tp, o in offsets.items() if tp.topic == stack.mentions and o.offset > 0)
+    except KafkaError:  # the coordinator is loading, the group is rebalancing: ask again
+        return -1
     finally:
         admin.close()
 
@@ -191,6 +204,8 @@ def group_members(stack: Stack) -> int:
         group = admin.describe_groups([f"firestorm-test-{stack.tag}"])[f"firestorm-test-{stack.tag}"]
         state = str(group.get("group_state") or group.get("state") or "")
         return len(group.get("members") or []) if state.lower() == "stable" else 0
+    except KafkaError:
+        return 0
     finally:
         admin.close()
 
@@ -198,15 +213,16 @@ def group_members(stack: Stack) -> int:
 # ---------------------------------------------------------------------------------------------
 # the faults
 
-# Seen in about one run in three of the two tests below (and investigated no further yet): after the
-# restart or the rebalance, one mention of one window is missing (a count of 39 where the input has
-# 40), and an alert downstream of it then carries a slightly different baseline. The engine itself is
-# crash-consistent (tests/models/test_properties_engine.py restores it from its changelog, with or
-# without the clock write, and replays the batch); the suspect is the Faust/aiokafka consumer path
-# around recovery (records fetched while the flow is suspended are dropped, and a partition is sought
-# back only to a committed offset above 0). Non-strict: a pass is a pass, a loss is reported as XFAIL.
+# Seen in about one run in five of the two tests below: after the restart or the rebalance, a few
+# mentions of one window never reach the worker's agent (a count of 23 or 39 where the input has 40).
+# The engine is crash-consistent (tests/models/test_properties_engine.py), and the worker now waits
+# for the broker to acknowledge each batch's state before acking the batch. What remains is in the
+# Faust consumer: a record whose delivery races with a flow suspension (rebalance, recovery) is
+# dropped while the read offset advances, and the hole is recorded as a gap that commits may pass
+# (observed with a temporary per-record log: offsets 622-638 of a partition never delivered, all
+# the others were). Non-strict: a pass is a pass, a loss is reported as XFAIL, not as a failure.
 KNOWN_LOSS = pytest.mark.xfail(
-    strict=False, reason="intermittent: one mention lost around a worker restart or rebalance (see comment)"
+    strict=False, reason="intermittent: Faust drops records fetched during a flow suspension (see comment)"
 )
 
 
@@ -235,12 +251,14 @@ def test_sigkill_mid_storm_then_restart_counts_every_window_once(
     workers.append(second)
     seen = wait_alerts(fstack, len(expected), [second], 120)
 
-    assert seen == expected, "after the kill, the alerts differ from an uninterrupted run"
+    time.sleep(2)  # the last batch's windows are logged before its alerts are read back
+    check_windows(lines, first, second)
+    assert seen == expected, (
+        f"after the kill, the alerts differ from an uninterrupted run:\n{alert_diff(seen, expected)}"
+    )
     incidents = {str(a["incident_id"]) for a in seen if a["entity"] == "acme"}
     assert len(incidents) == 1 and not [a for a in seen if a["entity"] == "calm"]
     assert "resumed" in second.log_path.read_text()
-    time.sleep(2)  # the last batch's windows are logged before its alerts are read back
-    check_windows(lines, first, second)
 
 
 @KNOWN_LOSS
@@ -284,13 +302,15 @@ def test_two_workers_one_killed_its_partitions_move_to_the_survivor(
 
     fstack.produce(lines[cut:])
     seen = wait_alerts(fstack, len(expected), [survivor], 120)
-    assert seen == expected, "the survivor did not carry on where the killed worker stopped"
+    time.sleep(2)
+    check_windows(lines, owner, survivor)
+    assert seen == expected, (
+        f"the survivor did not carry on where the killed worker stopped:\n{alert_diff(seen, expected)}"
+    )
     log = survivor.log_path.read_text()
     for partition in moved:
         resumed = re.findall(rf"partition {partition}: resumed (\d+) entities", log)
         assert resumed and int(resumed[-1]) > 0, f"partition {partition} was not resumed from its changelog"
-    time.sleep(2)
-    check_windows(lines, owner, survivor)
 
 
 class OwnBroker:

@@ -444,3 +444,13 @@ SCORER = SentimentScorer()
 @pytest.fixture(autouse=True, scope="module")
 def _warm_scorer() -> None:
     SCORER.score("warm up the language model", None)  # loading it is not what the deadline measures
+
+
+def test_the_bounds_come_from_the_configuration() -> None:
+    from streams.config import ConfigError, load_config
+
+    settings_ = load_config({"FIRESTORM_MAX_ENTITIES": "5", "FIRESTORM_MAX_CLOCK_JUMP": "10m"}).engine_settings()
+    assert (settings_.max_entities, settings_.max_clock_jump_ms) == (5, 10 * MINUTE)
+    for bad in ({"FIRESTORM_MAX_ENTITIES": "0"}, {"FIRESTORM_MAX_CLOCK_JUMP": "soon"}):
+        with pytest.raises(ConfigError, match=next(iter(bad))):
+            load_config(bad)
