@@ -15,7 +15,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Hashable, Iterable
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,20 +42,8 @@ COMMIT_DEBOUNCE_S = 0.05
 POLL_TIMEOUT_MS = 200
 POLL_MAX_RECORDS = 500
 _ALERT_FIELDS = {f.name: f for f in fields(Alert)}
-_REQUIRED = {
-    "incident_id",
-    "entity",
-    "status",
-    "severity",
-    "window_start",
-    "window_end",
-    "detected_at",
-    "volume",
-    "baseline",
-    "score",
-    "negative_share",
-    "mean_compound",
-}
+# Required by the alert contract: the Alert fields without a default.
+_REQUIRED = {f.name for f in fields(Alert) if f.default is MISSING and f.default_factory is MISSING}
 
 
 class BadAlert(ValueError):

@@ -17,6 +17,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -101,22 +102,8 @@ class SaslStack(Stack):
     def config(self) -> Config:
         return load_config(self.env())
 
-    def read_topic(self, topic: str, idle_s: float = 2.0) -> list[tuple[bytes | None, bytes, dict[str, bytes]]]:
-        from kafka import KafkaConsumer, TopicPartition
-
-        consumer = KafkaConsumer(
-            bootstrap_servers=self.bootstrap,
-            enable_auto_commit=False,
-            consumer_timeout_ms=int(idle_s * 1000),
-            **kafka_python_security(self.config()),
-        )
-        try:
-            partitions = consumer.partitions_for_topic(topic) or set()
-            consumer.assign([TopicPartition(topic, p) for p in partitions])
-            consumer.seek_to_beginning()
-            return [(m.key, m.value, dict(m.headers or [])) for m in consumer]
-        finally:
-            consumer.close()
+    def client_settings(self) -> dict[str, Any]:
+        return kafka_python_security(self.config())
 
 
 def sasl_stack(broker: SaslBroker, tmp: Path, password: str, mechanism: str = "SCRAM-SHA-512") -> SaslStack:

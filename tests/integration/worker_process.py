@@ -10,6 +10,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import orjson
 from kafka import KafkaConsumer, KafkaProducer
@@ -98,6 +99,7 @@ class Stack:
             auto_offset_reset="earliest",
             enable_auto_commit=False,
             consumer_timeout_ms=int(idle_s * 1000),
+            **self.client_settings(),
         )
         try:
             partitions = consumer.partitions_for_topic(topic) or set()
@@ -108,6 +110,10 @@ class Stack:
             return [(m.key, m.value, dict(m.headers or [])) for m in consumer]
         finally:
             consumer.close()
+
+    def client_settings(self) -> dict[str, Any]:
+        """Extra kafka-python settings for the test's own clients (security, in a subclass)."""
+        return {}
 
     def alerts_seen(self) -> list[dict[str, object]]:
         """Alert events on the alerts topic, ordered by (window_end, entity) like the engine emits them."""
