@@ -263,7 +263,9 @@ def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[
         variant_settings(settings, variant)  # a typo fails now, not after the first replay
     metrics = None
     if args.metrics_port:
-        metrics = Metrics(config.entity_label_cap, settings=settings, role="replay")
+        metrics = Metrics(
+            config.entity_label_cap, settings=settings, role="replay", driver_terms=bool(config.metrics_driver_terms)
+        )
         metrics.serve(config.metrics_host, args.metrics_port)
     collector = ReportCollector(settings, labels) if args.report else None
     processor = MentionProcessor(CachingScorer()) if args.compare else None
@@ -401,7 +403,12 @@ def _run_worker(config: Config) -> int:
 
     ensure_topics(config)
     fapp = create_app(config)
-    metrics = Metrics(config.entity_label_cap, settings=config.engine_settings(), role="worker")
+    metrics = Metrics(
+        config.entity_label_cap,
+        settings=config.engine_settings(),
+        role="worker",
+        driver_terms=bool(config.metrics_driver_terms),
+    )
     metrics.serve(config.metrics_host, config.metrics_port)
     install_agent(fapp, config, metrics)
     worker = faust.Worker(fapp.app, loglevel=config.log_level, quiet=True)

@@ -50,6 +50,9 @@ class Config:
     max_entities: int = 10_000  # entities per partition engine; mentions of more are dead-lettered (entity_cap)
     max_clock_jump: str = "1h"  # a bigger step of event time must be confirmed by 3 mentions in a row
     log_level: str = "info"
+    # 1: export an open incident's top terms and hashtags as metric labels (free text from posts:
+    # it may name people, so it is off unless the deployment accepts that; alerts always carry them)
+    metrics_driver_terms: int = 0
     log_windows: int = 0  # 1: the worker logs every closed window that had mentions (entity, start, count)
     # Paging (`firestorm notifier`, `replay --drill`). Routing keys are secrets: kept out of repr;
     # each may instead be read from a file (..._FILE). See streams/notifier.

@@ -4,9 +4,9 @@ Naming follows Prometheus practice: a `firestorm_` prefix, base units (seconds, 
 `_total` counters, histograms rather than summaries. Cardinality is bounded: the first
 `entity_label_cap` entities get their own series, later ones are folded into entity="other"
 (counted by `firestorm_entity_labels_folded_total`); languages are capped the same way.
-Mention ids, authors and texts never become labels; the only free text is the top terms and
-hashtags of an open incident's alert window (at most TOP_DRIVERS of each per entity, removed
-when the incident resolves).
+Mention ids, authors and texts never become labels. The one opt-in exception
+(`driver_terms`, FIRESTORM_METRICS_DRIVER_TERMS=1) is the top terms and hashtags of an open
+incident's alert window (at most TOP_DRIVERS of each per entity, removed when it resolves).
 
 `serve()` exposes `/metrics`, `/healthz` (liveness: the worker's event loop still beats) and
 `/readyz` (readiness: the worker has joined its consumer group) on one port.
@@ -188,8 +188,10 @@ class Metrics:
         settings: EngineSettings | None = None,
         role: str = "worker",
         language_label_cap: int = LANGUAGE_LABEL_CAP,
+        driver_terms: bool = False,
     ) -> None:
         self.registry = registry or CollectorRegistry()
+        self.driver_terms = driver_terms
         self.entity_label_cap = entity_label_cap
         self.language_label_cap = language_label_cap
         self.settings = settings or EngineSettings()
@@ -233,6 +235,27 @@ class Metrics:
         self.entity_labels_folded = Counter(
             "firestorm_entity_labels_folded",
             'Window updates reported under entity="other" (label cap).',
+            registry=r,
+        )
+        # Offset continuity (streams/offsets.py): each non-zero value is also logged.
+        self.redelivered = Counter(
+            "firestorm_records_redelivered",
+            "Records skipped because their partition's state already counts them (redelivery).",
+            registry=r,
+        )
+        self.gap_filled = Counter(
+            "firestorm_records_gap_filled",
+            "Records the consumer skipped that the worker read straight from the broker.",
+            registry=r,
+        )
+        self.gap_missing = Counter(
+            "firestorm_records_gap_missing",
+            "Offsets of a skipped range that held no record (retention, transaction markers) or failed to read.",
+            registry=r,
+        )
+        self.stale_records = Counter(
+            "firestorm_records_stale",
+            "Records of a partition no longer assigned to this worker, left to its new owner.",
             registry=r,
         )
         self.watermark = Gauge(
@@ -429,7 +452,7 @@ class Metrics:
 
     def _set_drivers(self, label: str, alert: Alert, closed: ClosedWindow) -> None:
         self._clear_drivers(label)
-        if alert.status == "resolved":
+        if alert.status == "resolved" or not self.driver_terms:
             return
         keys: list[tuple[str, str, str]] = []
         for kind, items in (("term", closed.window.top_terms), ("hashtag", closed.window.top_hashtags)):

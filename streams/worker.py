@@ -27,6 +27,7 @@ from streams.config import Config
 from streams.control import follow_control_topic, read_planned_events
 from streams.dead_letter import dead_letter_record
 from streams.metrics import Metrics, sample_consumer_lag
+from streams.offsets import FetchedRecord, OffsetGuard, fetch_range
 
 log = logging.getLogger("firestorm.worker")
 # FIRESTORM_LOG_WINDOWS=1: one line per closed window with mentions (an audit trail; tests check counts).
@@ -52,15 +53,22 @@ class PartitionEngines:
         self.settings = settings
         self.calendar = calendar  # shared by every partition's engine, fed by the control topic
         self._engines: dict[int, Engine] = {}
+        self._guards: dict[int, OffsetGuard] = {}
 
     def clear(self) -> None:
         self._engines.clear()
+        self._guards.clear()
 
     def get(self, partition: int) -> Engine:
         engine = self._engines.get(partition)
         if engine is None:
             engine = self._engines[partition] = self._restore(partition)
         return engine
+
+    def guard(self, partition: int) -> OffsetGuard:
+        """The offsets the partition's state accounts for (restored with its engine)."""
+        self.get(partition)
+        return self._guards[partition]
 
     def _restore(self, partition: int) -> Engine:
         entities: dict[str, EntityState] = {}
@@ -72,6 +80,7 @@ class PartitionEngines:
         clock = self.fapp.clocks.get(str(partition).encode())
         clock_state = orjson.loads(clock) if clock else {}
         log.info("partition %d: resumed %d entities, clock %s", partition, len(entities), clock_state)
+        self._guards[partition] = OffsetGuard(clock_state.get("next_offset"))
         return Engine(
             self.settings,
             entities=entities,
@@ -89,7 +98,8 @@ class PartitionEngines:
             state = engine.entities[entity]
             self.fapp.entities[entity.encode()] = orjson.dumps({"p": partition, "s": state.to_dict()})
             written += 1
-        self.fapp.clocks[str(partition).encode()] = orjson.dumps(engine.clock_state())
+        clock = {**engine.clock_state(), "next_offset": self.guard(partition).next_offset}
+        self.fapp.clocks[str(partition).encode()] = orjson.dumps(clock)
         return written + 1
 
 
@@ -115,10 +125,11 @@ async def acknowledged(fapp: FirestormApp, written: int) -> None:
 class BatchHandler:
     """Processes one batch of Faust events: decode, score, window, detect, emit, persist."""
 
-    def __init__(self, fapp: FirestormApp, engines: PartitionEngines, metrics: Metrics) -> None:
+    def __init__(self, fapp: FirestormApp, engines: PartitionEngines, metrics: Metrics, config: Config) -> None:
         self.fapp = fapp
         self.engines = engines
         self.metrics = metrics
+        self.config = config
         self.processor = MentionProcessor()
         self.log_windows = False
 
@@ -127,41 +138,90 @@ class BatchHandler:
         by_partition: dict[int, list[Any]] = {}
         for event in events:
             by_partition.setdefault(event.message.partition, []).append(event)
+        assigned = self._assigned()
         for partition, batch in by_partition.items():
+            if assigned is not None and batch[0].message.tp not in assigned:
+                # Fetched before a rebalance that gave the partition away: its new owner reads
+                # these records again from the committed offset; writing state here would race it.
+                self.metrics.stale_records.inc(len(batch))
+                continue
             await self._handle_partition(partition, batch)
         self.metrics.batch_seconds.observe(time.perf_counter() - started)
 
+    def _assigned(self) -> set[Any] | None:
+        try:
+            return set(self.fapp.app.consumer.assignment())
+        except Exception:  # no consumer yet (tests drive the handler directly): take everything
+            return None
+
     async def _handle_partition(self, partition: int, batch: list[Any]) -> None:
         engine = self.engines.get(partition)
+        guard = self.engines.guard(partition)
         sent: list[Any] = []
         for event in batch:
             message = event.message
+            verdict = guard.check(message.offset)
+            if verdict.skip and not guard.reset_if_beyond(self._log_end(message.tp)):
+                self.metrics.redelivered.inc()  # the state already counts it
+                continue
+            if verdict.gap_start is not None:
+                await self._fill_gap(engine, partition, message.topic, verdict.gap_start, message.offset, sent)
             raw = message.value if isinstance(message.value, bytes) else bytes(message.value or b"")
             # Faust's monitor stamps time_in (time.monotonic) when the consumer hands the message over.
             arrived = getattr(message, "time_in", None) or time.monotonic()
-            processed = self.processor.process(engine, raw)
-            self.metrics.record(processed)
-            if processed.outcome == DEAD_LETTER and processed.error is not None:
-                value, headers = dead_letter_record(
-                    raw, processed.error, message.topic, message.partition, message.offset
-                )
-                await self.fapp.dead_letters.send(key=message.key, value=value, headers=headers)
-            for closed in processed.closed:
-                if self.log_windows and closed.window.count:
-                    w = closed.window
-                    window_log.info("window %s %d %d partition %d", w.entity, w.start_ms, w.count, partition)
-                if closed.alert is not None:
-                    alert = closed.alert
-                    log.info("alert %s", alert.timeline_line())
-                    # The alert must reach the broker before the state that says its window is judged.
-                    sent.append(await self.fapp.alerts.send(key=alert.entity.encode(), value=alert.to_json()))
-                    self.metrics.observe_alert_latency(arrived)
+            await self._process(engine, partition, message, raw, arrived, sent)
+            guard.accept(message.offset)
         self.metrics.set_watermark(f"partition-{partition}", engine.watermark_ms)
         if sent:
             await asyncio.gather(*sent)
         with changelog_partition_of(batch[-1]):
             written = self.engines.persist(partition, engine)
         await acknowledged(self.fapp, written)
+
+    def _log_end(self, tp: Any) -> int | None:
+        try:
+            end = self.fapp.app.consumer.highwater(tp)
+        except Exception:
+            return None
+        return int(end) if end is not None else None
+
+    async def _fill_gap(
+        self, engine: Engine, partition: int, topic: str, start: int, end: int, sent: list[Any]
+    ) -> None:
+        """Process the records [start, end) that the consumer skipped, read from the broker."""
+        records = await fetch_range(self.config, topic, partition, start, end)
+        log.warning(
+            "partition %d: offsets %d-%d never reached the worker; read %d of them from the broker",
+            partition,
+            start,
+            end - 1,
+            len(records),
+        )
+        guard = self.engines.guard(partition)
+        for record in records:
+            await self._process(engine, partition, record, record.value, time.monotonic(), sent)
+            guard.accept(record.offset)
+        self.metrics.gap_filled.inc(len(records))
+        self.metrics.gap_missing.inc(end - start - len(records))
+
+    async def _process(
+        self, engine: Engine, partition: int, message: Any | FetchedRecord, raw: bytes, arrived: float, sent: list[Any]
+    ) -> None:
+        processed = self.processor.process(engine, raw)
+        self.metrics.record(processed)
+        if processed.outcome == DEAD_LETTER and processed.error is not None:
+            value, headers = dead_letter_record(raw, processed.error, message.topic, message.partition, message.offset)
+            await self.fapp.dead_letters.send(key=message.key, value=value, headers=headers)
+        for closed in processed.closed:
+            if self.log_windows and closed.window.count:
+                w = closed.window
+                window_log.info("window %s %d %d partition %d", w.entity, w.start_ms, w.count, partition)
+            if closed.alert is not None:
+                alert = closed.alert
+                log.info("alert %s", alert.timeline_line())
+                # The alert must reach the broker before the state that says its window is judged.
+                sent.append(await self.fapp.alerts.send(key=alert.entity.encode(), value=alert.to_json()))
+                self.metrics.observe_alert_latency(arrived)
 
 
 def install_agent(fapp: FirestormApp, config: Config, metrics: Metrics) -> BatchHandler:
@@ -178,7 +238,7 @@ def install_agent(fapp: FirestormApp, config: Config, metrics: Metrics) -> Batch
         # Runs until the worker stops (Faust cancels its tasks).
         await follow_control_topic(config, calendar, asyncio.Event())
 
-    handler = BatchHandler(fapp, engines, metrics)
+    handler = BatchHandler(fapp, engines, metrics, config)
     handler.log_windows = bool(config.log_windows)
 
     def _on_rebalance(sender: Any, /, *args: Any, **kwargs: Any) -> None:

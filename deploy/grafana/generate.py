@@ -402,7 +402,8 @@ def oncall() -> dict[str, Any]:
             "Drivers of the open incident",
             "Top terms and hashtags of the entity's last alert window while its incident is open, with "
             "the mentions naming them. Authors and sample posts are in the PagerDuty incident "
-            "(never metric labels).",
+            "(never metric labels). Empty unless the worker runs with FIRESTORM_METRICS_DRIVER_TERMS=1 "
+            "(terms are free text from posts and may name people).",
             (12, 22, 12, 8),
             instant_table_targets(f"sort_desc(max by (kind, rank, term) (firestorm_entity_driver_mentions{E}))"),
             rename={"Value": "mentions", "term": "term or hashtag"},

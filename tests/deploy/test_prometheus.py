@@ -25,7 +25,7 @@ JOBS = {"firestorm-worker", "firestorm-notifier"}
 
 def test_promtool_check_rules() -> None:
     output = assert_ok(run("promtool", "check", "rules", str(RULES)))
-    assert "SUCCESS: 12 rules found" in output
+    assert "SUCCESS: 13 rules found" in output
 
 
 def test_promtool_test_rules() -> None:
@@ -57,7 +57,7 @@ def test_promtool_check_config(name: str, tmp_path: Path) -> None:
     shutil.copy(CONFIGS[name], tmp_path / "prometheus.yml")
     shutil.copy(RULES, tmp_path / "firestorm.rules.yml")
     output = assert_ok(run("promtool", "check", "config", str(tmp_path / "prometheus.yml")))
-    assert "SUCCESS: 12 rules found" in output
+    assert "SUCCESS: 13 rules found" in output
 
 
 @pytest.mark.parametrize("name", ["hosts", "compose"])

@@ -121,7 +121,7 @@ def observed(kafka: int, prometheus: int, tmp_path_factory: pytest.TempPathFacto
             "--hold",
             "300",
         ],
-        env={**stack.env(), "FIRESTORM_METRICS_PORT": "0"},
+        env={**stack.env(), "FIRESTORM_METRICS_PORT": "0", "FIRESTORM_METRICS_DRIVER_TERMS": "1"},
         stdout=replay_log,
         stderr=subprocess.STDOUT,
         cwd=str(tmp),

@@ -138,7 +138,7 @@ def test_messages_and_windows(processor: MentionProcessor) -> None:
 
 
 def test_incident_state_severity_and_drivers_follow_the_lifecycle(processor: MentionProcessor) -> None:
-    metrics = Metrics()
+    metrics = Metrics(driver_terms=True)
     raws = [orjson.dumps(o) for o in storm_stream(tail_minutes=5)]
     feed(metrics, processor, raws)
     got = samples(metrics)
@@ -158,12 +158,21 @@ def test_incident_state_severity_and_drivers_follow_the_lifecycle(processor: Men
     assert all(value >= 1 for value in drivers.values())
 
     # the same storm with a long quiet tail: resolved, and the drivers are gone
-    metrics = Metrics()
+    metrics = Metrics(driver_terms=True)
     feed(metrics, processor, [orjson.dumps(o) for o in storm_stream(tail_minutes=30)])
     got = samples(metrics)
     assert got['firestorm_entity_alerts_total{entity="acme",status="resolved"}'] == 1
     assert got['firestorm_entity_incident_open{entity="acme"}'] == 0
     assert got['firestorm_entity_incident_severity{entity="acme",severity="critical"}'] == 0
+    assert not family(got, "firestorm_entity_driver_mentions")
+
+
+def test_drivers_stay_out_of_labels_unless_asked_for(processor: MentionProcessor) -> None:
+    # Terms are free text from posts (they may name people): off by default.
+    metrics = Metrics()
+    feed(metrics, processor, [orjson.dumps(o) for o in storm_stream(tail_minutes=5)])
+    got = samples(metrics)
+    assert got['firestorm_entity_incident_open{entity="acme"}'] == 1
     assert not family(got, "firestorm_entity_driver_mentions")
 
 
@@ -347,7 +356,7 @@ def test_http_endpoint_serves_metrics_health_and_readiness() -> None:
 
 def full_exposition(processor: MentionProcessor) -> Metrics:
     """A Metrics with every family populated: a storm (open incident), a bad line, lag, watermarks."""
-    metrics = Metrics()
+    metrics = Metrics(driver_terms=True)
     objs = storm_stream(tail_minutes=5)
     raws = [orjson.dumps(o) for o in objs]
     raws.insert(10, b"{broken")
