@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SAMPLE ?= examples/skyway-outage-en.jsonl
 
-.PHONY: help venv demo test test-unit test-integration lint typecheck check kafka-up kafka-down \
+.PHONY: help venv demo test test-unit test-integration lint typecheck check audit kafka-up kafka-down \
         prometheus-up prometheus-down services-up services-down examples bench bench-detection clean
 
 help:
@@ -15,6 +15,7 @@ help:
 	@echo "make test-unit         unit tests only (no services)"
 	@echo "make test-integration  integration tests (starts the services)"
 	@echo "make check             ruff + mypy"
+	@echo "make audit             installed packages against the vendored advisory snapshot"
 	@echo "make kafka-up|kafka-down, make prometheus-up|prometheus-down"
 	@echo "make bench             embedded replay benchmark"
 	@echo "make bench-detection   detection quality benchmark (recall, delay, false pages)"
@@ -22,7 +23,7 @@ help:
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q --upgrade pip "setuptools>=78.1.1"
 	$(BIN)/pip install -q -e ".[dev]"
 	touch $(STAMP)
 
@@ -77,6 +78,10 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 check: lint typecheck
+
+# pip-audit cannot reach an advisory service from here: see deploy/audit/SOURCE.md.
+audit: $(STAMP)
+	$(BIN)/python deploy/audit/audit.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/replay_bench.py
