@@ -18,23 +18,28 @@ from streams.kafka_security import describe, kafka_python_security
 TOPIC_CONFIG = {"retention.ms": str(7 * 24 * 3600 * 1000), "message.timestamp.type": "CreateTime"}
 
 
-class _AuthFailures(logging.Handler):
-    """Notices kafka-python's log line about rejected credentials (it retries them until a timeout)."""
+class _HandshakeFailures(logging.Handler):
+    """Notices kafka-python's log lines about rejected credentials or an untrusted broker
+    certificate (it retries both until a timeout, which alone says only "cannot bootstrap")."""
 
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
-        self.seen = False
+        self.auth = False
+        self.tls = False
 
     def emit(self, record: logging.LogRecord) -> None:
-        if "authentication" in record.getMessage().lower():
-            self.seen = True
+        message = record.getMessage().lower()
+        if "authentication" in message:
+            self.auth = True
+        if "certificate" in message or "ssl" in message:
+            self.tls = True
 
 
 def admin_client(config: Config, client_id: str, timeout_s: float = 30.0, probe_s: float = 10.0) -> Any:
     """A kafka-python admin client with the configured security. It is the first contact with the
     broker: a wrong password or an unreachable broker stops the command here, within `probe_s`,
     with an error that says which (kafka-python itself would retry rejected credentials)."""
-    watcher = _AuthFailures()
+    watcher = _HandshakeFailures()
     kafka_log = logging.getLogger("kafka")
     kafka_log.addHandler(watcher)
     try:
@@ -47,10 +52,15 @@ def admin_client(config: Config, client_id: str, timeout_s: float = 30.0, probe_
         )
     except KafkaError as exc:
         detail = str(exc) or exc.__class__.__name__
-        if watcher.seen or "auth" in f"{exc.__class__.__name__} {detail}".lower():
+        if watcher.auth or "auth" in f"{exc.__class__.__name__} {detail}".lower():
             reason = (
                 "authentication failed: check FIRESTORM_KAFKA_USERNAME, FIRESTORM_KAFKA_PASSWORD (or _FILE) "
                 "and FIRESTORM_KAFKA_SASL_MECHANISM"
+            )
+        elif watcher.tls:
+            reason = (
+                "TLS handshake failed (the broker's certificate is not trusted, or does not match its "
+                "address): check FIRESTORM_KAFKA_SSL_CAFILE and FIRESTORM_KAFKA_SSL_CHECK_HOSTNAME"
             )
         else:
             reason = f"cannot connect ({exc.__class__.__name__}: {detail[:200]})"

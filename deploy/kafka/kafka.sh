@@ -27,6 +27,9 @@
 #                                     this port, from server-sasl.properties (default: none)
 #   FIRESTORM_KAFKA_SCRAM_USERS       with SASL: "user:password[,user:password...]" created by
 #                                     format (StorageTool --add-scram, both SHA-256 and SHA-512)
+#   FIRESTORM_KAFKA_SSL_PORT          with SASL: also a SASL_SSL (SCRAM over TLS) listener on this port
+#   FIRESTORM_KAFKA_SSL_KEYSTORE      its PEM keystore: the broker's private key (PKCS#8, not
+#                                     encrypted) followed by its certificate chain
 #
 # Files under $RUN/kafka: libs/ (jars), data/ (log.dirs), logs/server.log,
 # logs/kafka.out (stdout/stderr), server.properties (rendered), kafka.pid,
@@ -54,6 +57,8 @@ WAIT_TIMEOUT="${FIRESTORM_KAFKA_WAIT_TIMEOUT:-90}"
 STOP_TIMEOUT="${FIRESTORM_KAFKA_STOP_TIMEOUT:-30}"
 SASL_PORT="${FIRESTORM_KAFKA_SASL_PORT:-}"
 SCRAM_USERS="${FIRESTORM_KAFKA_SCRAM_USERS:-}"
+SSL_PORT="${FIRESTORM_KAFKA_SSL_PORT:-}"
+SSL_KEYSTORE="${FIRESTORM_KAFKA_SSL_KEYSTORE:-}"
 TEMPLATE="$SCRIPT_DIR/server.properties"
 [[ -z "$SASL_PORT" ]] || TEMPLATE="$SCRIPT_DIR/server-sasl.properties"
 HOST=127.0.0.1
@@ -97,6 +102,20 @@ render_config() {
         -e "s|@CONTROLLER_PORT@|$CONTROLLER_PORT|g" \
         -e "s|@SASL_PORT@|$SASL_PORT|g" \
         "$TEMPLATE" >"$CONFIG.tmp"
+    if [[ -n "$SSL_PORT" ]]; then
+        [[ -n "$SASL_PORT" ]] || die "FIRESTORM_KAFKA_SSL_PORT needs FIRESTORM_KAFKA_SASL_PORT (SASL_SSL listener)"
+        [[ -r "$SSL_KEYSTORE" ]] || die "FIRESTORM_KAFKA_SSL_KEYSTORE: no readable PEM keystore at '$SSL_KEYSTORE'"
+        sed -i -e "s|^listeners=\(.*\)$|listeners=\1,SASL_SSL://$HOST:$SSL_PORT|" \
+            -e "s|^advertised.listeners=\(.*\)$|advertised.listeners=\1,SASL_SSL://$HOST:$SSL_PORT|" \
+            -e "s|^listener.security.protocol.map=\(.*\)$|listener.security.protocol.map=\1,SASL_SSL:SASL_SSL|" \
+            "$CONFIG.tmp"
+        {
+            echo "listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;"
+            echo "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;"
+            echo "listener.name.sasl_ssl.ssl.keystore.type=PEM"
+            echo "listener.name.sasl_ssl.ssl.keystore.location=$SSL_KEYSTORE"
+        } >>"$CONFIG.tmp"
+    fi
     mv -f "$CONFIG.tmp" "$CONFIG"
 }
 
@@ -182,6 +201,9 @@ cmd_start() {
     fi
     if [[ -n "$SASL_PORT" ]] && port_open "$SASL_PORT"; then
         die "port $HOST:$SASL_PORT is already in use by another process"
+    fi
+    if [[ -n "$SSL_PORT" ]] && port_open "$SSL_PORT"; then
+        die "port $HOST:$SSL_PORT is already in use by another process"
     fi
     need java "install a JDK 17+"
     render_config

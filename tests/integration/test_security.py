@@ -29,6 +29,7 @@ from streams.kafka_security import aiokafka_security, kafka_python_security
 from streams.metrics import Metrics
 from tests.integration.services import REPO, RUN_DIR, free_port, wait_for
 from tests.integration.storms import storm_lines
+from tests.integration.tls import Certificates, make_certificates
 from tests.integration.worker_process import Stack, WorkerProcess
 from tests.paging.harness import NotifierProcess
 
@@ -43,7 +44,9 @@ class SaslBroker:
     run_dir: Path
     port: int = field(default_factory=free_port)  # PLAINTEXT (the broker's own listener)
     sasl_port: int = field(default_factory=free_port)
+    ssl_port: int = field(default_factory=free_port)  # SASL_SSL: SCRAM over TLS
     controller_port: int = field(default_factory=free_port)
+    certificates: Certificates | None = None
 
     def env(self) -> dict[str, str]:
         return {
@@ -53,6 +56,8 @@ class SaslBroker:
             "FIRESTORM_KAFKA_CONTROLLER_PORT": str(self.controller_port),
             "FIRESTORM_KAFKA_SASL_PORT": str(self.sasl_port),
             "FIRESTORM_KAFKA_SCRAM_USERS": f"{USER}:{PASSWORD}",
+            "FIRESTORM_KAFKA_SSL_PORT": str(self.ssl_port),
+            "FIRESTORM_KAFKA_SSL_KEYSTORE": str(self.certificates.keystore) if self.certificates else "",
         }
 
     def run(self, command: str) -> None:
@@ -62,6 +67,7 @@ class SaslBroker:
 @pytest.fixture(scope="module")
 def sasl_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SaslBroker]:
     broker = SaslBroker(tmp_path_factory.mktemp("sasl-run"))
+    broker.certificates = make_certificates(broker.run_dir / "tls")
     libs = RUN_DIR / "kafka" / "libs"
     (broker.run_dir / "kafka").mkdir(parents=True)
     if libs.is_dir():  # the jars the shared broker already fetched
@@ -81,6 +87,7 @@ class SaslStack(Stack):
     sasl_port: int = 0
     password_file: Path | None = None
     mechanism: str = "SCRAM-SHA-512"
+    protocol: str = "SASL_PLAINTEXT"  # or SASL_SSL, with extra_env naming the CA file
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -90,7 +97,7 @@ class SaslStack(Stack):
     def env(self) -> dict[str, str]:
         env = super().env()
         env.update(
-            FIRESTORM_KAFKA_SECURITY_PROTOCOL="SASL_PLAINTEXT",
+            FIRESTORM_KAFKA_SECURITY_PROTOCOL=self.protocol,
             FIRESTORM_KAFKA_SASL_MECHANISM=self.mechanism,
             FIRESTORM_KAFKA_USERNAME=USER,
             FIRESTORM_KAFKA_PASSWORD_FILE=str(self.password_file),
@@ -111,6 +118,15 @@ def sasl_stack(broker: SaslBroker, tmp: Path, password: str, mechanism: str = "S
     secret.write_text(password + "\n")
     secret.chmod(0o600)
     return SaslStack(tmp=tmp, sasl_port=broker.sasl_port, password_file=secret, mechanism=mechanism)
+
+
+def tls_stack(broker: SaslBroker, tmp: Path, ca: Path) -> SaslStack:
+    """SCRAM over TLS: the SASL_SSL listener, trusting `ca`."""
+    stack = sasl_stack(broker, tmp, PASSWORD)
+    stack.sasl_port = broker.ssl_port
+    stack.protocol = "SASL_SSL"
+    stack.extra_env["FIRESTORM_KAFKA_SSL_CAFILE"] = str(ca)
+    return stack
 
 
 def run_cli(stack: Stack, *argv: str, timeout_s: float = 60) -> tuple[int, str, float]:
@@ -171,6 +187,51 @@ def test_scram_credentials_work_end_to_end(
     assert_no_secrets(metrics, "the worker's metrics")
     assert_no_secrets(output, "the output of firestorm produce")
     assert PASSWORD not in "".join(str(a) for a in seen)
+
+
+def test_tls_with_the_brokers_ca_works_end_to_end(
+    sasl_broker: SaslBroker, tmp_path: Path, workers: list[WorkerProcess]
+) -> None:
+    assert sasl_broker.certificates is not None
+    stack = tls_stack(sasl_broker, tmp_path, sasl_broker.certificates.ca)
+    stack.metrics_port = free_port()
+    lines = storm_lines(entity="acme", quiet_entity="calm", seed=47)
+    expected = [a.to_dict() for a in replay(enumerate(lines, 1), EngineSettings()).alerts]
+    path = tmp_path / "mentions.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    code, output, _ = run_cli(stack, "produce", str(path), timeout_s=120)
+    assert code == 0, output[-3000:]
+    worker = WorkerProcess(stack, name="worker")
+    workers.append(worker)
+
+    def alerts() -> list[dict[str, object]] | None:
+        worker.assert_running()
+        seen = [orjson.loads(v) for _k, v, _h in stack.read_topic(stack.alerts, idle_s=1.0)]
+        return seen if len(seen) >= len(expected) else None
+
+    try:
+        seen = wait_for(alerts, 120, 1.0, "alerts over SASL_SSL")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n{worker.log_tail()}") from None
+    assert sorted(seen, key=lambda a: str(a["window_end"])) == expected
+    assert worker.stop() == 0
+    assert_no_secrets(worker.log_path.read_text(errors="replace"), "the worker's debug log over TLS")
+
+
+@pytest.mark.parametrize("command", ["produce", "worker"])
+def test_a_broker_certificate_from_another_ca_fails_fast_with_a_clear_error(
+    sasl_broker: SaslBroker, tmp_path: Path, command: str
+) -> None:
+    assert sasl_broker.certificates is not None
+    stack = tls_stack(sasl_broker, tmp_path, sasl_broker.certificates.stranger_ca)
+    path = tmp_path / "one.jsonl"
+    path.write_bytes(storm_lines(seed=1)[0] + b"\n")
+    code, output, elapsed = run_cli(stack, *([command, str(path)] if command == "produce" else [command]))
+    assert code == 1, output[-3000:]
+    assert elapsed < 30, f"took {elapsed:.0f}s to give up"
+    last = output.strip().splitlines()[-1]
+    assert "certificate" in last and "FIRESTORM_KAFKA_SSL_CAFILE" in last, last
+    assert PASSWORD not in output and "Traceback" not in output
 
 
 @pytest.mark.parametrize("command", ["produce", "worker"])
