@@ -93,7 +93,7 @@ def replay_file(path: str) -> dict[str, Any]:
 
 def memory(entities: int, detector: str, per_window: int, seed: int = 5) -> dict[str, Any]:
     """RSS with `entities` active entities, each with a full baseline history and open windows."""
-    import streams.worker  # noqa: F401  (a worker's imports: Faust, aiokafka, metrics, ...)
+    import streams.worker  # a worker's imports: Faust, aiokafka, metrics, ...
     from bench.throughput.data import EPOCH_MS, TextMaker
     from models.engine import Engine, EngineSettings, EntityState
     from models.records import mention_from_obj
@@ -142,7 +142,7 @@ def memory(entities: int, detector: str, per_window: int, seed: int = 5) -> dict
             acc["ids"] = [f"{name}-{x}" for x in acc["ids"]]
         state = EntityState.from_dict(data)
         states[name] = state
-        table[name.encode()] = orjson.dumps({"p": 0, "s": state.to_dict()})
+        table[name.encode()] = streams.worker.table_value(0, state)
     big = Engine(settings, entities=states, clock_ms=engine.clock_ms, closed_boundary_ms=engine.closed_boundary_ms)
     gc.collect()
     after = rss_bytes()
