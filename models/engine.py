@@ -21,7 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from models.alerts import Alert
-from models.detectors.base import Assessment, Detector
+from models.detectors.base import Assessment, Detector, state_from_json, state_to_json
 from models.detectors.poisson import PoissonSpikeDetector, PoissonSpikeSettings
 from models.detectors.seasonal import SeasonalDetector, SeasonalSettings
 from models.incidents import IncidentState, LifecycleSettings, step
@@ -134,7 +134,7 @@ class EntityState:
             "entity": self.entity,
             "closed_until_ms": self.closed_until_ms,
             "open": [acc.to_dict() for acc in self.open.values()],
-            "detector": self.detector,
+            "detector": state_to_json(self.detector),
             "incident": self.incident.to_dict(),
             "fresh": self.fresh,
         }
@@ -146,7 +146,7 @@ class EntityState:
             entity=data["entity"],
             closed_until_ms=int(data["closed_until_ms"]),
             open={acc.start_ms: acc for acc in accs},
-            detector=dict(data["detector"]),
+            detector=state_from_json(data["detector"]),
             incident=IncidentState.from_dict(data["incident"]),
             fresh=bool(data.get("fresh", False)),
         )

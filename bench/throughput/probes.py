@@ -4,6 +4,7 @@
 - `replay`: the embedded replay of a JSON-lines file (as `firestorm replay FILE` does).
 - `memory`: RSS of an engine holding N active entities with their full baseline history, plus
   the serialized copy of each entity the worker's changelogged table keeps.
+- `state-size`: where the bytes of one such entity go (deep size per field, table value size).
 Each prints one JSON object on stdout.
 """
 
@@ -91,11 +92,11 @@ def replay_file(path: str) -> dict[str, Any]:
     }
 
 
-def memory(entities: int, detector: str, per_window: int, seed: int = 5) -> dict[str, Any]:
-    """RSS with `entities` active entities, each with a full baseline history and open windows."""
-    import streams.worker  # noqa: F401  (a worker's imports: Faust, aiokafka, metrics, ...)
+def history_engine(detector: str, per_window: int, seed: int = 5) -> Any:
+    """An engine whose one entity, "template", has a full baseline history and an open window
+    of `per_window` mentions."""
     from bench.throughput.data import EPOCH_MS, TextMaker
-    from models.engine import Engine, EngineSettings, EntityState
+    from models.engine import Engine, EngineSettings
     from models.records import mention_from_obj
     from models.sentiment import SentimentScorer
 
@@ -103,9 +104,7 @@ def memory(entities: int, detector: str, per_window: int, seed: int = 5) -> dict
     maker = TextMaker(seed)
     rng = random.Random(seed)
     settings = EngineSettings(detector=detector)
-    # History: one entity through enough windows to fill its detector state (a week for the
-    # seasonal detector's hour-of-week profile, warm-up plus a day for the poisson one).
-    history_windows = 7 * 24 * 60 if detector == "seasonal" else 26 * 60
+    history_windows = history_windows_of(detector)  # enough to fill the detector state
     engine = Engine(settings)
 
     def mention(n: int, ts: int, entity: str) -> tuple[Any, Any]:
@@ -129,6 +128,21 @@ def memory(entities: int, detector: str, per_window: int, seed: int = 5) -> dict
             for _ in range(per_window if w >= history_windows - 2 else 1):
                 engine.ingest(*mention(n, EPOCH_MS + w * WINDOW_MS + rng.randint(0, WINDOW_MS - 1), "template"))
                 n += 1
+    return engine
+
+
+def history_windows_of(detector: str) -> int:
+    # A week for the seasonal detector's hour-of-week profile, warm-up plus a day for the poisson one.
+    return 7 * 24 * 60 if detector == "seasonal" else 26 * 60
+
+
+def memory(entities: int, detector: str, per_window: int, seed: int = 5) -> dict[str, Any]:
+    """RSS with `entities` active entities, each with a full baseline history and open windows."""
+    import streams.worker  # a worker's imports: Faust, aiokafka, metrics, ...
+    from models.engine import Engine, EntityState
+
+    engine = history_engine(detector, per_window, seed)
+    settings = engine.settings
     template = engine.entities["template"].to_dict()
     gc.collect()
     before = rss_bytes()
@@ -142,7 +156,7 @@ def memory(entities: int, detector: str, per_window: int, seed: int = 5) -> dict
             acc["ids"] = [f"{name}-{x}" for x in acc["ids"]]
         state = EntityState.from_dict(data)
         states[name] = state
-        table[name.encode()] = orjson.dumps({"p": 0, "s": state.to_dict()})
+        table[name.encode()] = streams.worker.table_value(0, state)
     big = Engine(settings, entities=states, clock_ms=engine.clock_ms, closed_boundary_ms=engine.closed_boundary_ms)
     gc.collect()
     after = rss_bytes()
@@ -156,7 +170,48 @@ def memory(entities: int, detector: str, per_window: int, seed: int = 5) -> dict
         "state_json_bytes": len(orjson.dumps(template)),
         "open_windows": open_windows,
         "mentions_per_open_window": per_window,
-        "history_windows": history_windows,
+        "history_windows": history_windows_of(detector),
+    }
+
+
+def deep_size(obj: Any, seen: set[int] | None = None) -> int:
+    """Bytes of `obj` and everything it holds (each object once; shared small ints and interned
+    strings are counted at their first sight, so this is an upper bound per entity)."""
+    seen = set() if seen is None else seen
+    if id(obj) in seen:
+        return 0
+    seen.add(id(obj))
+    size = sys.getsizeof(obj)
+    if isinstance(obj, dict):
+        size += sum(deep_size(k, seen) + deep_size(v, seen) for k, v in obj.items())
+    elif isinstance(obj, list | tuple | set | frozenset):
+        size += sum(deep_size(x, seen) for x in obj)
+    elif hasattr(obj, "__slots__"):
+        size += sum(deep_size(getattr(obj, a), seen) for a in obj.__slots__ if hasattr(obj, a))
+    return size
+
+
+def state_size(detector: str, per_window: int, seed: int = 5) -> dict[str, Any]:
+    """Where one entity's bytes go (the memory probe's entity, after a restore as the worker does
+    it): deep size of each EntityState field, each detector-state key and each open-window field,
+    and the size of the entity's table value."""
+    import streams.worker
+    from models.engine import EntityState
+
+    engine = history_engine(detector, per_window, seed)
+    state = EntityState.from_dict(orjson.loads(orjson.dumps(engine.entities["template"].to_dict())))
+    return {
+        "detector": detector,
+        "total": deep_size(state),
+        "fields": {f: deep_size(getattr(state, f)) for f in EntityState.__slots__},
+        "detector_state": {k: deep_size(v) for k, v in state.detector.items()},
+        "open_window": {
+            f: sum(deep_size(getattr(acc, f)) for acc in state.open.values())
+            for f in type(next(iter(state.open.values()))).__slots__
+        }
+        if state.open
+        else {},
+        "table_value_bytes": len(streams.worker.table_value(0, state)),
     }
 
 
@@ -174,11 +229,16 @@ def main(argv: list[str] | None = None) -> int:
     mem.add_argument("--entities", type=int, default=10_000)
     mem.add_argument("--detector", default="poisson")
     mem.add_argument("--per-window", type=int, default=5)
+    size = sub.add_parser("state-size")
+    size.add_argument("--detector", default="seasonal")
+    size.add_argument("--per-window", type=int, default=5)
     args = parser.parse_args(argv)
     if args.probe == "raw":
         out = asyncio.run(raw_ceiling(args.bootstrap, args.topic, args.total, args.partitions))
     elif args.probe == "replay":
         out = replay_file(args.path)
+    elif args.probe == "state-size":
+        out = state_size(args.detector, args.per_window)
     else:
         out = memory(args.entities, args.detector, args.per_window)
     sys.stdout.write(orjson.dumps(out).decode() + "\n")

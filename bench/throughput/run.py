@@ -467,7 +467,11 @@ def main(argv: list[str] | None = None) -> int:
         "2 workers / 1 worker": (lambda v: v >= 1.6, ">= 1.6x"),
         "embedded replay (JSON-lines file to alerts)": (lambda v: v >= 10_000, ">= 10,000/s"),
         "latency p99, window closable -> alert on topic (at half max rate)": (lambda v: v <= 1.0, "<= 1 s"),
-        f"memory: RSS with {args.memory_entities:,} entities, poisson detector": (lambda v: v <= 300, "<= 300 MB"),
+        # Issue 7's target is for the default detector (seasonal); the first detector is held to it too.
+        **{
+            f"memory: RSS with {args.memory_entities:,} entities, {d} detector": (lambda v: v <= 300, "<= 300 MB")
+            for d in ("poisson", "seasonal")
+        },
     }
     for name, (ok, text) in goals.items():
         if name in rows:

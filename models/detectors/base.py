@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import sys
+from array import array
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -28,7 +31,8 @@ class Assessment:
 
 
 class Detector(Protocol):
-    """Swap-in point for detection logic; state is a JSON-able dict the caller persists."""
+    """Swap-in point for detection logic; state is a dict the caller persists through
+    state_to_json (JSON-able values, and typed arrays)."""
 
     name: str
 
@@ -40,3 +44,46 @@ class Detector(Protocol):
         `uplift` scales the expected volume for a planned event; `muted` forbids alerting.
         """
         ...
+
+
+# A detector keeps its long per-slot profiles as typed arrays (8 bytes a float, 4 a count) rather
+# than lists of Python objects (32 bytes a float). In the serialized state a float array is the
+# base64 of its little-endian doubles (exact, and far shorter than decimal text), a count array a
+# list of ints. A state written before arrays (plain lists) still reads: the detector compacts it.
+_FLOATS = "f64"
+_COUNTS = "u32"
+
+
+def _le_bytes(values: array[Any]) -> bytes:
+    if sys.byteorder == "big":
+        values = array(values.typecode, values)
+        values.byteswap()
+    return values.tobytes()
+
+
+def state_to_json(state: dict[str, Any]) -> dict[str, Any]:
+    """A detector state with its typed arrays in JSON-able form (other values as they are)."""
+    out: dict[str, Any] = {}
+    for key, value in state.items():
+        if isinstance(value, array):
+            if value.typecode == "d":
+                value = {_FLOATS: base64.b64encode(_le_bytes(value)).decode("ascii")}
+            else:
+                value = {_COUNTS: value.tolist()}
+        out[key] = value
+    return out
+
+
+def state_from_json(data: dict[str, Any]) -> dict[str, Any]:
+    """The inverse of state_to_json; plain lists (the format before arrays) stay lists."""
+    state: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict) and len(value) == 1:
+            if isinstance(floats := value.get(_FLOATS), str):
+                value = array("d", base64.b64decode(floats))
+                if sys.byteorder == "big":
+                    value.byteswap()
+            elif isinstance(counts := value.get(_COUNTS), list):
+                value = array("I", counts)
+        state[key] = value
+    return state

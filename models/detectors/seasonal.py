@@ -19,6 +19,7 @@ burst that is mostly copies is at most a warning.
 from __future__ import annotations
 
 import math
+from array import array
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +75,18 @@ def _slots(start_ms: int) -> tuple[int, int]:
     return hours % HOURS_PER_DAY, weekday * HOURS_PER_DAY + hours % HOURS_PER_DAY
 
 
+def compact_state(state: dict[str, Any]) -> dict[str, Any]:
+    """Hold the slot profiles as typed arrays (in place): a state restored from the list format
+    of before arrays is converted once; the values, and so every result, are the same."""
+    for key in ("daily", "weekly"):
+        if not isinstance(state[key], array):
+            state[key] = array("d", state[key])
+    for key in ("daily_n", "weekly_n"):
+        if not isinstance(state[key], array):
+            state[key] = array("I", state[key])
+    return state
+
+
 def effective_volume(window: WindowStats) -> float:
     """Distinct texts count 1 each; the n further copies count sqrt(n) together."""
     copies = window.count - window.distinct_texts
@@ -108,10 +121,11 @@ class SeasonalDetector:
         return {
             "n": 0,
             "level": 0.0,
-            "daily": [0.0] * HOURS_PER_DAY,
-            "daily_n": [0] * HOURS_PER_DAY,
-            "weekly": [0.0] * HOURS_PER_WEEK,
-            "weekly_n": [0] * HOURS_PER_WEEK,
+            # Slot profiles as typed arrays: 8 bytes a float and 4 a count, not a Python object each.
+            "daily": array("d", bytes(8 * HOURS_PER_DAY)),
+            "daily_n": array("I", bytes(4 * HOURS_PER_DAY)),
+            "weekly": array("d", bytes(8 * HOURS_PER_WEEK)),
+            "weekly_n": array("I", bytes(4 * HOURS_PER_WEEK)),
             "dispersion": 1.0,
             "negative_share": self.settings.prior_negative_share,
             "negative_n": 0,
@@ -134,6 +148,8 @@ class SeasonalDetector:
         self, state: dict[str, Any], window: WindowStats, uplift: float = 1.0, muted: bool = False
     ) -> Assessment:
         s = self.settings
+        if type(state["weekly"]) is not array:
+            compact_state(state)  # restored from the list format
         raw_expected = self.expected(state, window.start_ms) * uplift
         base = max(self.expected(state, window.start_ms), s.min_expected)
         expected = base * uplift

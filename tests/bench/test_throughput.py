@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 
 import orjson
 import pytest
@@ -63,3 +64,15 @@ def test_text_maker_renders_both_languages() -> None:
     assert sum(("le " in t or "la " in t or "les " in t) for t in french) > 5
     objs = list(iter_mentions(Workload(5)))
     assert orjson.loads(orjson.dumps(objs[0]))["lang"] in ("en", "fr")
+
+
+def test_deep_size_counts_each_object_once() -> None:
+    from array import array
+
+    from bench.throughput.probes import deep_size
+
+    floats = [1.5, 2.5]
+    assert deep_size(floats) == sys.getsizeof(floats) + 2 * sys.getsizeof(1.5)
+    shared = {"a": floats, "b": floats}
+    assert deep_size(shared) == sys.getsizeof(shared) + 2 * sys.getsizeof("a") + deep_size(floats)
+    assert deep_size(array("d", [0.0] * 168)) == sys.getsizeof(array("d", [0.0] * 168))

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from array import array
 from collections import Counter
 
 import orjson
@@ -303,6 +304,35 @@ class TestRestore:
             got.extend(run(engine, [item])[1])
         got += engine.finish()
         assert alerts_of(got) == expected
+
+    @pytest.mark.parametrize("fraction", [0.5, 0.66])
+    def test_restore_from_the_list_format_of_before_arrays(self, storm_mentions: list[Scored], fraction: float) -> None:
+        """A changelog written before the slot profiles were typed arrays (plain JSON lists)
+        restores, gives bit-identical assessments, and is compacted to arrays on its next window."""
+        stream = arrival_order(storm_mentions)
+        reference = Engine(EngineSettings())
+        _, ref_closed = run(reference, stream)
+        ref_closed += reference.finish()
+
+        split = int(len(stream) * fraction)
+        first = Engine(EngineSettings())
+        _, closed = run(first, stream[:split])
+        entities = {}
+        for name, state in first.entities.items():
+            data = orjson.loads(orjson.dumps(state.to_dict()))
+            for key in ("daily", "daily_n", "weekly", "weekly_n"):
+                data["detector"][key] = list(state.detector[key])  # the old format
+            entities[name] = EntityState.from_dict(orjson.loads(orjson.dumps(data)))
+            assert type(entities[name].detector["weekly"]) is list
+        second = Engine(EngineSettings(), entities=entities, **orjson.loads(orjson.dumps(first.clock_state())))
+        _, more_closed = run(second, stream[split:])
+        closed += more_closed + second.finish()
+
+        assert [c.assessment for c in closed] == [c.assessment for c in ref_closed]
+        assert alerts_of(closed) == alerts_of(ref_closed)
+        for state in second.entities.values():
+            assert {type(state.detector[k]) for k in ("daily", "daily_n", "weekly", "weekly_n")} == {array}
+            assert state.detector == reference.entities[state.entity].detector
 
     @pytest.mark.parametrize("batch", [1, 25, 100])
     def test_restore_from_a_changelog_of_dirty_entities(self, storm_mentions: list[Scored], batch: int) -> None:

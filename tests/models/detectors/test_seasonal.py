@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import replace
 from typing import Any
 
 import orjson
 
 from models.detectors import SeasonalDetector, SeasonalSettings
+from models.detectors.base import state_from_json, state_to_json
 from models.detectors.seasonal import _slots
 from models.incidents import IncidentState, LifecycleSettings, step
 from models.windows import WindowStats
@@ -15,6 +17,11 @@ from tests.models.builders import MINUTE, T0
 
 HOUR = 60 * MINUTE
 DAY = 24 * HOUR
+
+
+def persisted(state: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the state as a changelog would restore it."""
+    return state_from_json(orjson.loads(orjson.dumps(state_to_json(state))))
 
 
 def win(
@@ -96,8 +103,8 @@ def test_baseline_learns_the_weekly_rhythm() -> None:
     assert 50 < detector.expected(state, monday_10) < 70
     assert 4 < detector.expected(state, sunday_03) < 9
     # 60 mentions is a normal Monday 10:00 but a spike on a Sunday at 3:00.
-    assert not detector.assess(dict(orjson.loads(orjson.dumps(state))), win(monday_10, 60)).anomalous
-    assert detector.assess(dict(orjson.loads(orjson.dumps(state))), win(sunday_03, 60)).anomalous
+    assert not detector.assess(persisted(state), win(monday_10, 60)).anomalous
+    assert detector.assess(persisted(state), win(sunday_03, 60)).anomalous
 
 
 def test_a_storm_does_not_inflate_the_baseline() -> None:
@@ -126,9 +133,9 @@ def test_positive_spike_is_info_and_copies_count_little() -> None:
     detector = hourly_detector()
     state = detector.initial_state()
     ts = learn(detector, state, 7 * 24) + 2 * HOUR  # Monday 2:00, 6 expected
-    launch = detector.assess(dict(orjson.loads(orjson.dumps(state))), win(ts, 200, negative=2, mean=0.6))
+    launch = detector.assess(persisted(state), win(ts, 200, negative=2, mean=0.6))
     assert launch.anomalous and launch.severity == "info"
-    copies = detector.assess(dict(orjson.loads(orjson.dumps(state))), win(ts, 200, distinct=1, negative=2, mean=0.6))
+    copies = detector.assess(persisted(state), win(ts, 200, distinct=1, negative=2, mean=0.6))
     assert copies.details["effective_volume"] < 25 < launch.details["effective_volume"]
     assert copies.score < launch.score
 
@@ -138,13 +145,13 @@ def test_planned_uplift_and_mute() -> None:
     state = detector.initial_state()
     ts = learn(detector, state, 7 * 24) + 2 * HOUR
     campaign = win(ts, 60, negative=2, mean=0.5)
-    assert detector.assess(dict(orjson.loads(orjson.dumps(state))), campaign).anomalous
-    planned = detector.assess(dict(orjson.loads(orjson.dumps(state))), campaign, uplift=10.0)
+    assert detector.assess(persisted(state), campaign).anomalous
+    planned = detector.assess(persisted(state), campaign, uplift=10.0)
     assert not planned.anomalous and planned.details["planned"]["uplift"] == 10.0
     storm = win(ts, 600, negative=500, mean=-0.6)
-    assert not detector.assess(dict(orjson.loads(orjson.dumps(state))), storm, muted=True).anomalous
+    assert not detector.assess(persisted(state), storm, muted=True).anomalous
     # A campaign that turns sour is still seen: the negative signal compares to planned volume.
-    sour = detector.assess(dict(orjson.loads(orjson.dumps(state))), win(ts, 60, negative=45, mean=-0.5), uplift=10.0)
+    sour = detector.assess(persisted(state), win(ts, 60, negative=45, mean=-0.5), uplift=10.0)
     assert sour.anomalous and "negative" in sour.details["signals"]
 
 
@@ -184,3 +191,28 @@ def test_reach_ratio_compares_with_the_usual_reach() -> None:
         detector.assess(state, replace(win(ts, office_hours(ts)), reach=1_000))
     storm = replace(win(T0 + 48 * HOUR, 600, negative=500, mean=-0.6), reach=50_000)
     assert detector.assess(state, storm).details["reach_ratio"] == 50.0
+
+
+def test_slot_profiles_are_typed_arrays() -> None:
+    state = hourly_detector().initial_state()
+    assert [(state[k].typecode, len(state[k])) for k in ("daily", "daily_n", "weekly", "weekly_n")] == [
+        ("d", 24),
+        ("I", 24),
+        ("d", 168),
+        ("I", 168),
+    ]
+    assert persisted(state) == state
+
+
+def test_a_state_in_the_list_format_judges_the_same_and_is_compacted() -> None:
+    detector = hourly_detector()
+    state = detector.initial_state()
+    ts = learn(detector, state, 7 * 24 + 5)
+    legacy = persisted(state)
+    for key in ("daily", "daily_n", "weekly", "weekly_n"):
+        legacy[key] = list(legacy[key])  # as written before the arrays
+    for n, count in enumerate([6, 60, 200, 6, 9]):
+        window = win(ts + n * HOUR, count, negative=count // 2, terms=(("outage", count // 3),))
+        assert detector.assess(legacy, window) == detector.assess(state, window)
+    assert legacy == state
+    assert type(legacy["weekly"]) is array and type(legacy["daily_n"]) is array
