@@ -12,8 +12,9 @@ overdispersion), never as z-scores:
   sentiment shift at modest volume.
 - the same two signals on decayed sums over about 15 and 60 minutes, which see a slow burn
   or a storm on a sparse entity that no single window shows (the volume floor applies to the sum).
-Copies count little: each distinct text is one voice, and n further copies count sqrt(n); a
-burst that is mostly copies is at most a warning.
+Copies count little: each distinct text is one voice, and n further copies count sqrt(n).
+Bot-like bursts do not page: a surge that is mostly copies, or that few authors carry (its
+distinct authors grew far less than its volume: models/detectors/authors.py), is at most "info".
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from array import array
 from dataclasses import dataclass
 from typing import Any
 
-from models.detectors.base import Assessment, Severity
+from models.detectors import authors as author_signal
+from models.detectors.base import Assessment, Severity, severity_rank
 from models.detectors.stats import poisson_tail_score
 from models.sentiment import NEGATIVE_COMPOUND
 from models.windows import WindowStats
@@ -47,7 +49,9 @@ class SeasonalSettings:
     negative_ratio: float = 4.0  # negative mentions / expected negatives for a sentiment alert
     negative_margin: float = 0.2  # negative share must exceed the usual share by this much
     prior_negative_share: float = 0.1
-    copy_dominated_share: float = 0.2  # distinct texts below this share of mentions: at most "warning"
+    copy_dominated_share: float = 0.5  # distinct texts grew by less than this share of the surge: bot-like
+    few_authors_share: float = 1 / 3  # authors grew less than this share of the volume's growth: bot-like
+    bot_like_severity: Severity = "info"  # the most a bot-like burst (copies or few authors) can be
     short_span_minutes: float = 15.0  # decayed sums over about this long catch slow burns and sparse storms
     long_span_minutes: float = 60.0
     span_ratio: float = 2.5  # sum of effective volume / sum of expected needed for a span alert
@@ -131,6 +135,7 @@ class SeasonalDetector:
             "negative_n": 0,
             "terms": {},
             "reach": 0.0,  # usual reach (sum of followers) per window
+            author_signal.STATE_KEY: author_signal.initial_state(),  # usual distinct authors per mention
             # decayed sums per span: [effective volume, expected, negatives, expected negatives]
             "spans": {name: [0.0, 0.0, 0.0, 0.0] for name, _ in self._spans},
         }
@@ -181,9 +186,23 @@ class SeasonalDetector:
         span_expected = max(raw_expected, volume if muted else 0.0, 0.01)
         # Spans judge small, slow excesses: only once the baseline has seen this hour of the day.
         knows_hour = state["daily_n"][_slots(window.start_ms)[0]] >= self._per_day_slot
+        # Bot-like: the excess over the baseline is mostly copies (its distinct texts grew by less
+        # than half as much as its mentions), or few authors carry it (models/detectors/authors.py).
+        surge = window.count - expected
+        copy_dominated = (
+            window.distinct_texts > 0
+            and surge >= s.min_volume
+            and window.distinct_texts - expected < s.copy_dominated_share * surge
+        )
+        few_share = s.few_authors_share
+        authors = author_signal.assess(
+            state, window, volume, expected, min_volume=s.min_volume, min_ratio=s.min_ratio, few_share=few_share
+        )
+        bot_like = copy_dominated or authors.few
         # A window that alerts by itself adds only what was expected: spans are for the excess
-        # that single windows cannot show, and a big storm must not linger in them for hours.
-        loud = volume_signal or negative_signal
+        # that single windows cannot show, and a big storm must not linger in them for hours;
+        # nor may a bot-like burst, which would page from them once it is over.
+        loud = volume_signal or negative_signal or bot_like
         span_signals, span_score = self._span_signals(
             state,
             span_expected if loud else volume,
@@ -204,9 +223,8 @@ class SeasonalDetector:
         severity = self._severity(
             window, volume, expected, negatives, max(negative_score, span_score), share_elevated, span_negative
         )
-        copy_dominated = window.count >= s.min_volume and window.distinct_texts < s.copy_dominated_share * window.count
-        if copy_dominated and severity == "critical":
-            severity = "warning"
+        if bot_like and severity_rank(severity) > severity_rank(s.bot_like_severity):
+            severity = s.bot_like_severity
         details: dict[str, Any] = {
             "detector": self.name,
             "signals": signals,
@@ -218,6 +236,7 @@ class SeasonalDetector:
             "dispersion": round(dispersion, 3),
             "new_terms": self._new_terms(state, window),
             "reach_ratio": round(window.reach / usual_reach, 2) if (usual_reach := state.get("reach", 0.0)) else None,
+            **author_signal.details(authors),
         }
         if uplift != 1.0 or muted:
             details["planned"] = {"uplift": uplift, "muted": muted}
@@ -361,6 +380,7 @@ class SeasonalDetector:
             self._learn_terms(state, window)
         alpha = max(self._alpha_level, 1.0 / (seen + 1))
         state["reach"] = state.get("reach", 0.0) + alpha * (window.reach - state.get("reach", 0.0))
+        author_signal.learn(state, window, volume, alpha)
 
     def _learn_terms(self, state: dict[str, Any], window: WindowStats) -> None:
         beta = 0.05

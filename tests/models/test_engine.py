@@ -243,6 +243,40 @@ class TestStorm:
         assert [a.status for a in alerts_of(closed)] == ["triggered", "updated", "resolved"]
 
 
+def authored_storm(storm_authors: int) -> list[Scored]:
+    """90 calm minutes (2 posts a minute, each by its own account), then 5 minutes of 40 different
+    negative posts a minute by `storm_authors` accounts, then a calm tail."""
+    items: list[Scored] = []
+    for minute in range(120):
+        storm = 90 <= minute < 95
+        for k in range(40 if storm else 2):
+            author = f"angry{k % storm_authors}" if storm else f"fan{minute}-{k}"
+            text = f"acme cancelled my flight, awful {minute} {k}" if storm else f"acme trip {minute} {k}"
+            mention = make_mention(
+                f"m{minute}-{k}", ts_ms=T0 + minute * MINUTE + k * SECOND, text=text, author=(author, 50)
+            )
+            items.append((mention, sentiment(-0.7 if storm else 0.3)))
+    return items
+
+
+class TestAuthors:
+    def test_a_storm_by_many_accounts_pages_critical(self) -> None:
+        engine = Engine(EngineSettings())
+        alerts = alerts_of(run(engine, authored_storm(storm_authors=40))[1] + engine.finish())
+        triggered = alerts[0]
+        assert triggered.severity == "critical" and triggered.drivers["unique_authors"] == 40
+        assert triggered.drivers["few_authors"] is False
+        assert triggered.drivers["new_authors"] > 35 and triggered.drivers["author_ratio"] > 15
+
+    def test_the_same_posts_by_three_accounts_do_not_page(self) -> None:
+        engine = Engine(EngineSettings())
+        alerts = alerts_of(run(engine, authored_storm(storm_authors=3))[1] + engine.finish())
+        assert alerts and {a.severity for a in alerts} == {"info"}  # seen and explained, not paged
+        triggered = alerts[0]
+        assert triggered.drivers["unique_authors"] == 3 and triggered.drivers["few_authors"] is True
+        assert triggered.drivers["expected_authors"] == pytest.approx(2.0, abs=0.5)
+
+
 def restore(engine: Engine) -> Engine:
     """A new engine from what a changelog would hold: each entity's JSON and the clock."""
     entities = {
