@@ -386,8 +386,10 @@ class SeasonalDetector:
         beta = 0.05
         terms: dict[str, float] = state["terms"]
         present = {term: n / window.count for term, n in window.top_terms}
-        for term in set(terms) | set(present):
+        # Sorted, and ties cut by the term itself: a set's order changes with the process's hash
+        # seed, and the cut below would then keep different terms live and in a replay.
+        for term in sorted(set(terms) | set(present)):
             terms[term] = terms.get(term, 0.0) * (1 - beta) + beta * present.get(term, 0.0)
         if len(terms) > MAX_BASELINE_TERMS:
-            keep = sorted(terms.items(), key=lambda kv: -kv[1])[:MAX_BASELINE_TERMS]
+            keep = sorted(terms.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_BASELINE_TERMS]
             state["terms"] = dict(keep)

@@ -216,3 +216,18 @@ def test_a_state_in_the_list_format_judges_the_same_and_is_compacted() -> None:
         assert detector.assess(legacy, window) == detector.assess(state, window)
     assert legacy == state
     assert type(legacy["weekly"]) is array and type(legacy["daily_n"]) is array
+
+
+def test_the_term_baseline_keeps_the_same_terms_whatever_the_order_they_came_in() -> None:
+    # More terms than the table keeps, all with the same weight: which survive must not depend on
+    # set or dict order (a set's order changes with the hash seed, i.e. between a worker and a replay).
+    from models.detectors.seasonal import MAX_BASELINE_TERMS
+
+    words = [f"word{n:03d}" for n in range(MAX_BASELINE_TERMS + 20)]
+    kept = []
+    for order in (words, list(reversed(words))):
+        detector = hourly_detector()
+        state = detector.initial_state()
+        detector._learn_terms(state, win(T0, len(order), terms=tuple((w, 1) for w in order)))
+        kept.append(list(state["terms"]))
+    assert sorted(kept[0]) == sorted(kept[1]) == words[:MAX_BASELINE_TERMS]
