@@ -13,19 +13,20 @@ import logging
 import time
 import weakref
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from faust.streams import _current_event
 
 from models.engine import Engine, EngineSettings, EntityState
-from models.pipeline import DEAD_LETTER, MentionProcessor
+from models.pipeline import DEAD_LETTER, MentionProcessor, Processed
 from models.planned import PlannedCalendar
 from models.timeutil import parse_duration_ms
 from streams.app import FirestormApp
 from streams.config import Config
 from streams.control import follow_control_topic, read_planned_events
 from streams.dead_letter import dead_letter_record
+from streams.intake import BatchIntake
 from streams.metrics import Metrics, sample_consumer_lag
 
 log = logging.getLogger("firestorm.worker")
@@ -34,10 +35,21 @@ window_log = logging.getLogger("firestorm.windows")
 LAG_SAMPLE_INTERVAL_S = 5.0  # consumer lag sample and liveness heartbeat
 
 
+class _ChangelogSource:
+    """What Faust's tables take the changelog partition from: an object with a `.message`."""
+
+    __slots__ = ("__weakref__", "message")
+
+    def __init__(self, message: Any) -> None:
+        self.message = message
+
+
 @contextlib.contextmanager
-def changelog_partition_of(event: Any) -> Iterator[None]:
-    """Make table writes go to `event`'s partition, as Faust does inside per-event iteration."""
-    token = _current_event.set(weakref.ref(event))
+def changelog_partition_of(message: Any) -> Iterator[None]:
+    """Make table writes go to the partition of `message` (a record of the mentions topic), as
+    Faust does inside per-event iteration: Table.partition_for_key reads the current event."""
+    source = _ChangelogSource(message)
+    token = _current_event.set(weakref.ref(cast(Any, source)))
     try:
         yield
     finally:
@@ -113,7 +125,8 @@ async def acknowledged(fapp: FirestormApp, written: int) -> None:
 
 
 class BatchHandler:
-    """Processes one batch of Faust events: decode, score, window, detect, emit, persist."""
+    """Processes one batch of records of the mentions topic (Faust Messages): decode, score,
+    window, detect, emit, persist."""
 
     def __init__(self, fapp: FirestormApp, engines: PartitionEngines, metrics: Metrics) -> None:
         self.fapp = fapp
@@ -122,25 +135,24 @@ class BatchHandler:
         self.processor = MentionProcessor()
         self.log_windows = False
 
-    async def handle(self, events: Sequence[Any]) -> None:
+    async def handle(self, messages: Sequence[Any]) -> None:
         started = time.perf_counter()
         by_partition: dict[int, list[Any]] = {}
-        for event in events:
-            by_partition.setdefault(event.message.partition, []).append(event)
+        for message in messages:
+            by_partition.setdefault(message.partition, []).append(message)
         for partition, batch in by_partition.items():
             await self._handle_partition(partition, batch)
         self.metrics.batch_seconds.observe(time.perf_counter() - started)
 
     async def _handle_partition(self, partition: int, batch: list[Any]) -> None:
         engine = self.engines.get(partition)
+        process = self.processor.process
         sent: list[Any] = []
-        for event in batch:
-            message = event.message
+        done: list[Processed] = []
+        for message in batch:
             raw = message.value if isinstance(message.value, bytes) else bytes(message.value or b"")
-            # Faust's monitor stamps time_in (time.monotonic) when the consumer hands the message over.
-            arrived = getattr(message, "time_in", None) or time.monotonic()
-            processed = self.processor.process(engine, raw)
-            self.metrics.record(processed)
+            processed = process(engine, raw)
+            done.append(processed)
             if processed.outcome == DEAD_LETTER and processed.error is not None:
                 value, headers = dead_letter_record(
                     raw, processed.error, message.topic, message.partition, message.offset
@@ -155,7 +167,9 @@ class BatchHandler:
                     log.info("alert %s", alert.timeline_line())
                     # The alert must reach the broker before the state that says its window is judged.
                     sent.append(await self.fapp.alerts.send(key=alert.entity.encode(), value=alert.to_json()))
-                    self.metrics.observe_alert_latency(arrived)
+                    # The intake stamps time_in (time.monotonic) when the consumer hands the record over.
+                    self.metrics.observe_alert_latency(getattr(message, "time_in", None) or time.monotonic())
+        self.metrics.record_batch(done)
         self.metrics.set_watermark(f"partition-{partition}", engine.watermark_ms)
         if sent:
             await asyncio.gather(*sent)
@@ -179,6 +193,8 @@ def install_agent(fapp: FirestormApp, config: Config, metrics: Metrics) -> Batch
         await follow_control_topic(config, calendar, asyncio.Event())
 
     handler = BatchHandler(fapp, engines, metrics)
+    intake = BatchIntake(fapp.app, fapp.mentions, batch_size, batch_wait_s)
+    fapp.app.intakes.append(intake)
     handler.log_windows = bool(config.log_windows)
 
     def _on_rebalance(sender: Any, /, *args: Any, **kwargs: Any) -> None:
@@ -186,12 +202,20 @@ def install_agent(fapp: FirestormApp, config: Config, metrics: Metrics) -> Batch
         engines.clear()
         metrics.forget_domains()
 
+    def _on_revoked(sender: Any, /, *args: Any, **kwargs: Any) -> None:
+        intake.clear()  # Faust's flow_control.clear() does it too, but only with a non-empty assignment
+
+    def _on_assigned_intake(sender: Any, /, *args: Any, **kwargs: Any) -> None:
+        intake.drop_stale()
+
     def _on_assigned(sender: Any, /, *args: Any, **kwargs: Any) -> None:
         metrics.health.ready = True  # joined the consumer group (possibly with no partition)
 
     fapp.app.on_partitions_revoked.connect(_on_rebalance)
     fapp.app.on_partitions_assigned.connect(_on_rebalance)
     fapp.app.on_partitions_assigned.connect(_on_assigned)
+    fapp.app.on_partitions_revoked.connect(_on_revoked)
+    fapp.app.on_partitions_assigned.connect(_on_assigned_intake)
 
     @fapp.app.timer(interval=LAG_SAMPLE_INTERVAL_S)  # type: ignore[untyped-decorator]
     async def sample_lag() -> None:
@@ -201,9 +225,21 @@ def install_agent(fapp: FirestormApp, config: Config, metrics: Metrics) -> Batch
         except Exception:  # a sample is best effort: never let it stop the worker
             log.debug("consumer lag sample failed", exc_info=True)
 
-    @fapp.app.agent(fapp.mentions, name="firestorm-mentions")
-    async def process_mentions(stream: Any) -> None:
-        async for events in stream.take_events(batch_size, within=batch_wait_s):
-            await handler.handle(events)
+    @fapp.app.task  # type: ignore[untyped-decorator]
+    async def process_mentions() -> None:
+        # Runs once the tables are recovered, until the worker stops (Faust cancels its tasks;
+        # stopping waits for the batch in hand to be acked, as it waits for agents' events).
+        try:
+            while True:
+                batch = await intake.take()
+                await handler.handle(batch)
+                intake.ack(batch)  # state and alerts are on the broker: the offsets may be committed
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            # The batch is not acked: its offsets are never committed. Stop the worker rather than
+            # go on past a hole; a restarted worker resumes from the last committed offsets.
+            log.exception("processing a batch of mentions failed; stopping the worker")
+            await fapp.app.crash(exc)
 
     return handler
