@@ -69,14 +69,18 @@ class BatchIntake:
 
     # -- the consumer side ---------------------------------------------------------------------
 
+    def accepting(self, message: Any) -> bool:
+        """False while the flow is suspended or for a record of an older consumer generation."""
+        app = self.app
+        return bool(
+            app.consumer.flow_active
+            and app.flow_control.is_active()
+            and message.generation_id == app.consumer_generation_id
+        )
+
     def offer(self, message: Any) -> bool:
         """Buffer a fetched record; False (and nothing buffered) while the flow is suspended."""
-        app = self.app
-        if (
-            not app.consumer.flow_active
-            or not app.flow_control.is_active()
-            or message.generation_id != app.consumer_generation_id
-        ):
+        if not self.accepting(message):
             return False
         items = self._items
         now = time.monotonic()
@@ -174,6 +178,11 @@ class IntakeConsumer(aiokafka_driver.Consumer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.intakes = {}
+        self.suspensions = 0  # flow suspensions so far (each one ends with a seek to the committed offsets)
+
+    def stop_flow(self) -> None:
+        self.suspensions += 1
+        super().stop_flow()
 
     async def _drain_messages(self, fetcher: Any) -> None:  # pragma: no cover - exercised by the integration tests
         # Faust's Consumer._drain_messages (faust-streaming 0.15.3), with the intake branch added.
@@ -196,6 +205,11 @@ class IntakeConsumer(aiokafka_driver.Consumer):
         try:
             while not (consumer_should_stop() or fetcher_should_stop()):
                 set_flag(flag_consumer_fetching)
+                # Records fetched before a flow suspension are never taken in after it: the
+                # suspension ends with a seek to the committed offsets, which fetches them again,
+                # and taking one in after the seek would open a hole that commits could pass.
+                fetched_in = self.suspensions
+                rewound: set[Any] = set()
                 ait = getmany(timeout=1.0)
                 await self.sleep(0)
                 if not self.should_stop:
@@ -205,6 +219,17 @@ class IntakeConsumer(aiokafka_driver.Consumer):
                             await sleep(0)
                             num_since_yield = 0
                         offset = message.offset
+                        intake = intakes.get(tp.topic)
+                        if intake is not None and (
+                            tp in rewound or self.suspensions != fetched_in or not intake.accepting(message)
+                        ):
+                            # Not taken in, and not read: while the flow is suspended, the seek
+                            # that ends the suspension fetches it again; once it is active again
+                            # (the record was fetched across a suspension), rewind to it here.
+                            if tp not in rewound and self.flow_active and tp in self.assignment():
+                                rewound.add(tp)
+                                await self.seek(tp, offset)
+                            continue
                         r_offset = get_read_offset(tp)
                         if r_offset is None or offset >= r_offset:
                             gap = offset - (r_offset or 0)
@@ -213,11 +238,12 @@ class IntakeConsumer(aiokafka_driver.Consumer):
                             if commit_every is not None and self._n_acked >= commit_every:
                                 self._n_acked = 0
                                 await self.commit()
-                            intake = intakes.get(tp.topic)
                             if intake is not None:
-                                if not intake.offer(message):
-                                    # Suspended: not read; fetched again after the seek that ends it.
-                                    continue
+                                if self.suspensions != fetched_in or not intake.offer(message):
+                                    if self.flow_active and tp in self.assignment():
+                                        rewound.add(tp)
+                                        await self.seek(tp, offset)
+                                    continue  # suspended while committing: as above
                                 set_read_offset(tp, offset)
                                 if intake.full:
                                     await wait_first(intake.wait_for_room(), self.suspend_flow.wait())

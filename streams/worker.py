@@ -8,15 +8,12 @@ in the partition the mentions came from, so a restarted or rebalanced worker res
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
-import weakref
-from collections.abc import Iterator, Sequence
-from typing import Any, cast
+from collections.abc import Awaitable, Sequence
+from typing import Any
 
 import orjson
-from faust.streams import _current_event
 
 from models.engine import Engine, EngineSettings, EntityState
 from models.pipeline import DEAD_LETTER, MentionProcessor, Processed
@@ -33,27 +30,6 @@ log = logging.getLogger("firestorm.worker")
 # FIRESTORM_LOG_WINDOWS=1: one line per closed window with mentions (an audit trail; tests check counts).
 window_log = logging.getLogger("firestorm.windows")
 LAG_SAMPLE_INTERVAL_S = 5.0  # consumer lag sample and liveness heartbeat
-
-
-class _ChangelogSource:
-    """What Faust's tables take the changelog partition from: an object with a `.message`."""
-
-    __slots__ = ("__weakref__", "message")
-
-    def __init__(self, message: Any) -> None:
-        self.message = message
-
-
-@contextlib.contextmanager
-def changelog_partition_of(message: Any) -> Iterator[None]:
-    """Make table writes go to the partition of `message` (a record of the mentions topic), as
-    Faust does inside per-event iteration: Table.partition_for_key reads the current event."""
-    source = _ChangelogSource(message)
-    token = _current_event.set(weakref.ref(cast(Any, source)))
-    try:
-        yield
-    finally:
-        _current_event.reset(token)
 
 
 class PartitionEngines:
@@ -93,35 +69,37 @@ class PartitionEngines:
             planned=self.calendar,
         )
 
-    def persist(self, partition: int, engine: Engine) -> int:
-        """Write changed entities and the clock; must run inside changelog_partition_of().
-        Returns the number of table writes (changelog records) made."""
-        written = 0
-        for entity in sorted(engine.take_dirty()):
-            state = engine.entities[entity]
-            self.fapp.entities[entity.encode()] = orjson.dumps({"p": partition, "s": state.to_dict()})
-            written += 1
-        self.fapp.clocks[str(partition).encode()] = orjson.dumps(engine.clock_state())
-        return written + 1
+    async def persist(self, partition: int, engine: Engine) -> list[Awaitable[Any]]:
+        """Write changed entities and the clock to the tables, their changelog records to the
+        partition of the mentions they account for. Returns the broker acknowledgements to await
+        before the batch's offsets may be committed."""
+        acks = [
+            await self._write(
+                self.fapp.entities,
+                entity.encode(),
+                orjson.dumps({"p": partition, "s": engine.entities[entity].to_dict()}),
+                partition,
+            )
+            for entity in sorted(engine.take_dirty())
+        ]
+        acks.append(
+            await self._write(self.fapp.clocks, str(partition).encode(), orjson.dumps(engine.clock_state()), partition)
+        )
+        return acks
 
+    async def _write(self, table: Any, key: bytes, value: bytes, partition: int) -> Awaitable[Any]:
+        """`table[key] = value`, with the changelog record handed to the producer directly.
 
-async def acknowledged(fapp: FirestormApp, written: int) -> None:
-    """Wait until the broker has the last `written` table writes (changelog records).
-
-    Faust queues table writes in its producer buffer, and the flush it runs before committing
-    offsets gives up after 100 ms without a message leaving that buffer: offsets could be
-    committed while the state that accounts for them was still queued, and a crash (or a
-    rebalance) then lost those mentions. The writes were queued synchronously just before this
-    call, so they are the tail of the buffer; once the broker has acknowledged them, acking the
-    batch (which lets Faust commit its offsets) is safe.
-    """
-    buffer = getattr(fapp.app.producer, "buffer", None)
-    queue = getattr(getattr(buffer, "pending", None), "_queue", None)
-    if written <= 0 or queue is None:  # a threaded producer has its own queue: not handled here
-        return
-    pending = [f for f in list(queue)[-written:] if isinstance(f, asyncio.Future)]
-    if pending:
-        await asyncio.gather(*pending)
+        Faust's Table.__setitem__ takes the changelog partition from the current stream event
+        (the worker has none: it takes records in batches) and queues the record in its
+        ProducerBuffer, which one task drains a record at a time and whose flush before a commit
+        gives up after 100 ms: offsets could then be committed ahead of the state. Here the store
+        is updated as __setitem__ does it (the tables are memory stores: no persisted offset to
+        keep) and the record goes to the producer at once; the returned future resolves when the
+        broker has it. The keys and values are bytes, which is what the tables' raw codec writes.
+        """
+        table.data[key] = value
+        return await self.fapp.app.producer.send(table.changelog_topic_name, key, value, partition, None, None)
 
 
 class BatchHandler:
@@ -173,9 +151,8 @@ class BatchHandler:
         self.metrics.set_watermark(f"partition-{partition}", engine.watermark_ms)
         if sent:
             await asyncio.gather(*sent)
-        with changelog_partition_of(batch[-1]):
-            written = self.engines.persist(partition, engine)
-        await acknowledged(self.fapp, written)
+        # The batch is acked (its offsets committable) only once the broker has its state.
+        await asyncio.gather(*await self.engines.persist(partition, engine))
 
 
 def install_agent(fapp: FirestormApp, config: Config, metrics: Metrics) -> BatchHandler:
