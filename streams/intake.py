@@ -16,7 +16,9 @@ What Faust's path guarantees is kept:
   acknowledged by the broker, so offsets are committed after the state that accounts for them;
 - nothing is taken in while the flow is suspended (rebalance, recovery): a refused record does
   not advance the consumer's read offset, and the seek to the committed offsets that ends every
-  suspension fetches it again (Faust's own path drops such a record and advances past it);
+  suspension fetches it again (Faust's own path drops such a record and advances past it); a
+  record fetched before a suspension that is handed over after it is not taken in either: the
+  partition is rewound to it;
 - the buffer is registered with `app.flow_control`, which clears it when partitions are
   revoked, as it does for the agents' channel queues; records of an older consumer generation
   are dropped when a batch is taken, as Faust's streams skip them;

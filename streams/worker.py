@@ -1,4 +1,7 @@
-"""The worker's agent: batches of mentions per partition through the shared engine.
+"""The worker's batch task: batches of mentions per partition through the shared engine.
+
+The mentions topic's records come in through a BatchIntake (streams/intake.py), not a Faust
+agent: Faust's per-record stream machinery cost more CPU than the models.
 
 Each Kafka partition is one event-time clock domain with its own Engine; entity state and
 the domain's clock are written to changelogged tables once per batch (not per mention),
@@ -156,7 +159,8 @@ class BatchHandler:
 
 
 def install_agent(fapp: FirestormApp, config: Config, metrics: Metrics) -> BatchHandler:
-    """Register the mentions agent, the control-topic follower and the rebalance hook on the app."""
+    """Register the mentions batch task and its intake, the control-topic follower and the
+    rebalance hooks on the app."""
     # Planned events from the file and those already on the control topic are known before
     # the first mention is processed; later declarations arrive through follow_control().
     calendar = PlannedCalendar([*config.planned_events(), *read_planned_events(config)])
