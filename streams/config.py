@@ -42,7 +42,7 @@ class Config:
     metrics_port: int = 9108  # 0 disables the metrics endpoint
     data_dir: str = ".run/worker"
     session_timeout: str = "10s"
-    batch_size: int = 500
+    batch_size: int = 2000
     batch_wait: str = "200ms"
     entity_label_cap: int = 500
     min_volume: int = 10

@@ -11,15 +11,13 @@ import asyncio
 import contextlib
 import logging
 import time
-import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 import orjson
-from faust.streams import _current_event
 
 from models.engine import Engine, EngineSettings, EntityState
-from models.pipeline import DEAD_LETTER, MentionProcessor
+from models.pipeline import DEAD_LETTER, MentionProcessor, Processed
 from models.planned import PlannedCalendar
 from models.timeutil import parse_duration_ms
 from streams.app import FirestormApp
@@ -33,16 +31,7 @@ log = logging.getLogger("firestorm.worker")
 # FIRESTORM_LOG_WINDOWS=1: one line per closed window with mentions (an audit trail; tests check counts).
 window_log = logging.getLogger("firestorm.windows")
 LAG_SAMPLE_INTERVAL_S = 5.0  # consumer lag sample and liveness heartbeat
-
-
-@contextlib.contextmanager
-def changelog_partition_of(event: Any) -> Iterator[None]:
-    """Make table writes go to `event`'s partition, as Faust does inside per-event iteration."""
-    token = _current_event.set(weakref.ref(event))
-    try:
-        yield
-    finally:
-        _current_event.reset(token)
+IDLE_CHECK_S = 5.0  # with no record for this long, look for records read but never processed
 
 
 def table_value(partition: int, state: EntityState) -> bytes:
@@ -75,6 +64,9 @@ class PartitionEngines:
             engine = self._engines[partition] = self._restore(partition)
         return engine
 
+    def has(self, partition: int) -> bool:
+        return partition in self._engines
+
     def guard(self, partition: int) -> OffsetGuard:
         """The offsets the partition's state accounts for (restored with its engine)."""
         self.get(partition)
@@ -100,40 +92,42 @@ class PartitionEngines:
             planned=self.calendar,
         )
 
-    def persist(self, partition: int, engine: Engine) -> int:
-        """Write changed entities and the clock; must run inside changelog_partition_of().
-        Returns the number of table writes (changelog records) made."""
-        written = 0
-        for entity in sorted(engine.take_dirty()):
-            state = engine.entities[entity]
-            self.fapp.entities[entity.encode()] = table_value(partition, state)
-            written += 1
-        clock = {**engine.clock_state(), "next_offset": self.guard(partition).next_offset}
-        self.fapp.clocks[str(partition).encode()] = orjson.dumps(clock)
-        return written + 1
+    async def persist(self, partition: int, engine: Engine) -> list[Awaitable[Any]]:
+        """Write changed entities and the clock to the tables, their changelog records to the
+        partition of the mentions they account for. Returns the broker acknowledgements to await
+        before the batch's offsets may be committed."""
+        acks = [
+            await self._write(
+                self.fapp.entities,
+                entity.encode(),
+                table_value(partition, engine.entities[entity]),
+                partition,
+            )
+            for entity in sorted(engine.take_dirty())
+        ]
+        # The clock record also says which offset the partition's state expects next (streams/offsets.py).
+        clock = orjson.dumps({**engine.clock_state(), "next_offset": self.guard(partition).next_offset})
+        acks.append(await self._write(self.fapp.clocks, str(partition).encode(), clock, partition))
+        return acks
 
+    async def _write(self, table: Any, key: bytes, value: bytes, partition: int) -> Awaitable[Any]:
+        """`table[key] = value`, with the changelog record handed to the producer directly.
 
-async def acknowledged(fapp: FirestormApp, written: int) -> None:
-    """Wait until the broker has the last `written` table writes (changelog records).
-
-    Faust queues table writes in its producer buffer, and the flush it runs before committing
-    offsets gives up after 100 ms without a message leaving that buffer: offsets could be
-    committed while the state that accounts for them was still queued, and a crash (or a
-    rebalance) then lost those mentions. The writes were queued synchronously just before this
-    call, so they are the tail of the buffer; once the broker has acknowledged them, acking the
-    batch (which lets Faust commit its offsets) is safe.
-    """
-    buffer = getattr(fapp.app.producer, "buffer", None)
-    queue = getattr(getattr(buffer, "pending", None), "_queue", None)
-    if written <= 0 or queue is None:  # a threaded producer has its own queue: not handled here
-        return
-    pending = [f for f in list(queue)[-written:] if isinstance(f, asyncio.Future)]
-    if pending:
-        await asyncio.gather(*pending)
+        Faust's Table.__setitem__ takes the changelog partition from the current stream event
+        (the worker has none: it takes records in batches) and queues the record in its
+        ProducerBuffer, which one task drains a record at a time and whose flush before a commit
+        gives up after 100 ms: offsets could then be committed ahead of the state. Here the store
+        is updated as __setitem__ does it (the tables are memory stores: no persisted offset to
+        keep) and the record goes to the producer at once; the returned future resolves when the
+        broker has it. The keys and values are bytes, which is what the tables' raw codec writes.
+        """
+        table.data[key] = value
+        return await self.fapp.app.producer.send(table.changelog_topic_name, key, value, partition, None, None)
 
 
 class BatchHandler:
-    """Processes one batch of Faust events: decode, score, window, detect, emit, persist."""
+    """Processes one batch of records of the mentions topic (Faust Messages): decode, score,
+    window, detect, emit, persist."""
 
     def __init__(self, fapp: FirestormApp, engines: PartitionEngines, metrics: Metrics, config: Config) -> None:
         self.fapp = fapp
@@ -142,15 +136,23 @@ class BatchHandler:
         self.config = config
         self.processor = MentionProcessor()
         self.log_windows = False
+        self._suspects: dict[int, int] = {}  # partition -> read offset seen at the last idle check
+        self._busy = asyncio.Lock()  # a batch and an idle check never touch the engines at once
+        self.last_batch_at = time.monotonic()
 
-    async def handle(self, events: Sequence[Any]) -> None:
+    async def handle(self, messages: Sequence[Any]) -> None:
+        async with self._busy:
+            await self._handle(messages)
+        self.last_batch_at = time.monotonic()
+
+    async def _handle(self, messages: Sequence[Any]) -> None:
         started = time.perf_counter()
         by_partition: dict[int, list[Any]] = {}
-        for event in events:
-            by_partition.setdefault(event.message.partition, []).append(event)
+        for message in messages:
+            by_partition.setdefault(message.partition, []).append(message)
         assigned = self._assigned()
         for partition, batch in by_partition.items():
-            if assigned is not None and batch[0].message.tp not in assigned:
+            if assigned is not None and batch[0].tp not in assigned:
                 # Fetched before a rebalance that gave the partition away: its new owner reads
                 # these records again from the committed offset; writing state here would race it.
                 self.metrics.stale_records.inc(len(batch))
@@ -168,25 +170,74 @@ class BatchHandler:
         engine = self.engines.get(partition)
         guard = self.engines.guard(partition)
         sent: list[Any] = []
-        for event in batch:
-            message = event.message
+        done: list[Processed] = []
+        for message in batch:
             verdict = guard.check(message.offset)
             if verdict.skip and not guard.reset_if_beyond(self._log_end(message.tp)):
                 self.metrics.redelivered.inc()  # the state already counts it
                 continue
             if verdict.gap_start is not None:
-                await self._fill_gap(engine, partition, message.topic, verdict.gap_start, message.offset, sent)
+                await self._fill_gap(engine, partition, message.topic, verdict.gap_start, message.offset, sent, done)
             raw = message.value if isinstance(message.value, bytes) else bytes(message.value or b"")
-            # Faust's monitor stamps time_in (time.monotonic) when the consumer hands the message over.
+            # Faust's monitor stamps time_in (time.monotonic) when the consumer hands the record over.
             arrived = getattr(message, "time_in", None) or time.monotonic()
-            await self._process(engine, partition, message, raw, arrived, sent)
+            await self._process(engine, partition, message, raw, arrived, sent, done)
             guard.accept(message.offset)
+        self.metrics.record_batch(done)
         self.metrics.set_watermark(f"partition-{partition}", engine.watermark_ms)
         if sent:
             await asyncio.gather(*sent)
-        with changelog_partition_of(batch[-1]):
-            written = self.engines.persist(partition, engine)
-        await acknowledged(self.fapp, written)
+        # The batch is acked (its offsets committable) only once the broker has its state.
+        await asyncio.gather(*await self.engines.persist(partition, engine))
+
+    async def check_idle(self) -> None:
+        """Nothing arrived for a while: records the consumer read but never handed over (the last
+        ones of a partition, with no later record to reveal the hole) are read back from the broker.
+
+        A partition qualifies when the consumer's read offset stands at or past the offset its
+        state expects at two checks in a row (a seek about to re-read a record moves it back).
+        """
+        async with self._busy:
+            await self._check_idle()
+
+    async def _check_idle(self) -> None:
+        consumer = self.fapp.app.consumer
+        assigned = self._assigned() or set()
+        read_offsets: dict[Any, int | None] = getattr(consumer, "_read_offset", {})
+        suspects: dict[int, int] = {}
+        for tp in assigned:
+            if tp.topic != self.config.mentions_topic or not self.engines.has(tp.partition):
+                continue
+            read = read_offsets.get(tp)
+            expected = self.engines.guard(tp.partition).next_offset
+            if read is not None and expected is not None and read >= expected:
+                suspects[tp.partition] = read
+        for partition, read in suspects.items():
+            log_end = self._log_end(self._tp(self.config.mentions_topic, partition))
+            if self._suspects.get(partition) == read and log_end is not None:
+                # After a seek the read offset names the next record to read, which may not exist yet.
+                await self._repair_tail(partition, min(read + 1, log_end))
+        self._suspects = suspects
+
+    async def _repair_tail(self, partition: int, end: int) -> None:
+        engine = self.engines.get(partition)
+        start = self.engines.guard(partition).next_offset
+        if start is None or start >= end:
+            return
+        sent: list[Any] = []
+        done: list[Processed] = []
+        await self._fill_gap(engine, partition, self.config.mentions_topic, start, end, sent, done)
+        self.metrics.record_batch(done)
+        self.metrics.set_watermark(f"partition-{partition}", engine.watermark_ms)
+        if sent:
+            await asyncio.gather(*sent)
+        await asyncio.gather(*await self.engines.persist(partition, engine))
+
+    @staticmethod
+    def _tp(topic: str, partition: int) -> Any:
+        from faust.types import TP
+
+        return TP(topic, partition)
 
     def _log_end(self, tp: Any) -> int | None:
         try:
@@ -196,7 +247,14 @@ class BatchHandler:
         return int(end) if end is not None else None
 
     async def _fill_gap(
-        self, engine: Engine, partition: int, topic: str, start: int, end: int, sent: list[Any]
+        self,
+        engine: Engine,
+        partition: int,
+        topic: str,
+        start: int,
+        end: int,
+        sent: list[Any],
+        done: list[Processed],
     ) -> None:
         """Process the records [start, end) that the consumer skipped, read from the broker."""
         records = await fetch_range(self.config, topic, partition, start, end)
@@ -209,16 +267,28 @@ class BatchHandler:
         )
         guard = self.engines.guard(partition)
         for record in records:
-            await self._process(engine, partition, record, record.value, time.monotonic(), sent)
+            await self._process(engine, partition, record, record.value, time.monotonic(), sent, done)
             guard.accept(record.offset)
         self.metrics.gap_filled.inc(len(records))
         self.metrics.gap_missing.inc(end - start - len(records))
+        # Those offsets are now in the state: let Faust's commits pass them (they were never acked).
+        add_gap = getattr(self.fapp.app.consumer, "_add_gap", None)
+        if add_gap is not None and records:
+            with contextlib.suppress(Exception):
+                await add_gap(self._tp(topic, partition), start, end - 1)
 
     async def _process(
-        self, engine: Engine, partition: int, message: Any | FetchedRecord, raw: bytes, arrived: float, sent: list[Any]
+        self,
+        engine: Engine,
+        partition: int,
+        message: Any | FetchedRecord,
+        raw: bytes,
+        arrived: float,
+        sent: list[Any],
+        done: list[Processed],
     ) -> None:
         processed = self.processor.process(engine, raw)
-        self.metrics.record(processed)
+        done.append(processed)
         if processed.outcome == DEAD_LETTER and processed.error is not None:
             value, headers = dead_letter_record(raw, processed.error, message.topic, message.partition, message.offset)
             await self.fapp.dead_letters.send(key=message.key, value=value, headers=headers)
@@ -235,7 +305,8 @@ class BatchHandler:
 
 
 def install_agent(fapp: FirestormApp, config: Config, metrics: Metrics) -> BatchHandler:
-    """Register the mentions agent, the control-topic follower and the rebalance hook on the app."""
+    """Register the mentions agent, the idle check, the control-topic follower and the
+    rebalance hooks on the app."""
     # Planned events from the file and those already on the control topic are known before
     # the first mention is processed; later declarations arrive through follow_control().
     calendar = PlannedCalendar([*config.planned_events(), *read_planned_events(config)])
@@ -271,9 +342,14 @@ def install_agent(fapp: FirestormApp, config: Config, metrics: Metrics) -> Batch
         except Exception:  # a sample is best effort: never let it stop the worker
             log.debug("consumer lag sample failed", exc_info=True)
 
+    @fapp.app.timer(interval=IDLE_CHECK_S)  # type: ignore[untyped-decorator]
+    async def check_idle() -> None:
+        if time.monotonic() - handler.last_batch_at >= IDLE_CHECK_S:
+            await handler.check_idle()
+
     @fapp.app.agent(fapp.mentions, name="firestorm-mentions")
     async def process_mentions(stream: Any) -> None:
         async for events in stream.take_events(batch_size, within=batch_wait_s):
-            await handler.handle(events)
+            await handler.handle([event.message for event in events])
 
     return handler

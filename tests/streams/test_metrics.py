@@ -201,6 +201,22 @@ def test_entity_label_cap_folds_into_other(processor: MentionProcessor) -> None:
     assert metrics.entity_label("epsilon") == OTHER
 
 
+@pytest.mark.parametrize("batch_size", [1, 7, 500])
+def test_record_batch_matches_record(processor: MentionProcessor, batch_size: int) -> None:
+    """The worker records per batch: the same exposition as per message, label caps included."""
+    raws = [orjson.dumps(o) for o in storm_stream(tail_minutes=5)]
+    raws[3:3] = [b"{broken", mention_bytes(id="x1", lang="de", text="Das ist gut")]
+    raws += [mention_bytes(id=f"{name}-1", entity=name, lang=lang) for name, lang in (("e1", "it"), ("e2", "es"))]
+    one, batched = Metrics(entity_label_cap=3, language_label_cap=3), Metrics(entity_label_cap=3, language_label_cap=3)
+    feed(one, processor, raws, finish=False)
+    engine = Engine(EngineSettings())
+    processed = [processor.process(engine, raw) for raw in raws]
+    for start in range(0, len(processed), batch_size):
+        batched.record_batch(processed[start : start + batch_size])
+    batched.record_batch([])
+    assert samples(batched) == samples(one)
+
+
 def test_other_bucket_never_gets_drivers(processor: MentionProcessor) -> None:
     metrics = Metrics(entity_label_cap=1)  # quietco takes the only label; acme's storm is "other"
     objs = storm_stream(entities=("quietco", "acme"), tail_minutes=5)
