@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 SAMPLE ?= examples/skyway-outage-en.jsonl
 
 .PHONY: help venv demo test test-unit test-integration lint typecheck check audit kafka-up kafka-down \
-        prometheus-up prometheus-down services-up services-down examples bench bench-detection clean
+        prometheus-up prometheus-down services-up services-down examples bench bench-replay bench-detection clean
 
 help:
 	@echo "make demo              replay a bundled incident through the real engine (no broker)"
@@ -17,7 +17,8 @@ help:
 	@echo "make check             ruff + mypy"
 	@echo "make audit             installed packages against the vendored advisory snapshot"
 	@echo "make kafka-up|kafka-down, make prometheus-up|prometheus-down"
-	@echo "make bench             embedded replay benchmark"
+	@echo "make bench             throughput, latency and memory benchmark (bench/RESULTS.md)"
+	@echo "make bench-replay      embedded replay benchmark on the bundled samples"
 	@echo "make bench-detection   detection quality benchmark (recall, delay, false pages)"
 
 $(STAMP): pyproject.toml
@@ -83,7 +84,11 @@ check: lint typecheck
 audit: $(STAMP)
 	$(BIN)/python deploy/audit/audit.py
 
+# Throughput, latency, memory (about 8-13 minutes; starts the local broker if none runs).
 bench: $(STAMP)
+	$(BIN)/python -m bench.throughput
+
+bench-replay: $(STAMP)
 	$(BIN)/python bench/replay_bench.py
 
 # Detection quality on generated weeks of data (about 3 minutes on 2 cores); see README.
