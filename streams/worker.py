@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Sequence
 from typing import Any
 
 import orjson
+from faust.types import TP
 
 from models.engine import Engine, EngineSettings, EntityState
 from models.pipeline import DEAD_LETTER, MentionProcessor, Processed
@@ -183,11 +184,15 @@ class BatchHandler:
             arrived = getattr(message, "time_in", None) or time.monotonic()
             await self._process(engine, partition, message, raw, arrived, sent, done)
             guard.accept(message.offset)
+        await self._finish(partition, engine, sent, done)
+
+    async def _finish(self, partition: int, engine: Engine, sent: list[Any], done: list[Processed]) -> None:
+        """Count what was processed, then wait for the broker to have the alerts, then the state:
+        the batch is acked (its offsets committable) only after that."""
         self.metrics.record_batch(done)
         self.metrics.set_watermark(f"partition-{partition}", engine.watermark_ms)
         if sent:
             await asyncio.gather(*sent)
-        # The batch is acked (its offsets committable) only once the broker has its state.
         await asyncio.gather(*await self.engines.persist(partition, engine))
 
     async def check_idle(self) -> None:
@@ -213,7 +218,7 @@ class BatchHandler:
             if read is not None and expected is not None and read >= expected:
                 suspects[tp.partition] = read
         for partition, read in suspects.items():
-            log_end = self._log_end(self._tp(self.config.mentions_topic, partition))
+            log_end = self._log_end(TP(self.config.mentions_topic, partition))
             if self._suspects.get(partition) == read and log_end is not None:
                 # After a seek the read offset names the next record to read, which may not exist yet.
                 await self._repair_tail(partition, min(read + 1, log_end))
@@ -227,17 +232,7 @@ class BatchHandler:
         sent: list[Any] = []
         done: list[Processed] = []
         await self._fill_gap(engine, partition, self.config.mentions_topic, start, end, sent, done)
-        self.metrics.record_batch(done)
-        self.metrics.set_watermark(f"partition-{partition}", engine.watermark_ms)
-        if sent:
-            await asyncio.gather(*sent)
-        await asyncio.gather(*await self.engines.persist(partition, engine))
-
-    @staticmethod
-    def _tp(topic: str, partition: int) -> Any:
-        from faust.types import TP
-
-        return TP(topic, partition)
+        await self._finish(partition, engine, sent, done)
 
     def _log_end(self, tp: Any) -> int | None:
         try:
@@ -275,7 +270,7 @@ class BatchHandler:
         add_gap = getattr(self.fapp.app.consumer, "_add_gap", None)
         if add_gap is not None and records:
             with contextlib.suppress(Exception):
-                await add_gap(self._tp(topic, partition), start, end - 1)
+                await add_gap(TP(topic, partition), start, end - 1)
 
     async def _process(
         self,

@@ -337,17 +337,23 @@ def run_then_move_offset(stack: FaultStack, workers: list[WorkerProcess], seed: 
     return lines
 
 
+def restart_as_uninterrupted(stack: FaultStack, workers: list[WorkerProcess], lines: list[bytes]) -> WorkerProcess:
+    """A second worker takes over: windows and alerts as if the input had been read in one go."""
+    expected = embedded_alerts(lines)
+    second = WorkerProcess(stack, name="worker-2")
+    workers.append(second)
+    seen = wait_alerts(stack, len(expected), [second], 120)
+    time.sleep(2)
+    check_windows(lines, *workers)
+    assert seen == expected, f"the alerts differ from an uninterrupted run:\n{alert_diff(seen, expected)}"
+    return second
+
+
 def test_records_committed_over_are_read_back_from_the_broker(fstack: FaultStack, workers: list[WorkerProcess]) -> None:
     # What Faust does when it drops records fetched during a flow suspension and commits past them.
     hole = 250
     lines = run_then_move_offset(fstack, workers, seed=41, move=hole)
-    expected = embedded_alerts(lines)
-    second = WorkerProcess(fstack, name="worker-2")
-    workers.append(second)
-    seen = wait_alerts(fstack, len(expected), [second], 120)
-    time.sleep(2)
-    check_windows(lines, *workers)
-    assert seen == expected, f"the alerts differ from an uninterrupted run:\n{alert_diff(seen, expected)}"
+    second = restart_as_uninterrupted(fstack, workers, lines)
     # At least the hole: Faust itself can drop a record or two while it starts (seen: one record just
     # after the worker resumed), and those are read back the same way.
     assert (fstack.metric("firestorm_records_gap_filled_total") or 0) >= hole
@@ -362,13 +368,7 @@ def test_records_the_state_already_counts_are_skipped_when_redelivered(
     # A crash between the state write and the offset commit: the records come again.
     back = 200
     lines = run_then_move_offset(fstack, workers, seed=43, move=-back)
-    expected = embedded_alerts(lines)
-    second = WorkerProcess(fstack, name="worker-2")
-    workers.append(second)
-    seen = wait_alerts(fstack, len(expected), [second], 120)
-    time.sleep(2)
-    check_windows(lines, *workers)
-    assert seen == expected, f"the alerts differ from an uninterrupted run:\n{alert_diff(seen, expected)}"
+    restart_as_uninterrupted(fstack, workers, lines)
     # At least those: Faust itself may hand over a record twice as the worker starts (seen: one).
     assert (fstack.metric("firestorm_records_redelivered_total") or 0) >= back
     assert fstack.metric("firestorm_records_gap_filled_total") == 0

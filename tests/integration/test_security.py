@@ -129,6 +129,34 @@ def tls_stack(broker: SaslBroker, tmp: Path, ca: Path) -> SaslStack:
     return stack
 
 
+def storm_end_to_end(
+    stack: SaslStack, tmp: Path, workers: list[WorkerProcess], seed: int, over: str
+) -> tuple[WorkerProcess, list[dict[str, object]], str]:
+    """`firestorm produce` a storm, run a worker on it: the alerts must be those of a replay.
+    Returns the (running) worker, the alerts seen and the produce command's output."""
+    stack.metrics_port = free_port()
+    lines = storm_lines(entity="acme", quiet_entity="calm", seed=seed)
+    expected = [a.to_dict() for a in replay(enumerate(lines, 1), EngineSettings()).alerts]
+    path = tmp / "mentions.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    code, output, _ = run_cli(stack, "produce", str(path), timeout_s=120)
+    assert code == 0, output[-3000:]
+    worker = WorkerProcess(stack, name="worker")
+    workers.append(worker)
+
+    def alerts() -> list[dict[str, object]] | None:
+        worker.assert_running()
+        seen = [orjson.loads(v) for _k, v, _h in stack.read_topic(stack.alerts, idle_s=1.0)]
+        return seen if len(seen) >= len(expected) else None
+
+    try:
+        seen = wait_for(alerts, 120, 1.0, f"alerts over {over}")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n{worker.log_tail()}") from None
+    assert sorted(seen, key=lambda a: str(a["window_end"])) == expected
+    return worker, seen, output
+
+
 def run_cli(stack: Stack, *argv: str, timeout_s: float = 60) -> tuple[int, str, float]:
     started = time.monotonic()
     proc = subprocess.run(
@@ -158,26 +186,7 @@ def test_scram_credentials_work_end_to_end(
     sasl_broker: SaslBroker, tmp_path: Path, workers: list[WorkerProcess]
 ) -> None:
     stack = sasl_stack(sasl_broker, tmp_path, PASSWORD, mechanism="SCRAM-SHA-256")
-    stack.metrics_port = free_port()
-    lines = storm_lines(entity="acme", quiet_entity="calm", seed=41)
-    expected = [a.to_dict() for a in replay(enumerate(lines, 1), EngineSettings()).alerts]
-    path = tmp_path / "mentions.jsonl"
-    path.write_bytes(b"\n".join(lines) + b"\n")
-    code, output, _ = run_cli(stack, "produce", str(path), timeout_s=120)
-    assert code == 0, output
-    worker = WorkerProcess(stack, name="worker")
-    workers.append(worker)
-
-    def alerts() -> list[dict[str, object]] | None:
-        worker.assert_running()
-        seen = [orjson.loads(v) for _k, v, _h in stack.read_topic(stack.alerts, idle_s=1.0)]
-        return seen if len(seen) >= len(expected) else None
-
-    try:
-        seen = wait_for(alerts, 120, 1.0, "alerts over SASL/SCRAM")
-    except AssertionError as exc:
-        raise AssertionError(f"{exc}\n{worker.log_tail()}") from None
-    assert sorted(seen, key=lambda a: str(a["window_end"])) == expected
+    worker, seen, output = storm_end_to_end(stack, tmp_path, workers, seed=41, over="SASL/SCRAM")
     with urllib.request.urlopen(f"http://127.0.0.1:{stack.metrics_port}/metrics", timeout=5) as response:
         metrics = response.read().decode()
     assert worker.stop() == 0
@@ -194,26 +203,7 @@ def test_tls_with_the_brokers_ca_works_end_to_end(
 ) -> None:
     assert sasl_broker.certificates is not None
     stack = tls_stack(sasl_broker, tmp_path, sasl_broker.certificates.ca)
-    stack.metrics_port = free_port()
-    lines = storm_lines(entity="acme", quiet_entity="calm", seed=47)
-    expected = [a.to_dict() for a in replay(enumerate(lines, 1), EngineSettings()).alerts]
-    path = tmp_path / "mentions.jsonl"
-    path.write_bytes(b"\n".join(lines) + b"\n")
-    code, output, _ = run_cli(stack, "produce", str(path), timeout_s=120)
-    assert code == 0, output[-3000:]
-    worker = WorkerProcess(stack, name="worker")
-    workers.append(worker)
-
-    def alerts() -> list[dict[str, object]] | None:
-        worker.assert_running()
-        seen = [orjson.loads(v) for _k, v, _h in stack.read_topic(stack.alerts, idle_s=1.0)]
-        return seen if len(seen) >= len(expected) else None
-
-    try:
-        seen = wait_for(alerts, 120, 1.0, "alerts over SASL_SSL")
-    except AssertionError as exc:
-        raise AssertionError(f"{exc}\n{worker.log_tail()}") from None
-    assert sorted(seen, key=lambda a: str(a["window_end"])) == expected
+    worker, _seen, _output = storm_end_to_end(stack, tmp_path, workers, seed=47, over="SASL_SSL")
     assert worker.stop() == 0
     assert_no_secrets(worker.log_path.read_text(errors="replace"), "the worker's debug log over TLS")
 
