@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import re
 import zlib
 from dataclasses import dataclass, field
@@ -14,11 +15,15 @@ from models.text import terms_of
 MAX_SAMPLES = 5
 TOP_K = 10
 _NOISE = re.compile(r"https?://\S+|[@#]?\W+")
+_NON_WORD = re.compile(r"\W+")  # what _NOISE matches in a text without "http" ('@' and '#' are \W)
 
 
 def content_key(text: str) -> int:
     """A stable fingerprint of a post's words, so copies of one text count as one voice."""
-    return zlib.crc32(_NOISE.sub(" ", text.lower()).strip().encode("utf-8", "surrogatepass"))
+    lowered = text.lower()
+    # Most posts have no link: the simpler pattern gives the same text about 1.5x faster.
+    words = _NOISE.sub(" ", lowered) if "http" in lowered else _NON_WORD.sub(" ", lowered)
+    return zlib.crc32(words.strip().encode("utf-8", "surrogatepass"))
 
 
 def window_start(ts_ms: int, size_ms: int) -> int:
@@ -58,8 +63,17 @@ class WindowStats:
         return self.distinct_texts + copy_weight * (self.count - self.distinct_texts)
 
 
+def _by_count(kv: tuple[str, int]) -> tuple[int, str]:
+    return -kv[1], kv[0]
+
+
 def _top(counts: dict[str, int], k: int) -> tuple[tuple[str, int], ...]:
-    return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:k])
+    """The k most frequent keys, ties by key. Only keys counted at least as often as the k-th
+    largest count are sorted (a window's terms are mostly counted once or twice)."""
+    if len(counts) <= k:
+        return tuple(sorted(counts.items(), key=_by_count))
+    floor = heapq.nlargest(k, counts.values())[-1]
+    return tuple(sorted([kv for kv in counts.items() if kv[1] >= floor], key=_by_count)[:k])
 
 
 @dataclass(slots=True)

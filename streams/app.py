@@ -8,20 +8,44 @@ from pathlib import Path
 from typing import Any
 
 import faust
+from faust import transport as faust_transport
+from faust.transport.drivers import aiokafka as aiokafka_driver
 
 from models.timeutil import parse_duration_ms
 from streams.config import Config, ConfigError, env_name
+from streams.intake import BatchIntake, IntakeTransport
 from streams.kafka_security import faust_credentials
 
 ENTITY_TABLE = "firestorm-entities"
 CLOCK_TABLE = "firestorm-clocks"
 
 
+class App(faust.App):
+    """faust.App whose Kafka consumer hands the records of topics with a BatchIntake to it in
+    bulk (streams/intake.py) instead of through Faust's per-record streams."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.intakes: list[BatchIntake] = []
+
+    def _new_transport(self) -> Any:
+        url = self.conf.broker_consumer
+        cls = faust_transport.by_url(url[0])
+        if issubclass(cls, aiokafka_driver.Transport):
+            return IntakeTransport(url, self)
+        return super()._new_transport()
+
+    async def on_start(self) -> None:
+        await super().on_start()
+        for intake in self.intakes:  # before the conductor subscribes (it is started after the app)
+            intake.attach()
+
+
 @dataclass(frozen=True)
 class FirestormApp:
-    """The app and the handles the agent needs; values travel as raw bytes (orjson inside)."""
+    """The app and the handles the worker needs; values travel as raw bytes (orjson inside)."""
 
-    app: faust.App
+    app: App
     mentions: Any
     alerts: Any
     dead_letters: Any
@@ -51,7 +75,7 @@ def create_app(config: Config) -> FirestormApp:
     session_s = parse_duration_ms(config.session_timeout) / 1000
     check_data_dir(config.data_dir)
     credentials = faust_credentials(config)
-    app = faust.App(
+    app = App(
         config.app_id,
         broker=config.broker,
         store="memory://",

@@ -1,4 +1,7 @@
-"""The worker's agent: batches of mentions per partition through the shared engine.
+"""The worker's batch task: batches of mentions per partition through the shared engine.
+
+The mentions topic's records come in through a BatchIntake (streams/intake.py), not a Faust
+agent: Faust's per-record stream machinery cost more CPU than the models.
 
 Each Kafka partition is one event-time clock domain with its own Engine; entity state and
 the domain's clock are written to changelogged tables once per batch (not per mention),
@@ -25,6 +28,7 @@ from streams.app import FirestormApp
 from streams.config import Config
 from streams.control import follow_control_topic, read_planned_events
 from streams.dead_letter import dead_letter_record
+from streams.intake import BatchIntake
 from streams.metrics import Metrics, sample_consumer_lag
 from streams.offsets import FetchedRecord, OffsetGuard, fetch_range
 
@@ -142,24 +146,34 @@ class BatchHandler:
         self.last_batch_at = time.monotonic()
 
     async def handle(self, messages: Sequence[Any]) -> None:
-        async with self._busy:
-            await self._handle(messages)
-        self.last_batch_at = time.monotonic()
+        """Process a batch and wait until the broker has its alerts and state."""
+        await asyncio.gather(*await self.process(messages))
 
-    async def _handle(self, messages: Sequence[Any]) -> None:
+    async def process(self, messages: Sequence[Any]) -> list[Awaitable[Any]]:
+        """Process a batch; returns the broker acknowledgements of its state, which must all
+        resolve before the batch is acked. The next batch may be processed meanwhile: its state
+        goes to the same partitions after this one's, and its offsets are acked after these."""
+        async with self._busy:
+            pending = await self._handle(messages)
+        self.last_batch_at = time.monotonic()
+        return pending
+
+    async def _handle(self, messages: Sequence[Any]) -> list[Awaitable[Any]]:
         started = time.perf_counter()
         by_partition: dict[int, list[Any]] = {}
         for message in messages:
             by_partition.setdefault(message.partition, []).append(message)
         assigned = self._assigned()
+        pending: list[Awaitable[Any]] = []
         for partition, batch in by_partition.items():
             if assigned is not None and batch[0].tp not in assigned:
                 # Fetched before a rebalance that gave the partition away: its new owner reads
                 # these records again from the committed offset; writing state here would race it.
                 self.metrics.stale_records.inc(len(batch))
                 continue
-            await self._handle_partition(partition, batch)
+            pending += await self._handle_partition(partition, batch)
         self.metrics.batch_seconds.observe(time.perf_counter() - started)
+        return pending
 
     def _assigned(self) -> set[Any] | None:
         try:
@@ -167,7 +181,7 @@ class BatchHandler:
         except Exception:  # no consumer yet (tests drive the handler directly): take everything
             return None
 
-    async def _handle_partition(self, partition: int, batch: list[Any]) -> None:
+    async def _handle_partition(self, partition: int, batch: list[Any]) -> list[Awaitable[Any]]:
         engine = self.engines.get(partition)
         guard = self.engines.guard(partition)
         sent: list[Any] = []
@@ -180,20 +194,23 @@ class BatchHandler:
             if verdict.gap_start is not None:
                 await self._fill_gap(engine, partition, message.topic, verdict.gap_start, message.offset, sent, done)
             raw = message.value if isinstance(message.value, bytes) else bytes(message.value or b"")
-            # Faust's monitor stamps time_in (time.monotonic) when the consumer hands the record over.
+            # The intake stamps time_in (time.monotonic) when the consumer hands the record over.
             arrived = getattr(message, "time_in", None) or time.monotonic()
             await self._process(engine, partition, message, raw, arrived, sent, done)
             guard.accept(message.offset)
-        await self._finish(partition, engine, sent, done)
+        return await self._finish(partition, engine, sent, done)
 
-    async def _finish(self, partition: int, engine: Engine, sent: list[Any], done: list[Processed]) -> None:
-        """Count what was processed, then wait for the broker to have the alerts, then the state:
-        the batch is acked (its offsets committable) only after that."""
+    async def _finish(
+        self, partition: int, engine: Engine, sent: list[Any], done: list[Processed]
+    ) -> list[Awaitable[Any]]:
+        """Count what was processed, wait for the broker to have the alerts, then write the state.
+        Returns the state's acknowledgements: the batch is acked (its offsets committable) only
+        after they resolve."""
         self.metrics.record_batch(done)
         self.metrics.set_watermark(f"partition-{partition}", engine.watermark_ms)
         if sent:
             await asyncio.gather(*sent)
-        await asyncio.gather(*await self.engines.persist(partition, engine))
+        return await self.engines.persist(partition, engine)
 
     async def check_idle(self) -> None:
         """Nothing arrived for a while: records the consumer read but never handed over (the last
@@ -232,7 +249,7 @@ class BatchHandler:
         sent: list[Any] = []
         done: list[Processed] = []
         await self._fill_gap(engine, partition, self.config.mentions_topic, start, end, sent, done)
-        await self._finish(partition, engine, sent, done)
+        await asyncio.gather(*await self._finish(partition, engine, sent, done))
 
     def _log_end(self, tp: Any) -> int | None:
         try:
@@ -300,8 +317,8 @@ class BatchHandler:
 
 
 def install_agent(fapp: FirestormApp, config: Config, metrics: Metrics) -> BatchHandler:
-    """Register the mentions agent, the idle check, the control-topic follower and the
-    rebalance hooks on the app."""
+    """Register the mentions batch task and its intake, the idle check, the control-topic
+    follower and the rebalance hooks on the app."""
     # Planned events from the file and those already on the control topic are known before
     # the first mention is processed; later declarations arrive through follow_control().
     calendar = PlannedCalendar([*config.planned_events(), *read_planned_events(config)])
@@ -316,16 +333,23 @@ def install_agent(fapp: FirestormApp, config: Config, metrics: Metrics) -> Batch
 
     handler = BatchHandler(fapp, engines, metrics, config)
     handler.log_windows = bool(config.log_windows)
+    intake = BatchIntake(fapp.app, fapp.mentions, batch_size, batch_wait_s)
+    fapp.app.intakes.append(intake)
 
     def _on_rebalance(sender: Any, /, *args: Any, **kwargs: Any) -> None:
         # Another worker may have changed these partitions' state: rebuild from the tables.
         engines.clear()
         metrics.forget_domains()
 
+    def _on_revoked(sender: Any, /, *args: Any, **kwargs: Any) -> None:
+        intake.clear()  # Faust's flow_control.clear() does it too, but only with a non-empty assignment
+
     def _on_assigned(sender: Any, /, *args: Any, **kwargs: Any) -> None:
+        intake.drop_stale()
         metrics.health.ready = True  # joined the consumer group (possibly with no partition)
 
     fapp.app.on_partitions_revoked.connect(_on_rebalance)
+    fapp.app.on_partitions_revoked.connect(_on_revoked)
     fapp.app.on_partitions_assigned.connect(_on_rebalance)
     fapp.app.on_partitions_assigned.connect(_on_assigned)
 
@@ -342,9 +366,38 @@ def install_agent(fapp: FirestormApp, config: Config, metrics: Metrics) -> Batch
         if time.monotonic() - handler.last_batch_at >= IDLE_CHECK_S:
             await handler.check_idle()
 
-    @fapp.app.agent(fapp.mentions, name="firestorm-mentions")
-    async def process_mentions(stream: Any) -> None:
-        async for events in stream.take_events(batch_size, within=batch_wait_s):
-            await handler.handle([event.message for event in events])
+    @fapp.app.task  # type: ignore[untyped-decorator]
+    async def process_mentions() -> None:
+        # Runs until the worker stops (Faust cancels its tasks); `take` waits while the flow is
+        # suspended (rebalance, table recovery).
+        # A batch's state acknowledgements are awaited while the next batch is processed (at
+        # most one batch in flight), then its offsets are acked, in order.
+        in_flight: asyncio.Future[bool] | None = None
+        try:
+            while True:
+                batch = await intake.take()
+                pending = await handler.process(batch)
+                if in_flight is not None and not await in_flight:
+                    return  # the worker is stopping: nothing after the failed batch is acked
+                in_flight = asyncio.ensure_future(ack_when_stored(batch, pending))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            await crash(exc)
+
+    async def ack_when_stored(batch: list[Any], pending: list[Awaitable[Any]]) -> bool:
+        try:
+            await asyncio.gather(*pending)
+        except Exception as exc:
+            await crash(exc)
+            return False
+        intake.ack(batch)  # state and alerts are on the broker: the offsets may be committed
+        return True
+
+    async def crash(exc: BaseException) -> None:
+        # The batch is not acked: its offsets are never committed. Stop the worker rather than go
+        # on past a hole; a restarted worker resumes from the last committed offsets.
+        log.error("processing a batch of mentions failed; stopping the worker", exc_info=exc)
+        await fapp.app.crash(exc)
 
     return handler

@@ -20,6 +20,7 @@ import asyncio
 import os
 import platform
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -189,16 +190,32 @@ class Bench:
         for i in range(processes):
             env = self.env(app_id, topic, FIRESTORM_METRICS_PORT=str(free_port()))
             procs.append(self.start([PYTHON, "-m", "streams.cli", "worker"], env, f"{app_id}-{i}"))
+        profiler = self.profiler(procs[0].pid) if processes == 1 and run == 1 else None
         try:
             samples = self.follow_group(app_id, topic, total, procs, timeout_s=60 + total / 500, members=processes)
             rss = max(rss_of(p.pid) for p in procs)
             cpu = sum(cpu_seconds(p.pid) for p in procs)
         finally:
+            if profiler is not None:
+                profiler.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+                profiler.wait(timeout=60)
             self.stop(procs)
         moving = [t for t, c in samples if c > 0]
         busy = moving[-1] - moving[0] if len(moving) > 1 else 0.0
         log(f"{app_id}: {cpu:.1f} CPU s in {busy:.1f} s of consuming (start-up included in CPU)")
         return sustained_rate(samples, total), rss
+
+    def profiler(self, pid: int) -> subprocess.Popen[bytes] | None:
+        """py-spy sampling the worker `pid` (100 Hz, only the thread holding the GIL), when --profile is given."""
+        path = self.args.profile
+        if path is None:
+            return None
+        spy = shutil.which("py-spy", path=str(Path(PYTHON).parent)) or shutil.which("py-spy")
+        if spy is None:
+            raise RuntimeError("--profile needs py-spy (pip install py-spy)")
+        argv = [spy, "record", "--pid", str(pid), "--gil", "--rate", "100", "--format", "raw", "--output", str(path)]
+        log(f"profiling the worker (pid {pid}) into {path}")
+        return self.start(argv, dict(os.environ), "py-spy")
 
     def naive(self, topic: str, total: int, run: int) -> float:
         """The naive Faust pipeline's sustained rate over `--naive-seconds` of consuming."""
@@ -394,6 +411,12 @@ def main(argv: list[str] | None = None) -> int:
         "--worker-env", action="append", default=[], metavar="NAME=VALUE", help="extra environment of the workers"
     )
     parser.add_argument("--markdown", type=Path, help="also write the table and the machine to this file")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="PATH",
+        help="record the first 1-worker run with py-spy (collapsed stacks) into PATH (that run is then profiled)",
+    )
     args = parser.parse_args(argv)
     bench = Bench(args)
     started_broker = kafka.ensure_broker(args.port)

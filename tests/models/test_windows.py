@@ -1,9 +1,23 @@
 from __future__ import annotations
 
+import re
+import zlib
+
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from models.windows import MAX_SAMPLES, TOP_K, WindowAccumulator, WindowStats, empty_window, window_start
+from models.windows import (
+    MAX_SAMPLES,
+    TOP_K,
+    WindowAccumulator,
+    WindowStats,
+    _top,
+    content_key,
+    empty_window,
+    window_start,
+)
 from tests.models.builders import MINUTE, T0, make_mention, sentiment
 
 
@@ -103,3 +117,30 @@ def test_round_trip_through_json() -> None:
 def test_round_trip_of_an_empty_accumulator() -> None:
     acc = WindowAccumulator(start_ms=T0)
     assert WindowAccumulator.from_dict(orjson.loads(orjson.dumps(acc.to_dict()))) == acc
+
+
+# The fast paths of content_key and _top must give exactly what the plain definitions give:
+# content_key values live in the changelogged window state, and top terms in alerts.
+_PLAIN_NOISE = re.compile(r"https?://\S+|[@#]?\W+")
+_PIECES = [*"aAbé É1_ @#:/.-'\u2019\t😡", "http", "https://x.y/z", "HTTP://Q", "www."]
+_POST_TEXT = st.lists(st.sampled_from(_PIECES), max_size=30).map("".join)
+
+
+def plain_content_key(text: str) -> int:
+    return zlib.crc32(_PLAIN_NOISE.sub(" ", text.lower()).strip().encode("utf-8", "surrogatepass"))
+
+
+@given(_POST_TEXT)
+def test_content_key_equals_its_plain_definition(text: str) -> None:
+    assert content_key(text) == plain_content_key(text)
+
+
+def test_content_key_treats_copies_as_one_text() -> None:
+    assert content_key("Refund NOW!! @acme #fail") == content_key("refund now @acme fail")
+    assert content_key("see https://a.b/c refund") == content_key("SEE http://x.y/z refund!")  # another link
+    assert content_key("refund now") != content_key("refund later")
+
+
+@given(st.dictionaries(st.text(alphabet="abcde", min_size=1, max_size=3), st.integers(1, 6)), st.integers(1, 12))
+def test_top_equals_a_full_sort(counts: dict[str, int], k: int) -> None:
+    assert _top(counts, k) == tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:k])

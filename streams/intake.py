@@ -1,0 +1,254 @@
+"""Batch intake: the mentions topic's records go from Faust's consumer straight into a buffer.
+
+Faust hands every record to its streams one at a time: the consumer's drain loop races each
+delivery against a flow suspension (`wait_first`: four tasks and an `asyncio.wait` per record),
+the conductor wraps it in an Event and queues it, and the stream walks it through its
+processors before `take_events` batches it again. The worker only ever wants batches, and that
+per-record path cost more CPU than the models. Here the consumer (a subclass of Faust's aiokafka
+consumer) appends each record of a topic that has an intake to a plain list, synchronously, and
+a single task takes batches from it.
+
+What Faust's path guarantees is kept:
+
+- consumer group, commits and changelogged tables are Faust's own;
+- a record is tracked as unacked (`consumer.unacked`, which a rebalance waits on) when a batch
+  takes it, and acked through `consumer.ack` only after the batch's state and alerts are
+  acknowledged by the broker, so offsets are committed after the state that accounts for them;
+- nothing is taken in while the flow is suspended (rebalance, recovery): a refused record does
+  not advance the consumer's read offset, and the seek to the committed offsets that ends every
+  suspension fetches it again (Faust's own path drops such a record and advances past it); a
+  record that still never reaches a batch is a hole the worker's offset guard reads back from
+  the broker (streams/offsets.py);
+- the buffer is registered with `app.flow_control`, which clears it when partitions are
+  revoked, as it does for the agents' channel queues; records of an older consumer generation
+  are dropped when a batch is taken, as Faust's streams skip them;
+- the buffer is bounded: the drain loop waits for room, as it waits when a channel queue is full.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
+
+from faust.transport.consumer import CONSUMER_FETCHING
+from faust.transport.drivers import aiokafka as aiokafka_driver
+
+
+class BatchIntake:
+    """Records of one topic, taken in batches of at most `batch_size`, waiting at most `within`
+    seconds after the oldest buffered record arrived for a batch to fill."""
+
+    def __init__(self, app: Any, topic: Any, batch_size: int, within_s: float, capacity: int | None = None) -> None:
+        self.app = app
+        self.topic = topic
+        self.topic_names = frozenset(topic.topics)
+        self.batch_size = batch_size
+        self.within_s = within_s
+        self.capacity = max(capacity or 4 * batch_size, batch_size)
+        self._items: list[Any] = []
+        self._first_at = 0.0
+        self._nonempty = asyncio.Event()
+        self._filled = asyncio.Event()
+        self._room = asyncio.Event()
+        self._room.set()
+
+    def attach(self) -> None:
+        """Subscribe to the topic through Faust, route its records here, and have the buffer
+        cleared with the channel queues when partitions are revoked. Runs when the app starts."""
+        consumer = self.app.consumer
+        if not isinstance(consumer, IntakeConsumer):
+            raise TypeError("the app's consumer must be an IntakeConsumer (see streams.app)")
+        self.app.topics.add(self.topic)  # the consumer group subscribes to it; acks are enabled for it
+        for name in self.topic_names:
+            consumer.intakes[name] = self
+        self.app.flow_control.manage_queue(self)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    # -- the consumer side ---------------------------------------------------------------------
+
+    def accepting(self, message: Any) -> bool:
+        """False while the flow is suspended or for a record of an older consumer generation."""
+        app = self.app
+        return bool(
+            app.consumer.flow_active
+            and app.flow_control.is_active()
+            and message.generation_id == app.consumer_generation_id
+        )
+
+    def offer(self, message: Any) -> bool:
+        """Buffer a fetched record; False (and nothing buffered) while the flow is suspended."""
+        if not self.accepting(message):
+            return False
+        items = self._items
+        now = time.monotonic()
+        message.time_in = now  # the arrival time of the mention (alert latency metric)
+        items.append(message)
+        n = len(items)
+        if n == 1:
+            self._first_at = now
+            self._nonempty.set()
+        if n >= self.batch_size:
+            self._filled.set()
+            if n >= self.capacity:
+                self._room.clear()
+        return True
+
+    @property
+    def full(self) -> bool:
+        return not self._room.is_set()
+
+    async def wait_for_room(self) -> None:
+        await self._room.wait()
+
+    def clear(self) -> None:
+        """Drop everything buffered (partitions revoked: the records will be fetched again by
+        whoever gets the partitions, from the committed offsets)."""
+        self._items = []
+        self._nonempty.clear()
+        self._filled.clear()
+        self._room.set()
+
+    def drop_stale(self) -> None:
+        """Drop records fetched by an older consumer generation (called on assignment)."""
+        generation = self.app.consumer_generation_id
+        kept = [m for m in self._items if m.generation_id == generation]
+        if len(kept) != len(self._items):
+            self.clear()
+            for message in kept:
+                self.offer(message)
+
+    # -- the batch side -------------------------------------------------------------------------
+
+    async def take(self) -> list[Any]:
+        """The next batch (never empty), once the flow is active; its records are tracked as unacked."""
+        app = self.app
+        while True:
+            await self._nonempty.wait()
+            if len(self._items) < self.batch_size:
+                wait_s = self._first_at + self.within_s - time.monotonic()
+                if wait_s > 0:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._filled.wait(), wait_s)
+            await app.flow_control.acquire()
+            items = self._items
+            if not items:
+                self._nonempty.clear()
+                continue
+            batch, rest = items[: self.batch_size], items[self.batch_size :]
+            self._items = rest
+            if rest:
+                self._first_at = rest[0].time_in
+                if len(rest) < self.batch_size:
+                    self._filled.clear()
+            else:
+                self._nonempty.clear()
+                self._filled.clear()
+            if len(rest) < self.capacity:
+                self._room.set()
+            generation = app.consumer_generation_id
+            consumer = app.consumer
+            if not (consumer.flow_active and app.flow_control.is_active()):
+                continue  # suspended while this task waited: the revoke clears the rest
+            unacked = consumer.unacked
+            taken = []
+            for message in batch:
+                if message.generation_id == generation:
+                    message.tracked = True
+                    unacked.add(message)  # as Faust's Stream does (Consumer.track_message without sensors)
+                    taken.append(message)
+            if taken:
+                return taken
+
+    def ack(self, batch: list[Any]) -> None:
+        """The batch's state and alerts are on the broker: its offsets may be committed."""
+        ack = self.app.consumer.ack
+        for message in batch:
+            ack(message)
+
+
+class IntakeConsumer(aiokafka_driver.Consumer):
+    """Faust's aiokafka consumer, delivering the records of topics with a BatchIntake to it
+    synchronously; every other topic (the tables' changelogs...) goes through Faust's conductor."""
+
+    intakes: dict[str, BatchIntake]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.intakes = {}
+
+    async def _drain_messages(self, fetcher: Any) -> None:  # pragma: no cover - exercised by the integration tests
+        # Faust's Consumer._drain_messages (faust-streaming 0.15.3), with the intake branch added.
+        callback = self.callback
+        getmany = self.getmany
+        consumer_should_stop = self._stopped.is_set
+        fetcher_should_stop = fetcher._stopped.is_set
+        get_read_offset = self._read_offset.__getitem__
+        set_read_offset = self._read_offset.__setitem__
+        flag_consumer_fetching = CONSUMER_FETCHING
+        set_flag = self.diag.set_flag
+        unset_flag = self.diag.unset_flag
+        commit_every = self._commit_every
+        acks_enabled_for = self.app.topics.acks_enabled_for
+        intakes = self.intakes
+        yield_every = 100
+        num_since_yield = 0
+        sleep = asyncio.sleep
+        wait_first = cast(Callable[..., Awaitable[Any]], self.wait_first)
+        try:
+            while not (consumer_should_stop() or fetcher_should_stop()):
+                set_flag(flag_consumer_fetching)
+                ait = getmany(timeout=1.0)
+                await self.sleep(0)
+                if not self.should_stop:
+                    async for tp, message in ait:
+                        num_since_yield += 1
+                        if num_since_yield > yield_every:
+                            await sleep(0)
+                            num_since_yield = 0
+                        offset = message.offset
+                        r_offset = get_read_offset(tp)
+                        if r_offset is None or offset >= r_offset:
+                            gap = offset - (r_offset or 0)
+                            if gap > 1 and r_offset and acks_enabled_for(message.topic):
+                                await self._add_gap(tp, r_offset + 1, offset)
+                            if commit_every is not None and self._n_acked >= commit_every:
+                                self._n_acked = 0
+                                await self.commit()
+                            intake = intakes.get(tp.topic)
+                            if intake is not None:
+                                # A record refused (flow suspended, older generation) is not marked
+                                # read: the seek to the committed offsets that ends a suspension
+                                # fetches it again, and the worker's offset guard reads back any
+                                # record that never arrives (streams/offsets.py).
+                                if intake.offer(message):
+                                    set_read_offset(tp, offset)
+                                    if intake.full:
+                                        await wait_first(intake.wait_for_room(), self.suspend_flow.wait())
+                                continue
+                            await wait_first(callback(message), self.suspend_flow.wait())
+                            set_read_offset(tp, offset)
+                    unset_flag(flag_consumer_fetching)
+        except self.consumer_stopped_errors:
+            if self.transport.app.should_stop:
+                self.log.info("Broker stopped consumer, shutting down...")
+                return
+            raise
+        except asyncio.CancelledError:
+            if self.transport.app.should_stop:
+                self.log.info("Consumer shutting down for user cancel.")
+                return
+            raise
+        except Exception as exc:
+            self.log.exception("Drain messages raised: %r", exc)
+            raise
+        finally:
+            unset_flag(flag_consumer_fetching)
+
+
+class IntakeTransport(aiokafka_driver.Transport):
+    Consumer = IntakeConsumer
