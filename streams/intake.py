@@ -16,9 +16,10 @@ What Faust's path guarantees is kept:
   acknowledged by the broker, so offsets are committed after the state that accounts for them;
 - nothing is taken in while the flow is suspended (rebalance, recovery): a refused record does
   not advance the consumer's read offset, and the seek to the committed offsets that ends every
-  suspension fetches it again (Faust's own path drops such a record and advances past it); a
-  record that still never reaches a batch is a hole the worker's offset guard reads back from
-  the broker (streams/offsets.py);
+  suspension fetches it again (Faust's own path drops such a record and advances past it);
+  records fetched before that seek but handed over after it are refused too (they come again
+  from the seek), so no later record can overtake them; a record that still never reaches a
+  batch is a hole the worker's offset guard reads back from the broker (streams/offsets.py);
 - the buffer is registered with `app.flow_control`, which clears it when partitions are
   revoked, as it does for the agents' channel queues; records of an older consumer generation
   are dropped when a batch is taken, as Faust's streams skip them;
@@ -180,6 +181,57 @@ class IntakeConsumer(aiokafka_driver.Consumer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.intakes = {}
+        self.seeks = 0  # changes when a seek to the committed offsets starts, and when it ends
+        self._rewind: dict[Any, int] = {}  # partition -> lowest offset refused since its last rewind
+
+    def _take_in(self, intake: BatchIntake, tp: Any, message: Any, fetched_in: int) -> bool:
+        """Hand a fetched record to its intake, or refuse it and have its partition rewound.
+
+        A record is refused while the flow is suspended (rebalance, recovery) and when it was
+        fetched before a seek to the committed offsets (which may have happened after the fetch,
+        or while it was in flight). A refused record is not marked read, and neither is any later
+        record of its partition: once the flow is steady again the partition is rewound to the
+        last record taken in, so nothing is skipped and nothing overtakes it (Faust's own path
+        drops such records and reads on). Records of an older consumer generation are only
+        dropped: the seek that ends the rebalance fetches them again.
+        """
+        offset = message.offset
+        if tp in self._rewind:
+            self._rewind[tp] = min(self._rewind[tp], offset)
+            return False
+        if fetched_in == self.seeks and intake.offer(message):
+            return True
+        if message.generation_id == self.app.consumer_generation_id:
+            self._rewind[tp] = offset
+        return False
+
+    def _steady(self) -> bool:
+        """The flow is active and no seek to the committed offsets is under way."""
+        return bool(self.flow_active and self.app.flow_control.is_active() and self.seeks % 2 == 0)
+
+    async def _rewind_refused(self) -> None:
+        """Seek every partition with refused records back to the last record taken in (or the
+        first refused, when none was): a record taken twice is skipped by the worker's offset
+        guard, a record never taken would be a hole."""
+        rewind, self._rewind = self._rewind, {}
+        assigned = self.assignment()
+        for tp, lowest in rewind.items():
+            if tp in assigned:
+                read = self._read_offset.get(tp)
+                target = lowest if read is None else min(read, lowest)
+                self.log.info("refetching %s from offset %d (records refused while the flow was suspended)", tp, target)
+                await self.seek(tp, target)
+
+    async def perform_seek(self) -> None:
+        """Seek to the committed offsets (end of a rebalance or recovery), dropping what the
+        intakes hold and what is fetched meanwhile: all of it is fetched again from there."""
+        self.seeks += 1
+        for intake in set(self.intakes.values()):
+            intake.clear()
+        try:
+            await super().perform_seek()
+        finally:
+            self.seeks += 1
 
     async def _drain_messages(self, fetcher: Any) -> None:  # pragma: no cover - exercised by the integration tests
         # Faust's Consumer._drain_messages (faust-streaming 0.15.3), with the intake branch added.
@@ -202,6 +254,9 @@ class IntakeConsumer(aiokafka_driver.Consumer):
         try:
             while not (consumer_should_stop() or fetcher_should_stop()):
                 set_flag(flag_consumer_fetching)
+                if self._rewind and self._steady():
+                    await self._rewind_refused()
+                fetched_in = self.seeks
                 ait = getmany(timeout=1.0)
                 await self.sleep(0)
                 if not self.should_stop:
@@ -213,22 +268,19 @@ class IntakeConsumer(aiokafka_driver.Consumer):
                         offset = message.offset
                         r_offset = get_read_offset(tp)
                         if r_offset is None or offset >= r_offset:
+                            intake = intakes.get(tp.topic)
+                            if intake is not None and not self._take_in(intake, tp, message, fetched_in):
+                                continue  # not marked read: fetched again (see _take_in)
                             gap = offset - (r_offset or 0)
                             if gap > 1 and r_offset and acks_enabled_for(message.topic):
                                 await self._add_gap(tp, r_offset + 1, offset)
                             if commit_every is not None and self._n_acked >= commit_every:
                                 self._n_acked = 0
                                 await self.commit()
-                            intake = intakes.get(tp.topic)
                             if intake is not None:
-                                # A record refused (flow suspended, older generation) is not marked
-                                # read: the seek to the committed offsets that ends a suspension
-                                # fetches it again, and the worker's offset guard reads back any
-                                # record that never arrives (streams/offsets.py).
-                                if intake.offer(message):
-                                    set_read_offset(tp, offset)
-                                    if intake.full:
-                                        await wait_first(intake.wait_for_room(), self.suspend_flow.wait())
+                                set_read_offset(tp, offset)
+                                if intake.full:
+                                    await wait_first(intake.wait_for_room(), self.suspend_flow.wait())
                                 continue
                             await wait_first(callback(message), self.suspend_flow.wait())
                             set_read_offset(tp, offset)
