@@ -21,24 +21,47 @@ _STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 MIN_TERM_CHARS = 3
 
 
+_MEMO_MAX = 100_000  # distinct tokens remembered before the memo starts over
+
+
+def _term(token: str) -> str:
+    """What one lowercased token contributes: itself if a hashtag, its term, or "" for nothing."""
+    if token.startswith("#"):
+        return token if len(token) > 2 else ""
+    token = token.strip("'\u2019-_")
+    if "'" in token[1:3]:  # _ELISION needs an apostrophe second or third
+        token = _ELISION.sub("", token)
+    if len(token) < MIN_TERM_CHARS or token in _STOPWORDS or token.isdigit():
+        return ""
+    return token
+
+
+class _TermMemo(dict[str, str]):
+    """token -> _term(token), filled on a miss: posts repeat words far more than they repeat
+    whole texts, and `map(memo.__getitem__, ...)` then runs without a Python call per token."""
+
+    def __missing__(self, token: str) -> str:
+        if len(self) >= _MEMO_MAX:
+            self.clear()
+        term = self[token] = _term(token)
+        return term
+
+
+_TERMS = _TermMemo()
+
+
 def terms_of(text: str) -> tuple[set[str], set[str]]:
     """Return the distinct (terms, hashtags) of a post, lowercased, without stopwords or mentions."""
-    terms: set[str] = set()
-    hashtags: set[str] = set()
     lowered = text.lower().replace("\u2019", "'")
     if "http" in lowered or "www." in lowered:  # _URL cannot match otherwise
         lowered = _URL.sub(" ", lowered)
-    handles = set(_HANDLE.findall(lowered)) if "@" in lowered else set()
-    for token in _TOKEN.findall(lowered):
-        if token.startswith("#"):
-            if len(token) > 2:
-                hashtags.add(token)
-            continue
-        token = token.strip("'\u2019-_")
-        if "'" in token[1:3]:  # _ELISION needs an apostrophe second or third
-            token = _ELISION.sub("", token)
-        if len(token) < MIN_TERM_CHARS or token in _STOPWORDS or token.isdigit():
-            continue
-        terms.add(token)
-    # '@handle' tokens lose their '@' in the regex; drop the handles the text names.
-    return terms - handles, hashtags
+    found = set(map(_TERMS.__getitem__, _TOKEN.findall(lowered)))
+    found.discard("")
+    # A term never starts with "#" (tokens only hold it first, and hashtags keep it).
+    hashtags = {term for term in found if term[0] == "#"} if "#" in lowered else set()
+    if hashtags:
+        found -= hashtags
+    if "@" in lowered:
+        # '@handle' tokens lose their '@' in the regex; drop the handles the text names.
+        found -= set(_HANDLE.findall(lowered))
+    return found, hashtags
