@@ -309,3 +309,12 @@ def test_scorer_uses_the_fast_analyzer(scorer: SentimentScorer, stock: dict[str,
     assert scorer.score(text, "fr").compound == stock["fr"](text)["compound"]
     assert vader_fast.analyzer("en") is vader_fast.analyzer("en")
     assert isinstance(vader_fast.analyzer("fr"), FrenchVader)
+
+
+def test_an_ascii_emoji_is_still_replaced_in_an_ascii_text() -> None:
+    # The emoji pass skips ASCII texts only because the shipped emoji tables hold no ASCII key.
+    english = EnglishVader()
+    odd = EnglishVader.__new__(EnglishVader)
+    vader_fast._FastVader.__init__(odd, english.lexicon, {**english.emojis, "@": "good"})
+    assert odd.sentiments("so @ day")[1] == "so good day"
+    assert english.sentiments("so @ day")[1] == "so @ day"
