@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import chain
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _HANDLE = re.compile(r"@(\w+)")
@@ -21,7 +22,8 @@ _STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 MIN_TERM_CHARS = 3
 
 
-_MEMO_MAX = 100_000  # distinct tokens remembered before the memo starts over
+_MEMO_MAX = 100_000  # distinct pieces remembered before the memo starts over
+_MEMO_MAX_CHARS = 64  # longer pieces are worked out each time, not remembered
 
 
 def _term(token: str) -> str:
@@ -36,18 +38,26 @@ def _term(token: str) -> str:
     return token
 
 
-class _TermMemo(dict[str, str]):
-    """token -> _term(token), filled on a miss: posts repeat words far more than they repeat
-    whole texts, and `map(memo.__getitem__, ...)` then runs without a Python call per token."""
-
-    def __missing__(self, token: str) -> str:
-        if len(self) >= _MEMO_MAX:
-            self.clear()
-        term = self[token] = _term(token)
-        return term
+def _piece_terms(piece: str) -> tuple[str, ...]:
+    """The terms and hashtags of one whitespace-free piece of a lowercased post. No _TOKEN match
+    holds whitespace, so a post's tokens are its pieces' tokens, in order."""
+    return tuple(term for term in map(_term, _TOKEN.findall(piece)) if term)
 
 
-_TERMS = _TermMemo()
+class _PieceMemo(dict[str, tuple[str, ...]]):
+    """piece -> _piece_terms(piece), filled on a miss: posts repeat words far more than they
+    repeat whole texts, and `map(memo.__getitem__, ...)` then runs without a Python call per word."""
+
+    def __missing__(self, piece: str) -> tuple[str, ...]:
+        terms = _piece_terms(piece)
+        if len(piece) <= _MEMO_MAX_CHARS:
+            if len(self) >= _MEMO_MAX:
+                self.clear()
+            self[piece] = terms
+        return terms
+
+
+_PIECES = _PieceMemo()
 
 
 def terms_of(text: str) -> tuple[set[str], set[str]]:
@@ -55,8 +65,7 @@ def terms_of(text: str) -> tuple[set[str], set[str]]:
     lowered = text.lower().replace("\u2019", "'")
     if "http" in lowered or "www." in lowered:  # _URL cannot match otherwise
         lowered = _URL.sub(" ", lowered)
-    found = set(map(_TERMS.__getitem__, _TOKEN.findall(lowered)))
-    found.discard("")
+    found = set(chain.from_iterable(map(_PIECES.__getitem__, lowered.split())))
     # A term never starts with "#" (tokens only hold it first, and hashtags keep it).
     hashtags = {term for term in found if term[0] == "#"} if "#" in lowered else set()
     if hashtags:

@@ -60,7 +60,7 @@ def test_empty_text() -> None:
 # terms_of remembers what each token contributes; it must give exactly what the plain
 # token-by-token definition gives (top terms end up in alerts and in the detector's state).
 _PLAIN_ELISION = re.compile(r"^(?:[cdjlmnst]|qu)['\u2019]")
-_PIECES = [*"aAbcdélqu É19_ @#:/.-'\u2019\t😡", "http", "https://x.y/z", "www."]
+_PIECES = [*"aAbcdélqu É19_ @#:/.-'\u2019\t\xa0\x1c\u2028😡", "http", "https://x.y/z", "www."]
 _PIECES += [" the", " it's", " qu'elle", " l\u2019usine", " 2026"]
 _POST_TEXT = st.lists(st.sampled_from(_PIECES), max_size=40).map("".join)
 
@@ -87,8 +87,11 @@ def test_terms_of_equals_its_plain_definition(post: str) -> None:
     assert terms_of(post) == plain_terms_of(post)
 
 
-def test_the_token_memo_starts_over_when_full(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_memo_starts_over_when_full_and_skips_long_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(text, "_MEMO_MAX", 2)
-    monkeypatch.setattr(text, "_TERMS", text._TermMemo())
+    monkeypatch.setattr(text, "_PIECES", text._PieceMemo())
     assert terms_of("refund delayed flights #fail") == ({"refund", "delayed", "flights"}, {"#fail"})
-    assert len(text._TERMS) <= 2
+    assert len(text._PIECES) <= 2
+    long_piece = ",".join(["refund", "late", "#fail"] * 10)
+    assert terms_of(long_piece) == plain_terms_of(long_piece) == ({"refund", "late"}, {"#fail"})
+    assert long_piece not in text._PIECES
