@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from models.timeutil import TimestampError, parse_ts
+from models.timeutil import MAX_TS_MS, MIN_TS_MS, TimestampError, parse_ts
 
 MAX_MESSAGE_BYTES = 256 * 1024
 MAX_TEXT_CHARS = 10_000
@@ -108,8 +108,50 @@ def normalize_entity(entity: str) -> str:
     return entity.strip().lower()
 
 
+def _fits(value: Any) -> bool:
+    """An optional string field that needs no checking beyond this: absent or a short str."""
+    return value is None or (type(value) is str and len(value) <= MAX_FIELD_CHARS)
+
+
+def _plain_mention(obj: dict[str, Any]) -> Mention | None:
+    """The usual well-formed mention (known fields, exact JSON types, nothing to convert), built
+    without the field-by-field checks; None for anything else, which the full checks then judge
+    (and name what is wrong). Only ever returns what the full checks would."""
+    mention_id, entity, ts, text = obj.get("id"), obj.get("entity"), obj.get("ts"), obj.get("text")
+    if not (type(mention_id) is str and type(entity) is str and type(ts) is int and type(text) is str):
+        return None
+    if not (0 < len(mention_id) <= MAX_FIELD_CHARS and len(entity) <= 200 and len(text) <= MAX_TEXT_CHARS):
+        return None
+    lang, source, url, repost_of = obj.get("lang"), obj.get("source"), obj.get("url"), obj.get("repost_of")
+    entity = normalize_entity(entity)
+    if not entity or not MIN_TS_MS <= ts < MAX_TS_MS or not obj.keys() <= _KNOWN:
+        return None
+    if not (_fits(lang) and _fits(source) and _fits(url) and _fits(repost_of)):
+        return None
+    author = obj.get("author")
+    if author is not None:
+        if type(author) is not dict:
+            return None
+        author_id, followers = author.get("id"), author.get("followers")
+        if type(author_id) is not str or not author_id or type(followers) is not int:
+            return None
+        if not 0 <= followers <= MAX_FOLLOWERS:
+            return None
+        author = Author(id=author_id[:MAX_FIELD_CHARS], followers=followers)
+    return Mention(mention_id, entity, ts, text, _language_tag(lang), author, source, url, repost_of, {})
+
+
 def mention_from_obj(obj: Any) -> Mention:
     """Validate a decoded JSON object against the mention contract."""
+    if type(obj) is dict:
+        plain = _plain_mention(obj)
+        if plain is not None:
+            return plain
+    return _checked_mention(obj)
+
+
+def _checked_mention(obj: Any) -> Mention:
+    """Every rule of the contract, field by field, each failure with its own reason."""
     if not isinstance(obj, dict):
         raise DecodeError("not_object", f"a mention must be a JSON object, got {type(obj).__name__}")
     mention_id = _required_str(obj, "id")

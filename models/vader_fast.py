@@ -13,7 +13,8 @@ repeated work:
   `str.translate` plus two `replace` calls that insert the same spaces as the stock loop;
 - only lexicon hits run the rules (boosters, negations, "never so", "without doubt", idioms,
   "least", caps), reading the pre-lowered neighbours; the idiom strings are only built when one
-  of the neighbours can start an idiom (an exact pre-filter: tokens hold no spaces);
+  of the neighbours can start an idiom (an exact pre-filter: tokens hold no spaces); a hit
+  with no word around it that any rule looks for skips the rules altogether (`_plain_valence`);
 - the French port's accent folding (`unidecode`) runs once per distinct non-ASCII token.
 
 What the French port does differently, and is kept: tokens split on whitespace and `'`, its
@@ -39,6 +40,8 @@ import warnings
 from collections.abc import Callable, Mapping
 from functools import cache
 from importlib.util import find_spec
+from itertools import compress
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +60,10 @@ ALPHA = 15  # normalize()'s default alpha (an int, as in the stock code)
 _PUNCTUATION = string.punctuation
 _TOKEN_CACHE_MAX = 200_000  # distinct raw tokens kept per analyzer before the cache is reset
 _MARK = "\0"  # marks an emoji's description in the translated text
-_Token = tuple[str, str, str, bool]
+_Token = tuple[str, str, str, bool, bool]
+_WORD, _LOWER, _SCORED, _STIRS = itemgetter(0), itemgetter(1), itemgetter(3), itemgetter(4)
+# Words the rules of `_valence` look for around a hit (besides boosters, negations, idiom starts).
+_RULE_WORDS = frozenset({"no", "or", "nor", "least", "never", "without", "so", "this", "doubt", "kind", "of"})
 
 _unidecode: Callable[[str], str] = unidecode.unidecode
 
@@ -91,6 +97,21 @@ def parse_emojis(content: str) -> dict[str, str]:
         (emoji, description) = line.strip().split("\t")[0:2]
         emojis[emoji] = description
     return emojis
+
+
+class _TokenMemo(dict[str, _Token]):
+    """raw token -> its _Token, made on a miss and forgotten all at once when full; read with
+    `map(memo.__getitem__, tokens)`, a text's tokens are looked up without a Python call each."""
+
+    def __init__(self, make: Callable[[str], _Token]) -> None:
+        super().__init__()
+        self._make = make
+
+    def __missing__(self, raw: str) -> _Token:
+        if len(self) >= _TOKEN_CACHE_MAX:
+            self.clear()
+        entry = self[raw] = self._make(raw)
+        return entry
 
 
 def _first_words(*tables: Mapping[str, Any]) -> frozenset[str]:
@@ -171,13 +192,16 @@ class _FastVader:
         if any(not d or d != d.strip(" ") or _MARK in d for d in self._single_emojis.values()):
             self._emoji_marks = None
         self._idiom_starts = _first_words(self.special, self.booster)
-        self._tokens: dict[str, _Token] = {}
+        self._stirring = frozenset(self.booster) | self.negate | self._idiom_starts | _RULE_WORDS
+        self._tokens = _TokenMemo(self._token)
+        # An ASCII text holds no emoji when every emoji is non-ASCII (str.isascii() is O(1)).
+        self._emoji_free_ascii = not any(e.isascii() for e in self._single_emojis)
 
     # -- text preparation ------------------------------------------------------------------
 
     def _demoji(self, text: str) -> str:
         """The stock emoji pass (each emoji replaced by its description) and `strip()`."""
-        if self._emoji_chars.isdisjoint(text):
+        if (self._emoji_free_ascii and text.isascii()) or self._emoji_chars.isdisjoint(text):
             return text.strip()
         if self._emoji_marks is not None and _MARK not in text:
             marked = text.translate(self._emoji_marks)
@@ -206,15 +230,11 @@ class _FastVader:
         """(word, lower case, lexicon key, scored) of a raw token."""
         word = _strip_punc_if_word(raw)
         lower = word.lower()
-        return self._remember(raw, word, lower, lower)
+        return self._entry(word, lower, lower)
 
-    def _remember(self, raw: str, word: str, lower: str, key: str) -> _Token:
-        entry = (word, lower, key, key in self.lexicon and lower not in self.booster)
-        tokens = self._tokens
-        if len(tokens) >= _TOKEN_CACHE_MAX:
-            tokens.clear()
-        tokens[raw] = entry
-        return entry
+    def _entry(self, word: str, lower: str, key: str) -> _Token:
+        stirs = lower in self._stirring or key in self._stirring or "n't" in lower
+        return (word, lower, key, key in self.lexicon and lower not in self.booster, stirs)
 
     # -- the rules -----------------------------------------------------------------------------
 
@@ -326,24 +346,43 @@ class _FastVader:
                 valence = self._least(valence, lowers, i)
         return valence
 
+    def _plain_valence(self, key: str, i: int, words: list[str], lowers: list[str], is_cap_diff: bool) -> float:
+        """`_valence` for a hit that neither itself nor any of the three words before it can stir
+        a rule (booster, negation, "no", "least", idiom start, ...): the lexicon value, the caps
+        emphasis, and the `+ 0.0` a word outside the lexicon adds there (it turns -0.0 into 0.0)."""
+        lexicon = self.lexicon
+        valence = lexicon[key]
+        if is_cap_diff and words[i].isupper():
+            if valence > 0:
+                valence += C_INCR
+            else:
+                valence -= C_INCR
+        for lower in lowers[i - 3 if i > 3 else 0 : i]:
+            if lower not in lexicon:
+                return valence + 0.0
+        return valence
+
     def sentiments(self, text: str) -> tuple[list[float], str]:
         """The per-token valences (the stock `sentiments` list) and the text they were read from."""
         text = self._demoji(text)
-        cached = self._tokens.get
-        entries = [cached(raw) or self._token(raw) for raw in self._split(text)]
+        entries = list(map(self._tokens.__getitem__, self._split(text)))
         n = len(entries)
         sentiments: list[float] = [0] * n
-        # entry[3]: the lexicon has the token and it is not a booster (a booster counts 0)
-        hits = [i for i, entry in enumerate(entries) if entry[3]]
+        # _SCORED: the lexicon has the token and it is not a booster (a booster counts 0)
+        hits = list(compress(range(n), map(_SCORED, entries)))
         if hits:
-            lowers = [entry[1] for entry in entries]
-            words = [entry[0] for entry in entries]
-            uppers = sum(1 for word in words if word.isupper())
+            lowers = list(map(_LOWER, entries))
+            words = list(map(_WORD, entries))
+            uppers = sum(map(str.isupper, words))
             is_cap_diff = 0 < n - uppers < n
+            stirs = list(map(_STIRS, entries))
             for i in hits:
                 if i < n - 1 and lowers[i] == "kind" and lowers[i + 1] == "of":
                     continue
-                sentiments[i] = self._valence(entries[i][2], i, words, lowers, is_cap_diff)
+                if any(stirs[i - 3 if i > 3 else 0 : i + 1]):
+                    sentiments[i] = self._valence(entries[i][2], i, words, lowers, is_cap_diff)
+                else:
+                    sentiments[i] = self._plain_valence(entries[i][2], i, words, lowers, is_cap_diff)
             if self._contrasts:
                 self._contrast(lowers, sentiments)
         return sentiments, text
@@ -459,7 +498,7 @@ class FrenchVader(_FastVader):
     def _token(self, raw: str) -> _Token:
         word = _strip_punc_if_word(raw)
         lower = word.lower()
-        return self._remember(raw, word, lower, lower if lower.isascii() else _unidecode(lower))
+        return self._entry(word, lower, lower if lower.isascii() else _unidecode(lower))
 
     def _negation(self, valence: float, lowers: list[str], start_i: int, i: int) -> float:
         if lowers[i] in self.no_negate:

@@ -22,6 +22,8 @@ from models.records import (
     MAX_TEXT_CHARS,
     DecodeError,
     Mention,
+    _checked_mention,
+    _plain_mention,
     decode_mention,
 )
 from models.sentiment import Sentiment
@@ -282,3 +284,44 @@ def test_found_by_fuzzing_huge_follower_counts_are_rejected() -> None:
         )
         result = check(raw)
         assert isinstance(result, DecodeError) and result.reason in ("bad_type", "not_json")
+
+
+# The decoder's fast path for the usual mention must build exactly what the full checks build,
+# and leave everything it does not take (a wrong or unusual field) to them.
+long_entities = st.sampled_from([" E" * 100, "e" * 200, "e" * 201, "É" * 201])
+mostly_valid_objects = st.fixed_dictionaries(
+    {
+        "id": slug,
+        "entity": st.one_of(slug, st.text(max_size=250), long_entities),
+        "ts": st.one_of(valid_ts, timestamps),
+    },
+    optional={
+        "text": st.text(max_size=300),
+        "lang": st.one_of(st.none(), st.sampled_from(["en", "fr", "fr-CA", "und", "", " EN_us", "zxx"])),
+        "author": st.one_of(
+            authors, st.fixed_dictionaries({"id": slug}, optional={"followers": followers}), st.just({"id": ""})
+        ),
+        "source": st.one_of(st.none(), st.text(max_size=MAX_FIELD_CHARS + 2)),
+        "url": st.one_of(st.none(), st.text(max_size=60), st.just("u" * (MAX_FIELD_CHARS + 1))),
+        "repost_of": st.one_of(st.none(), slug, json_values),
+        "extra": json_values,
+    },
+)
+
+
+@fuzz(600)
+@given(st.one_of(mention_objects(), mostly_valid_objects))
+def test_the_usual_mention_fast_path_equals_the_full_checks(obj: dict[str, Any]) -> None:
+    try:
+        decoded = orjson.loads(encode(obj))
+    except orjson.JSONDecodeError:
+        return
+    plain = _plain_mention(decoded) if type(decoded) is dict else None
+    try:
+        full = _checked_mention(decoded)
+    except DecodeError:
+        assert plain is None
+        return
+    if plain is not None:
+        assert plain == full and plain.extra == full.extra
+        assert repr((plain.ts_ms, plain.author)) == repr((full.ts_ms, full.author))  # the same types too

@@ -1,7 +1,12 @@
 from __future__ import annotations
 
-import pytest
+import re
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from models import text
 from models.text import terms_of
 
 
@@ -50,3 +55,43 @@ def test_single_character_hashtag_is_dropped() -> None:
 
 def test_empty_text() -> None:
     assert terms_of("") == (set(), set())
+
+
+# terms_of remembers what each token contributes; it must give exactly what the plain
+# token-by-token definition gives (top terms end up in alerts and in the detector's state).
+_PLAIN_ELISION = re.compile(r"^(?:[cdjlmnst]|qu)['\u2019]")
+_PIECES = [*"aAbcdélqu É19_ @#:/.-'\u2019\t\xa0\x1c\u2028😡", "http", "https://x.y/z", "www."]
+_PIECES += [" the", " it's", " qu'elle", " l\u2019usine", " 2026"]
+_POST_TEXT = st.lists(st.sampled_from(_PIECES), max_size=40).map("".join)
+
+
+def plain_terms_of(post: str) -> tuple[set[str], set[str]]:
+    terms: set[str] = set()
+    hashtags: set[str] = set()
+    lowered = text._URL.sub(" ", post.lower().replace("\u2019", "'"))
+    handles = set(text._HANDLE.findall(lowered))
+    for token in text._TOKEN.findall(lowered):
+        if token.startswith("#"):
+            if len(token) > 2:
+                hashtags.add(token)
+            continue
+        token = _PLAIN_ELISION.sub("", token.strip("'\u2019-_"))
+        if len(token) < text.MIN_TERM_CHARS or token in text._STOPWORDS or token.isdigit():
+            continue
+        terms.add(token)
+    return terms - handles, hashtags
+
+
+@given(_POST_TEXT)
+def test_terms_of_equals_its_plain_definition(post: str) -> None:
+    assert terms_of(post) == plain_terms_of(post)
+
+
+def test_the_memo_starts_over_when_full_and_skips_long_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(text, "_MEMO_MAX", 2)
+    monkeypatch.setattr(text, "_PIECES", text._PieceMemo())
+    assert terms_of("refund delayed flights #fail") == ({"refund", "delayed", "flights"}, {"#fail"})
+    assert len(text._PIECES) <= 2
+    long_piece = ",".join(["refund", "late", "#fail"] * 10)
+    assert terms_of(long_piece) == plain_terms_of(long_piece) == ({"refund", "late"}, {"#fail"})
+    assert long_piece not in text._PIECES

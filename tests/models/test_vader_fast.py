@@ -309,3 +309,29 @@ def test_scorer_uses_the_fast_analyzer(scorer: SentimentScorer, stock: dict[str,
     assert scorer.score(text, "fr").compound == stock["fr"](text)["compound"]
     assert vader_fast.analyzer("en") is vader_fast.analyzer("en")
     assert isinstance(vader_fast.analyzer("fr"), FrenchVader)
+
+
+def test_an_ascii_emoji_is_still_replaced_in_an_ascii_text() -> None:
+    # The emoji pass skips ASCII texts only because the shipped emoji tables hold no ASCII key.
+    english = EnglishVader()
+    odd = EnglishVader.__new__(EnglishVader)
+    vader_fast._FastVader.__init__(odd, english.lexicon, {**english.emojis, "@": "good"})
+    assert odd.sentiments("so @ day")[1] == "so good day"
+    assert english.sentiments("so @ day")[1] == "so @ day"
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_plain_valence_shortcut_equals_the_full_rules(lang: str) -> None:
+    # Where no rule can be stirred around a hit, `_plain_valence` stands in for `_valence`.
+    fast = EnglishVader() if lang == "en" else FrenchVader()
+    taken = 0
+    for text in corpus(lang, generated=3000):
+        entries = [fast._tokens[raw] for raw in fast._split(fast._demoji(text))]
+        words, lowers = [e[0] for e in entries], [e[1] for e in entries]
+        is_cap_diff = 0 < len(words) - sum(w.isupper() for w in words) < len(words)
+        for i, (_, _, key, scored, _) in enumerate(entries):
+            if scored and not any(e[4] for e in entries[max(0, i - 3) : i + 1]):
+                taken += 1
+                full = fast._valence(key, i, words, lowers, is_cap_diff)
+                assert fast._plain_valence(key, i, words, lowers, is_cap_diff).hex() == float(full).hex()
+    assert taken > 1000

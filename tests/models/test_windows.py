@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from models import windows
 from models.windows import (
     MAX_SAMPLES,
     TOP_K,
@@ -122,7 +123,7 @@ def test_round_trip_of_an_empty_accumulator() -> None:
 # The fast paths of content_key and _top must give exactly what the plain definitions give:
 # content_key values live in the changelogged window state, and top terms in alerts.
 _PLAIN_NOISE = re.compile(r"https?://\S+|[@#]?\W+")
-_PIECES = [*"aAbé É1_ @#:/.-'\u2019\t😡", "http", "https://x.y/z", "HTTP://Q", "www."]
+_PIECES = [*"aAbé É1_ @#:/.-'\u2019\t\xa0\x1c\u2028😡", "http", "https://x.y/z", "HTTP://Q", "www."]
 _POST_TEXT = st.lists(st.sampled_from(_PIECES), max_size=30).map("".join)
 
 
@@ -133,6 +134,16 @@ def plain_content_key(text: str) -> int:
 @given(_POST_TEXT)
 def test_content_key_equals_its_plain_definition(text: str) -> None:
     assert content_key(text) == plain_content_key(text)
+
+
+def test_content_key_memo_starts_over_when_full_and_skips_long_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(windows, "_MEMO_MAX", 2)
+    monkeypatch.setattr(windows, "_WORDS", windows._WordsMemo())
+    assert content_key("Refund NOW!! @acme #fail") == plain_content_key("Refund NOW!! @acme #fail")
+    assert len(windows._WORDS) <= 2
+    long_piece = "-".join(["refund", "late", "#fail"] * 10)
+    assert content_key(long_piece) == plain_content_key(long_piece)
+    assert long_piece not in windows._WORDS
 
 
 def test_content_key_treats_copies_as_one_text() -> None:
