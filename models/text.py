@@ -22,7 +22,7 @@ _STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 MIN_TERM_CHARS = 3
 
 
-_MEMO_MAX = 100_000  # distinct pieces remembered before the memo starts over
+_MEMO_MAX = 50_000  # distinct pieces remembered before the memo starts over (about 10 MB at most)
 _MEMO_MAX_CHARS = 64  # longer pieces are worked out each time, not remembered
 
 

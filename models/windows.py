@@ -16,7 +16,7 @@ MAX_SAMPLES = 5
 TOP_K = 10
 _NOISE = re.compile(r"https?://\S+|[@#]?\W+")
 _WORD = re.compile(r"\w+")
-_MEMO_MAX = 100_000  # distinct pieces remembered before the memo starts over
+_MEMO_MAX = 50_000  # distinct pieces remembered before the memo starts over (about 10 MB at most)
 _MEMO_MAX_CHARS = 64  # longer pieces are worked out each time, not remembered
 
 
