@@ -399,7 +399,7 @@ def _run_worker(config: Config) -> int:
     from streams.app import create_app
     from streams.metrics import Metrics
     from streams.topics import ensure_topics
-    from streams.worker import install_agent
+    from streams.worker import install_worker
 
     ensure_topics(config)
     fapp = create_app(config)
@@ -410,7 +410,7 @@ def _run_worker(config: Config) -> int:
         driver_terms=bool(config.metrics_driver_terms),
     )
     metrics.serve(config.metrics_host, config.metrics_port)
-    install_agent(fapp, config, metrics)
+    install_worker(fapp, config, metrics)
     worker = faust.Worker(fapp.app, loglevel=config.log_level, quiet=True)
     worker.execute_from_commandline()
     return EXIT_OK

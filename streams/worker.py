@@ -316,7 +316,7 @@ class BatchHandler:
                 self.metrics.observe_alert_latency(arrived)
 
 
-def install_agent(fapp: FirestormApp, config: Config, metrics: Metrics) -> BatchHandler:
+def install_worker(fapp: FirestormApp, config: Config, metrics: Metrics) -> BatchHandler:
     """Register the mentions batch task and its intake, the idle check, the control-topic
     follower and the rebalance hooks on the app."""
     # Planned events from the file and those already on the control topic are known before
