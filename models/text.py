@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from itertools import chain
+from typing import TypeVar
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _HANDLE = re.compile(r"@(\w+)")
@@ -22,8 +24,9 @@ _STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 MIN_TERM_CHARS = 3
 
 
-_MEMO_MAX = 50_000  # distinct pieces remembered before the memo starts over (about 10 MB at most)
-_MEMO_MAX_CHARS = 64  # longer pieces are worked out each time, not remembered
+MEMO_MAX = 50_000  # distinct pieces a PieceMemo remembers before it starts over (about 10 MB at most)
+MEMO_MAX_CHARS = 64  # longer pieces are worked out each time, not remembered
+T = TypeVar("T")
 
 
 def _term(token: str) -> str:
@@ -44,20 +47,30 @@ def _piece_terms(piece: str) -> tuple[str, ...]:
     return tuple(term for term in map(_term, _TOKEN.findall(piece)) if term)
 
 
-class _PieceMemo(dict[str, tuple[str, ...]]):
-    """piece -> _piece_terms(piece), filled on a miss: posts repeat words far more than they
-    repeat whole texts, and `map(memo.__getitem__, ...)` then runs without a Python call per word."""
+class PieceMemo(dict[str, T]):
+    """A whitespace-free piece of a lowercased post -> what `work_out` makes of it, filled on a
+    miss: posts repeat words far more than they repeat whole texts, and `map(memo.__getitem__,
+    ...)` then runs without a Python call per piece. Pieces longer than `max_chars` are worked
+    out each time; the memo starts over after `max_entries`."""
 
-    def __missing__(self, piece: str) -> tuple[str, ...]:
-        terms = _piece_terms(piece)
-        if len(piece) <= _MEMO_MAX_CHARS:
-            if len(self) >= _MEMO_MAX:
+    def __init__(
+        self, work_out: Callable[[str], T], max_entries: int = MEMO_MAX, max_chars: int = MEMO_MAX_CHARS
+    ) -> None:
+        super().__init__()
+        self.work_out = work_out
+        self.max_entries = max_entries
+        self.max_chars = max_chars
+
+    def __missing__(self, piece: str) -> T:
+        value = self.work_out(piece)
+        if len(piece) <= self.max_chars:
+            if len(self) >= self.max_entries:
                 self.clear()
-            self[piece] = terms
-        return terms
+            self[piece] = value
+        return value
 
 
-_PIECES = _PieceMemo()
+_PIECES = PieceMemo(_piece_terms)
 
 
 def terms_of(text: str) -> tuple[set[str], set[str]]:

@@ -10,31 +10,20 @@ from typing import Any
 
 from models.records import Mention
 from models.sentiment import POSITIVE_COMPOUND, Sentiment
-from models.text import terms_of
+from models.text import PieceMemo, terms_of
 
 MAX_SAMPLES = 5
 TOP_K = 10
 _NOISE = re.compile(r"https?://\S+|[@#]?\W+")
 _WORD = re.compile(r"\w+")
-_MEMO_MAX = 50_000  # distinct pieces remembered before the memo starts over (about 10 MB at most)
-_MEMO_MAX_CHARS = 64  # longer pieces are worked out each time, not remembered
 
 
-class _WordsMemo(dict[str, str]):
-    """A whitespace-free piece of a lowercased post -> its words joined by single spaces, filled
-    on a miss: posts repeat words far more than whole texts, and `map(memo.__getitem__, ...)`
-    runs without a Python call per piece."""
-
-    def __missing__(self, piece: str) -> str:
-        words = " ".join(_WORD.findall(piece))
-        if len(piece) <= _MEMO_MAX_CHARS:
-            if len(self) >= _MEMO_MAX:
-                self.clear()
-            self[piece] = words
-        return words
+def _words(piece: str) -> str:
+    """The word runs of a whitespace-free piece, joined by single spaces."""
+    return " ".join(_WORD.findall(piece))
 
 
-_WORDS = _WordsMemo()
+_WORDS = PieceMemo(_words)
 
 
 def content_key(text: str) -> int:

@@ -145,10 +145,6 @@ class BatchHandler:
         self._busy = asyncio.Lock()  # a batch and an idle check never touch the engines at once
         self.last_batch_at = time.monotonic()
 
-    async def handle(self, messages: Sequence[Any]) -> None:
-        """Process a batch and wait until the broker has its alerts and state."""
-        await asyncio.gather(*await self.process(messages))
-
     async def process(self, messages: Sequence[Any]) -> list[Awaitable[Any]]:
         """Process a batch; returns the broker acknowledgements of its state, which must all
         resolve before the batch is acked. The next batch may be processed meanwhile: its state

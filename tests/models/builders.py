@@ -12,6 +12,7 @@ import orjson
 from models.records import Author, Mention
 from models.sentiment import Sentiment
 from models.timeutil import iso_utc
+from models.windows import WindowStats
 
 T0 = 1_772_409_600_000  # 2026-03-02T00:00:00Z, on a minute (and hour) boundary
 SECOND = 1_000
@@ -57,6 +58,35 @@ def make_mention(
         source=source,
         url=url,
         repost_of=repost_of,
+    )
+
+
+def window_stats(
+    start_ms: int,
+    count: int,
+    *,
+    size_ms: int = MINUTE,
+    negative: int = 0,
+    distinct: int | None = None,
+    authors: int = 0,
+    mean: float | None = None,
+    terms: tuple[tuple[str, int], ...] = (),
+) -> WindowStats:
+    """A closed window of `count` scored mentions, `negative` of them negative, the rest positive;
+    every text distinct unless `distinct` says otherwise."""
+    share = negative / count if count else 0.0
+    return WindowStats(
+        entity="acme",
+        start_ms=start_ms,
+        end_ms=start_ms + size_ms,
+        count=count,
+        scored=count,
+        negative=negative,
+        positive=count - negative,
+        mean_compound=(0.3 - share) if mean is None else mean,
+        unique_authors=authors,
+        distinct_texts=count if distinct is None else distinct,
+        top_terms=terms,
     )
 
 

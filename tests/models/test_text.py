@@ -88,8 +88,7 @@ def test_terms_of_equals_its_plain_definition(post: str) -> None:
 
 
 def test_the_memo_starts_over_when_full_and_skips_long_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(text, "_MEMO_MAX", 2)
-    monkeypatch.setattr(text, "_PIECES", text._PieceMemo())
+    monkeypatch.setattr(text, "_PIECES", text.PieceMemo(text._piece_terms, max_entries=2))
     assert terms_of("refund delayed flights #fail") == ({"refund", "delayed", "flights"}, {"#fail"})
     assert len(text._PIECES) <= 2
     long_piece = ",".join(["refund", "late", "#fail"] * 10)

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from models import windows
+from models.text import PieceMemo
 from models.windows import (
     MAX_SAMPLES,
     TOP_K,
@@ -137,8 +138,7 @@ def test_content_key_equals_its_plain_definition(text: str) -> None:
 
 
 def test_content_key_memo_starts_over_when_full_and_skips_long_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(windows, "_MEMO_MAX", 2)
-    monkeypatch.setattr(windows, "_WORDS", windows._WordsMemo())
+    monkeypatch.setattr(windows, "_WORDS", PieceMemo(windows._words, max_entries=2))
     assert content_key("Refund NOW!! @acme #fail") == plain_content_key("Refund NOW!! @acme #fail")
     assert len(windows._WORDS) <= 2
     long_piece = "-".join(["refund", "late", "#fail"] * 10)

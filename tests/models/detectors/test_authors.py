@@ -10,27 +10,14 @@ import pytest
 from models.detectors import SeasonalDetector, SeasonalSettings
 from models.detectors import authors as author_signal
 from models.windows import WindowStats
-from tests.models.builders import MINUTE, T0
+from tests.models.builders import MINUTE, T0, window_stats
 
 LEARN_MINUTES = 6 * 60
 
 
 def win(minute: int, count: int, authors: int, *, negative: int = 0, distinct: int | None = None) -> WindowStats:
     """One minute window of `count` mentions by `authors` distinct accounts."""
-    start = T0 + minute * MINUTE
-    share = negative / count if count else 0.0
-    return WindowStats(
-        entity="acme",
-        start_ms=start,
-        end_ms=start + MINUTE,
-        count=count,
-        scored=count,
-        negative=negative,
-        positive=count - negative,
-        mean_compound=0.3 - share,
-        unique_authors=authors,
-        distinct_texts=count if distinct is None else distinct,
-    )
+    return window_stats(T0 + minute * MINUTE, count, negative=negative, distinct=distinct, authors=authors)
 
 
 def learned() -> tuple[SeasonalDetector, dict[str, Any]]:

@@ -13,7 +13,7 @@ from models.detectors.base import state_from_json, state_to_json
 from models.detectors.seasonal import _slots
 from models.incidents import IncidentState, LifecycleSettings, step
 from models.windows import WindowStats
-from tests.models.builders import MINUTE, T0
+from tests.models.builders import MINUTE, T0, window_stats
 
 HOUR = 60 * MINUTE
 DAY = 24 * HOUR
@@ -34,20 +34,9 @@ def win(
     mean: float | None = None,
     terms: tuple[tuple[str, int], ...] = (),
 ) -> WindowStats:
+    """A window with 5% negative mentions unless told otherwise, an hour long by default."""
     negative = round(count * 0.05) if negative is None else negative
-    share = negative / count if count else 0.0
-    return WindowStats(
-        entity="acme",
-        start_ms=start_ms,
-        end_ms=start_ms + size_ms,
-        count=count,
-        scored=count,
-        negative=negative,
-        positive=count - negative,
-        mean_compound=(0.3 - share) if mean is None else mean,
-        distinct_texts=count if distinct is None else distinct,
-        top_terms=terms,
-    )
+    return window_stats(start_ms, count, size_ms=size_ms, negative=negative, distinct=distinct, mean=mean, terms=terms)
 
 
 def office_hours(start_ms: int) -> int:
