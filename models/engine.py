@@ -320,15 +320,20 @@ class Engine:
         status = step(incident, stats, assessment, self.lifecycle, self.settings.window_ms)
         alert = None
         if status is not None:
-            alert = self._alert(incident.incident_id or incident_id or "", status, incident.severity, stats, assessment)
+            alert = self._alert(incident.incident_id or incident_id or "", status, incident, stats, assessment)
         return ClosedWindow(stats, assessment, incident.open, incident.severity, alert)
 
-    def _alert(self, incident_id: str, status: Any, severity: str, stats: WindowStats, assessment: Assessment) -> Alert:
+    def _alert(
+        self, incident_id: str, status: Any, incident: IncidentState, stats: WindowStats, assessment: Assessment
+    ) -> Alert:
+        drivers = drivers_of(stats, assessment)
+        if incident.reopens:
+            drivers["reopens"] = incident.reopens  # the same episode came back (models/incidents.py)
         return Alert(
             incident_id=incident_id,
             entity=stats.entity,
             status=status,
-            severity=severity,
+            severity=incident.severity,
             window_start=iso_utc(stats.start_ms),
             window_end=iso_utc(stats.end_ms),
             detected_at=iso_utc(stats.end_ms + self.settings.lateness_ms),
@@ -337,7 +342,7 @@ class Engine:
             score=round(assessment.score, 3),
             negative_share=round(stats.negative_share, 4),
             mean_compound=round(stats.mean_compound, 4),
-            drivers=drivers_of(stats, assessment),
+            drivers=drivers,
             drill=self.settings.drill,
         )
 

@@ -67,10 +67,8 @@ class SeasonalSettings:
     span_current_ratio: float = 1.5  # a longer span fires only while the shorter one is still this high
     span_busier_ratio: float = 1.25  # span negative signals need the volume this far above normal too
     burst_memory_days: float = 14.0  # how long the entity's past bursts raise its volume line
-    burst_rare_windows: float = 1.0  # a ratio reached in fewer decayed windows than this is rare for the entity
+    burst_rare_count: float = 1.0  # a size fewer than this many recent (decayed) bursts reached is unusual
     burst_min_history_hours: float = 24.0  # the burst line needs this much history (before: min_ratio)
-    burst_clip: float = 1.5  # a window above the line teaches at most this x the line: one huge storm
-    # must not blind the entity to the next one for weeks, while repeated bursts still raise it
     clip_sigmas: float = 3.0  # how far above the baseline one window may pull it
     anomalous_learning: float = 0.1  # learning-rate factor for anomalous windows
     level_memory_hours: float = 24.0
@@ -149,7 +147,7 @@ class SeasonalDetector:
         self._alpha_weekly = 1.0 / max(s.weekly_memory_weeks * per_hour, 1.0)
         self._negative_keep = 1.0 - 1.0 / max(s.negative_memory_hours * per_hour, 1.0)
         self._burst_keep = 1.0 - 1.0 / max(s.burst_memory_days * 24 * per_hour, 1.0)
-        self._burst_history = s.burst_min_history_hours * per_hour
+        self._burst_history = round(s.burst_min_history_hours * per_hour)
         self._spans = [
             (name, 1.0 - 1.0 / windows)
             for name, windows in (
@@ -288,8 +286,9 @@ class SeasonalDetector:
         )
 
     def _burst_line(self, state: SeasonalState, scale: str, floor: float) -> float:
-        s = self.settings
-        return bursts.line(state.bursts[scale], floor, s.burst_rare_windows, self._burst_history)
+        if state.n < self._burst_history:
+            return floor
+        return bursts.line(state.bursts[scale], state.n, self._burst_keep, floor, self.settings.burst_rare_count)
 
     def _bot_filter(
         self, state: SeasonalState, window: WindowStats, volume: float, expected: float
@@ -365,7 +364,7 @@ class SeasonalDetector:
                 continue
             span_line = self._burst_line(state, name, s.span_ratio)
             if not loud:  # a loud window adds only its expected volume: nothing to learn here
-                bursts.learn(state.bursts[name], min(span_ratio, span_line * s.burst_clip), self._burst_keep)
+                bursts.learn(state.bursts[name], span_ratio, state.n, self._burst_keep)
             if (
                 not stale_volume
                 and total >= s.min_volume
@@ -449,8 +448,7 @@ class SeasonalDetector:
         state.n = seen + 1
         if not w.negative_signal:
             # The entity's own bursts, neutral or not; a negative storm is not a burst to get used to.
-            ratio = min(bursts.ratio(volume, base), w.volume_line * s.burst_clip)
-            bursts.learn(state.bursts["window"], ratio, self._burst_keep)
+            bursts.learn(state.bursts["window"], bursts.ratio(volume, base), seen, self._burst_keep)
         if window.scored:
             # Every window teaches the usual negative share in proportion to its scored mentions
             # (so sparse windows are not all-or-nothing); an anomalous one barely does, so a

@@ -126,7 +126,9 @@ def test_the_ordinary_bursts_of_a_bursty_entity_stop_alerting_once_learned() -> 
     events = replay(bursty(random.Random(11), weeks=3, storm_at_ms=storm_at), 5 * MINUTE)
     opened = [e for e in events if e.status == "triggered"]
     after_first_week = [e for e in opened if T0 + 7 * 24 * HOUR <= e.start_ms < storm_at]
-    assert len(after_first_week) <= 2, after_first_week  # about 8 bursts in those 13 days
+    # About 8 bursts in those 13 days (6 alerted before each entity learned its own bursts); only
+    # one bigger than any it had lately may still alert.
+    assert len(after_first_week) <= 3, after_first_week
     # A genuine storm on the same entity still pages, within 10 minutes.
     storm_pages = [e for e in pages(events) if storm_at <= e.start_ms]
     assert storm_pages and storm_pages[0].start_ms <= storm_at + 10 * MINUTE
