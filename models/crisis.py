@@ -1,0 +1,206 @@
+"""The crisis/complaint overlay on VADER: service failures and crisis words, English and French.
+
+Stock VADER has no word for complaints that state a fact ("flight delayed again", "order never
+arrived", "app down since this morning", "rappel de lot"). The overlay is a reviewed data file,
+models/data/crisis_lexicon.tsv (term, language, valence, reason), merged into the stock lexicon
+of its language: its entries are scored by VADER's own rules (intensifiers, negations, "but",
+capitals) like any lexicon word, and replace the stock valence where the stock lexicon has one.
+
+A multi-word term ("never arrived", "not working", "jamais reçu") is matched on consecutive
+words (any whitespace between them, any case; apostrophes optional; in French any accents) and
+the matched words are joined into one token ("never_arrived"), so VADER scores it as one word:
+its "never" or "pas" no longer negates it, and a negation before it still does. The joining is
+a plain text rewrite done before the stock analyzer's own processing, so the reference for the
+overlay is stock vaderSentiment, with the overlay merged into its lexicon, scoring the
+rewritten text (tests/models/test_crisis.py compares it with the fast analyzers bit for bit).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+
+import unidecode
+
+from models.vader_fast import EnglishVader, FrenchVader, _FastVader
+
+LANGUAGES = ("en", "fr")
+DATA_FILE = "crisis_lexicon.tsv"
+_APOSTROPHES = "'\u2019"
+_SPACES = re.compile(r"\s+")
+# Latin letters with diacritics, grouped under their base letter for accent-free French matching.
+_ACCENTED = "àâäáãåçéèêëíìîïñóòôöõúùûüýÿœæ"
+
+
+class LexiconError(ValueError):
+    """A line of the overlay file that cannot be used, with its line number."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One reviewed line of the overlay file."""
+
+    term: str
+    lang: str
+    valence: float
+    reason: str
+    line: int
+
+    @property
+    def multiword(self) -> bool:
+        return " " in self.term
+
+
+def parse_entries(text: str) -> list[Entry]:
+    """The overlay file's entries, checked: 4 tab-separated fields, a known language, a valence in
+    VADER's range, a reason, a lower-case term with single spaces, no duplicate term per language."""
+    entries: list[Entry] = []
+    seen: set[tuple[str, str]] = set()
+    lines = text.split("\n")
+    for number, line in enumerate(lines, start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if fields == ["term", "language", "valence", "reason"]:
+            continue
+        if len(fields) != 4:
+            raise LexiconError(f"line {number}: want 4 tab-separated fields, got {len(fields)}")
+        term, lang, raw_valence, reason = (f.strip() for f in fields)
+        if lang not in LANGUAGES:
+            raise LexiconError(f"line {number}: language must be one of {', '.join(LANGUAGES)}, got {lang!r}")
+        try:
+            valence = float(raw_valence)
+        except ValueError:
+            raise LexiconError(f"line {number}: valence {raw_valence!r} is not a number") from None
+        if not -4.0 <= valence <= 4.0:
+            raise LexiconError(f"line {number}: valence {valence} outside VADER's -4..4")
+        if not reason:
+            raise LexiconError(f"line {number}: {term!r} has no reason")
+        if not term or term != term.lower() or term != " ".join(term.split()):
+            raise LexiconError(f"line {number}: term {term!r} must be lower case with single spaces")
+        if (term, lang) in seen:
+            raise LexiconError(f"line {number}: {term!r} ({lang}) listed twice")
+        seen.add((term, lang))
+        entries.append(Entry(term, lang, valence, reason, number))
+    return entries
+
+
+def token_key(term: str, lang: str) -> str:
+    """The lexicon key the analyzer of `lang` looks up for `term` (a phrase: its joined token)."""
+    key = "_".join(term.split(" "))
+    if " " in term:
+        for apostrophe in _APOSTROPHES:
+            key = key.replace(apostrophe, "")
+    return unidecode.unidecode(key) if lang == "fr" else key
+
+
+def _letter_pattern(character: str, lang: str) -> str:
+    if character in _APOSTROPHES:
+        return f"[{_APOSTROPHES}]?"
+    base = unidecode.unidecode(character)
+    if lang == "fr" and character.isalpha() and len(base) == 1:
+        variants = sorted({base, character, *(a for a in _ACCENTED if unidecode.unidecode(a) == base)})
+        return "[" + "".join(variants) + "]" if len(variants) > 1 else re.escape(character)
+    return re.escape(character)
+
+
+def phrase_pattern(terms: list[str], lang: str) -> re.Pattern[str] | None:
+    """One regular expression matching any of the multi-word `terms` as whole words, longest first."""
+    if not terms:
+        return None
+    alternatives = []
+    for term in sorted(terms, key=lambda t: (-len(t), t)):
+        words = ["".join(_letter_pattern(c, lang) for c in word) for word in term.split(" ")]
+        alternatives.append(r"\s+".join(words))
+    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
+
+
+def _joined(match: re.Match[str]) -> str:
+    token = _SPACES.sub("_", match.group(0))
+    for apostrophe in _APOSTROPHES:
+        token = token.replace(apostrophe, "")
+    return token
+
+
+@dataclass(frozen=True, slots=True)
+class Overlay:
+    """The overlay of one language: lexicon keys and valences, and the phrase rewrite."""
+
+    lang: str
+    valences: dict[str, float]
+    pattern: re.Pattern[str] | None
+
+    @classmethod
+    def from_entries(cls, entries: list[Entry], lang: str) -> Overlay:
+        mine = [e for e in entries if e.lang == lang]
+        valences = {token_key(e.term, lang): e.valence for e in mine}
+        return cls(lang, valences, phrase_pattern([e.term for e in mine if e.multiword], lang))
+
+    def join_phrases(self, text: str) -> str:
+        """`text` with each multi-word term joined into one token ("never arrived" -> "never_arrived")."""
+        if self.pattern is None:
+            return text
+        return self.pattern.sub(_joined, text)
+
+
+@cache
+def entries() -> list[Entry]:
+    """The shipped overlay file, parsed (read once)."""
+    return parse_entries(files("models").joinpath("data", DATA_FILE).read_text(encoding="utf-8"))
+
+
+@cache
+def overlay(lang: str) -> Overlay:
+    return Overlay.from_entries(entries(), lang)
+
+
+class _CrisisMixin(_FastVader):
+    """A fast analyzer with the overlay merged into its lexicon and phrases joined first."""
+
+    overlay: Overlay
+
+    def _merge(self, lay: Overlay) -> None:
+        self.overlay = lay
+        self.lexicon.update(lay.valences)  # before any token is memoized: the memo reads the lexicon
+
+    def sentiments(self, text: str) -> tuple[list[float], str]:
+        return super().sentiments(self.overlay.join_phrases(text))
+
+
+class CrisisEnglishVader(_CrisisMixin, EnglishVader):
+    """EnglishVader with the English overlay."""
+
+    def __init__(self, lay: Overlay | None = None) -> None:
+        EnglishVader.__init__(self)
+        self._merge(lay or overlay("en"))
+
+
+class CrisisFrenchVader(_CrisisMixin, FrenchVader):
+    """FrenchVader with the French overlay."""
+
+    def __init__(self, lay: Overlay | None = None) -> None:
+        FrenchVader.__init__(self)
+        self._merge(lay or overlay("fr"))
+
+
+@cache
+def crisis_analyzer(lang: str) -> _FastVader:
+    """The shared overlay analyzer of a language: `fr` is French, anything else English."""
+    return CrisisFrenchVader() if lang == "fr" else CrisisEnglishVader()
+
+
+__all__ = [
+    "CrisisEnglishVader",
+    "CrisisFrenchVader",
+    "Entry",
+    "LexiconError",
+    "Overlay",
+    "crisis_analyzer",
+    "entries",
+    "overlay",
+    "parse_entries",
+    "phrase_pattern",
+    "token_key",
+]
