@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 from importlib.resources import files
 
 import unidecode
@@ -106,19 +107,51 @@ def _letter_pattern(character: str, lang: str) -> str:
     return re.escape(character)
 
 
+def _trie(paths: list[list[str]]) -> str:
+    """One regular expression for a set of piece sequences, as a trie: longer branches first, so
+    the longest term starting at a position wins (as an alternation sorted longest first)."""
+    root: dict[str, Any] = {}
+    for path in paths:
+        node = root
+        for piece in path:
+            node = node.setdefault(piece, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        branches = []
+        for piece in sorted((k for k in node if k), key=lambda k: (-_depth(node[k]), k)):
+            branches.append(piece + build(node[piece]))
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(root)
+
+
+def _depth(node: dict[str, Any]) -> int:
+    return 1 + max((_depth(child) for key, child in node.items() if key), default=0)
+
+
 def phrase_pattern(terms: list[str], lang: str) -> re.Pattern[str] | None:
-    """One regular expression matching any of the multi-word `terms` as whole words, longest first."""
+    """One regular expression matching any of the multi-word `terms` as whole words in lower-cased
+    text, the longest first: words separated by any whitespace, apostrophes optional (French: any
+    accents). Matching lower-cased text, not with IGNORECASE, is several times faster."""
     if not terms:
         return None
-    alternatives = []
-    for term in sorted(terms, key=lambda t: (-len(t), t)):
-        words = ["".join(_letter_pattern(c, lang) for c in word) for word in term.split(" ")]
-        alternatives.append(r"\s+".join(words))
-    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
+    paths = []
+    for term in terms:
+        path: list[str] = []
+        for number, word in enumerate(term.split(" ")):
+            if number:
+                path.append(r"\s+")
+            path.extend(_letter_pattern(c, lang) for c in word)
+        paths.append(path)
+    return re.compile(r"(?<!\w)" + _trie(paths) + r"(?!\w)")
 
 
-def _joined(match: re.Match[str]) -> str:
-    token = _SPACES.sub("_", match.group(0))
+def _joined(matched: str) -> str:
+    token = _SPACES.sub("_", matched)
     for apostrophe in _APOSTROPHES:
         token = token.replace(apostrophe, "")
     return token
@@ -139,10 +172,27 @@ class Overlay:
         return cls(lang, valences, phrase_pattern([e.term for e in mine if e.multiword], lang))
 
     def join_phrases(self, text: str) -> str:
-        """`text` with each multi-word term joined into one token ("never arrived" -> "never_arrived")."""
+        """`text` with each multi-word term joined into one token ("Never arrived" -> "Never_arrived").
+
+        Terms are found in the text lower-cased character by character (a character whose lower
+        case is longer than one character, such as "İ", is kept as it is), and joined in the
+        original text, whose case VADER's capitals rule reads."""
         if self.pattern is None:
             return text
-        return self.pattern.sub(_joined, text)
+        lowered = text.lower()
+        if len(lowered) != len(text):
+            lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+        pieces: list[str] = []
+        last = 0
+        for match in self.pattern.finditer(lowered):
+            start, end = match.span()
+            pieces.append(text[last:start])
+            pieces.append(_joined(text[start:end]))
+            last = end
+        if not pieces:
+            return text
+        pieces.append(text[last:])
+        return "".join(pieces)
 
 
 @cache

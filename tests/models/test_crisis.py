@@ -180,6 +180,8 @@ def test_no_refund_is_a_complaint_not_a_negated_one() -> None:
         ("forever arrived", "forever arrived"),
         ("the site is down again", "the site is_down again"),  # leftmost match wins
         ("down again today", "down_again today"),
+        ("İstanbul: bag never arrived", "İstanbul: bag never_arrived"),  # "İ" lower-cases to 2 characters
+        ("(never arrived)", "(never_arrived)"),
     ],
 )
 def test_english_phrases_join_as_whole_words(text: str, joined: str) -> None:
