@@ -155,3 +155,14 @@ def test_samples_have_a_stable_label_set() -> None:
     code, out, _err = run("score", str(EXAMPLES / "skyway-outage-en.jsonl"))
     assert code == EXIT_OK
     assert {r["label"] for r in lines(out)} == {"negative", "neutral", "positive"}
+
+
+def test_the_worker_scores_with_firestorm_sentiment() -> None:
+    from typing import Any, cast
+
+    from streams.worker import BatchHandler
+
+    for mode in ("vader", "vader+crisis"):
+        config = load_config({"FIRESTORM_SENTIMENT": mode})
+        handler = BatchHandler(cast(Any, None), cast(Any, None), cast(Any, None), config)  # only the config is read
+        assert handler.processor.scorer.mode == mode
