@@ -1,6 +1,6 @@
 """Embedded replay throughput and memory on the bundled samples (a benchmark, not a test).
 
-Usage: python bench/replay_bench.py [--runs 5] [FILE ...]
+Usage: python bench/replay_bench.py [--runs 5] [--sentiment vader|vader+crisis] [FILE ...]
 Prints mentions/s per file (median of the runs, and the spread) and the peak RSS.
 """
 
@@ -16,6 +16,7 @@ from pathlib import Path
 
 from models.engine import EngineSettings
 from models.pipeline import MentionProcessor
+from models.sentiment import DEFAULT_MODE, SENTIMENT_MODES, SentimentScorer
 from streams.embedded import replay
 from streams.sources import iter_lines
 
@@ -26,9 +27,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("files", nargs="*", default=DEFAULT_FILES)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--sentiment", choices=SENTIMENT_MODES, default=DEFAULT_MODE)
     args = parser.parse_args()
-    processor = MentionProcessor()  # shared: lexicons and the language model load once
-    print(f"# embedded replay, {args.runs} runs per file, Python {platform.python_version()}, {platform.machine()}")
+    processor = MentionProcessor(SentimentScorer(args.sentiment))  # shared: lexicons and the language model load once
+    print(
+        f"# embedded replay, {args.runs} runs per file, sentiment {args.sentiment}, "
+        f"Python {platform.python_version()}, {platform.machine()}"
+    )
     print(f"{'file':<40} {'mentions':>9} {'median/s':>10} {'min/s':>9} {'max/s':>9} {'alerts':>7}")
     for path in args.files:
         lines = list(iter_lines(path))  # read once: measure the engine, not the disk

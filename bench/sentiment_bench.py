@@ -4,6 +4,8 @@ Usage: python bench/sentiment_bench.py [--texts 4000] [--runs 5]
 Scores the same tweet-like texts (bench/throughput/data.py: the sample generator's text banks)
 with the stock analyzer and the fast one, per language; prints texts/s (median of the runs,
 each run alternating stock and fast) and the ratio, after checking the compounds are equal.
+The last column is the fast analyzer with the crisis/complaint overlay (`vader+crisis`, the
+phrase rewrite included), in texts/s.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.throughput.data import TextMaker
+from models.crisis import CrisisEnglishVader, CrisisFrenchVader
 from models.vader_fast import EnglishVader, FrenchVader
 
 
@@ -49,21 +52,27 @@ def main(argv: list[str] | None = None) -> int:
     maker = TextMaker(args.seed)
     stock = stock_analyzers()
     fast = {"en": EnglishVader(), "fr": FrenchVader()}
+    crisis = {"en": CrisisEnglishVader(), "fr": CrisisFrenchVader()}
     load = os.getloadavg()[0]
     print(
         f"# sentiment: {args.texts} tweet-like texts per language, median of {args.runs} runs, "
         f"Python {platform.python_version()}, {os.cpu_count()} CPUs, load {load:.2f}"
     )
-    print(f"{'language':<9} {'stock texts/s':>14} {'fast texts/s':>13} {'ratio':>6} {'mismatches':>11}")
+    print(
+        f"{'language':<9} {'stock texts/s':>14} {'fast texts/s':>13} {'ratio':>6} {'mismatches':>11} "
+        f"{'crisis texts/s':>15}"
+    )
     for lang in ("en", "fr"):
         texts = maker.texts(lang, args.texts)
         mismatches = sum(stock[lang](t)["compound"] != fast[lang].compound(t) for t in texts)
-        stock_rates, fast_rates = [], []
+        stock_rates, fast_rates, crisis_rates = [], [], []
         for _ in range(args.runs):
             stock_rates.append(rate(stock[lang], texts))
             fast_rates.append(rate(fast[lang].compound, texts))
+            crisis_rates.append(rate(crisis[lang].compound, texts))
         s, f = statistics.median(stock_rates), statistics.median(fast_rates)
-        print(f"{lang:<9} {s:>14,.0f} {f:>13,.0f} {f / s:>5.1f}x {mismatches:>11}")
+        c = statistics.median(crisis_rates)
+        print(f"{lang:<9} {s:>14,.0f} {f:>13,.0f} {f / s:>5.1f}x {mismatches:>11} {c:>15,.0f}")
     return 0
 
 

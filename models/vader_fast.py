@@ -390,6 +390,12 @@ class _FastVader:
     def _contrast(self, lowers: list[str], sentiments: list[float]) -> None:
         """The stock `_but_check` (English only)."""
 
+    def contributions(self, text: str) -> list[tuple[str, str, float]]:
+        """The words that moved the score: (word, lexicon key, valence after the rules), for `--explain`."""
+        sentiments, prepared = self.sentiments(text)
+        entries = [self._tokens[raw] for raw in self._split(prepared)]
+        return [(e[0], e[2], valence) for e, valence in zip(entries, sentiments, strict=True) if valence != 0]
+
     def _emphasis(self, text: str) -> float:
         return _amplify_ep(text) + _amplify_qm(text)
 

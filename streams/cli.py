@@ -1,4 +1,4 @@
-"""The `firestorm` command: replay (embedded, no broker), worker (Faust on Kafka), produce."""
+"""The `firestorm` command: replay (embedded, no broker), worker (Faust on Kafka), produce, score."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from models.alerts import Alert
+from models.sentiment import SENTIMENT_MODES
 from streams.config import Config, ConfigError, load_config
 from streams.formats.base import InputError, InputSpec
 
@@ -34,6 +35,7 @@ configuration (environment; a TOML file named by FIRESTORM_CONFIG may set the sa
   FIRESTORM_ALLOWED_LATENESS how far the watermark trails event time (default: 30s)
   FIRESTORM_MIN_VOLUME       never alert below this many mentions in a window (default: 10)
   FIRESTORM_DETECTOR         seasonal (default) or poisson
+  FIRESTORM_SENTIMENT        vader (stock VADER) or vader+crisis (with the crisis/complaint overlay)
   FIRESTORM_ENTITIES_FILE    TOML file: per-entity sensitivity and planned events
   FIRESTORM_CONTROL_TOPIC    topic of planned events (default: firestorm.control; see `firestorm plan`)
   FIRESTORM_METRICS_PORT     port of /metrics on FIRESTORM_METRICS_HOST (default: 9108, 0: off)
@@ -181,6 +183,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="replay event-time gaps X times faster (default 0: as fast as possible)",
     )
 
+    score = sub.add_parser(
+        "score",
+        help="print the sentiment of each mention of a file, one JSON line each",
+        description="Score each mention of a file (JSON lines, CSV, X API v2; .gz ok, - for stdin): "
+        "one JSON line with id, lang, compound and label (negative <= -0.05 < neutral < 0.05 <= positive).",
+        epilog="FIRESTORM_SENTIMENT (vader or vader+crisis) picks the scorer; see docs/sentiment.md.",
+    )
+    score.add_argument("file", help=INPUT_HELP)
+    _add_input_options(score)
+    score.add_argument("--explain", action="store_true", help="add the words that moved the score, with valences")
+    score.add_argument("--sentiment", choices=SENTIMENT_MODES, help="scorer (default: FIRESTORM_SENTIMENT)")
+
     plan = sub.add_parser(
         "plan",
         help="declare a planned event (expected uplift or a mute window) to running workers",
@@ -194,6 +208,26 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--mute", action="store_true", help="raise no alert for the entity in this window")
     plan.add_argument("--name", default="", help="what it is (a launch, a campaign), shown in alerts")
     return parser
+
+
+def _run_score(args: argparse.Namespace, config: Config, out: IO[str], err: IO[str]) -> int:
+    from models.sentiment import SentimentScorer
+    from streams.formats import InputFile, read_records
+    from streams.score import ScoreTally, score_records, to_line
+
+    scorer = SentimentScorer(args.sentiment or config.sentiment)
+    tally = ScoreTally()
+    with InputFile(args.file) as source:
+        _fmt, records = read_records(source, _input_spec(args))
+        for result in score_records(records, scorer, explain=args.explain, tally=tally):
+            print(to_line(result), file=out)
+    print(
+        f"scored {tally.scored} mentions ({scorer.mode}); {tally.unscored} unscored; {tally.bad} bad rows"
+        + (f"; {tally.unmatched} rows named no watched entity" if tally.unmatched else ""),
+        file=err,
+    )
+    _print_bad_lines(err, tally.bad_lines, tally.bad)
+    return EXIT_BAD_LINES if tally.bad else EXIT_OK
 
 
 def _run_plan(args: argparse.Namespace, config: Config, err: IO[str]) -> int:
@@ -268,7 +302,7 @@ def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[
         )
         metrics.serve(config.metrics_host, args.metrics_port)
     collector = ReportCollector(settings, labels) if args.report else None
-    processor = MentionProcessor(CachingScorer()) if args.compare else None
+    processor = MentionProcessor(CachingScorer(config.sentiment) if args.compare else config.scorer())
     with contextlib.ExitStack() as stack:
         pager = _drill_pager(config, err, stack) if args.drill else None
         source = stack.enter_context(InputFile(args.file))
@@ -520,6 +554,8 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None, err: IO[
             return _run_worker(config)
         if args.command == "notifier":
             return _run_notifier(config)
+        if args.command == "score":
+            return _run_score(args, config, out, err)
         if args.command == "plan":
             return _run_plan(args, config, err)
         return _run_produce(args, config, err)

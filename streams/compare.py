@@ -15,7 +15,7 @@ from models.alerts import Alert
 from models.engine import EngineSettings
 from models.pipeline import MentionProcessor
 from models.planned import PlannedEvent
-from models.sentiment import Sentiment, SentimentScorer
+from models.sentiment import DEFAULT_MODE, Sentiment, SentimentScorer
 from models.timeutil import iso_utc, parse_duration_ms
 from streams.embedded import ReplayResult, replay
 from streams.formats.base import InputError, Record
@@ -70,8 +70,8 @@ def variant_settings(base: EngineSettings, spec: str) -> EngineSettings:
 class CachingScorer(SentimentScorer):
     """Scores each (text, language) once: the variants replay the same mentions."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, mode: str = DEFAULT_MODE) -> None:
+        super().__init__(mode)
         self._cache: dict[tuple[str, str | None], Sentiment] = {}
 
     def score(self, text: str, lang: str | None = None) -> Sentiment:

@@ -15,6 +15,7 @@ from typing import Any
 
 from models.engine import DETECTORS, EngineSettings
 from models.planned import PlannedEvent
+from models.sentiment import DEFAULT_MODE, SENTIMENT_MODES, SentimentScorer
 from models.timeutil import parse_duration_ms
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
@@ -47,6 +48,7 @@ class Config:
     entity_label_cap: int = 500
     min_volume: int = 10
     detector: str = "seasonal"
+    sentiment: str = DEFAULT_MODE  # vader (stock) or vader+crisis (with the crisis/complaint overlay)
     max_entities: int = 10_000  # entities per partition engine; mentions of more are dead-lettered (entity_cap)
     max_clock_jump: str = "1h"  # a bigger step of event time must be confirmed by 3 mentions in a row
     log_level: str = "info"
@@ -119,6 +121,10 @@ class Config:
             entity_overrides=load_entity_file(self.entities_file).overrides,
         )
 
+    def scorer(self) -> SentimentScorer:
+        """The sentiment scorer of FIRESTORM_SENTIMENT (replay, worker and score build theirs here)."""
+        return SentimentScorer(self.sentiment)
+
     def planned_events(self) -> tuple[PlannedEvent, ...]:
         from streams.entity_file import load_entity_file
 
@@ -142,6 +148,10 @@ class Config:
                 raise ConfigError(f"{env_name('entities_file')}: {exc}") from exc
         if self.detector not in DETECTORS:
             raise ConfigError(f"{env_name('detector')} must be one of {', '.join(DETECTORS)}, got {self.detector!r}")
+        if self.sentiment not in SENTIMENT_MODES:
+            raise ConfigError(
+                f"{env_name('sentiment')} must be one of {', '.join(SENTIMENT_MODES)}, got {self.sentiment!r}"
+            )
         if self.log_level.lower() not in LOG_LEVELS:
             raise ConfigError(f"{env_name('log_level')} must be one of {', '.join(LOG_LEVELS)}, got {self.log_level!r}")
         if not 0 <= self.metrics_port < 65536:

@@ -139,7 +139,7 @@ class BatchHandler:
         self.engines = engines
         self.metrics = metrics
         self.config = config
-        self.processor = MentionProcessor()
+        self.processor = MentionProcessor(config.scorer())
         self.log_windows = False
         self._suspects: dict[int, int] = {}  # partition -> read offset seen at the last idle check
         self._busy = asyncio.Lock()  # a batch and an idle check never touch the engines at once

@@ -11,7 +11,14 @@ from tests.models.builders import storm_stream
 
 @pytest.fixture(scope="session")
 def scorer() -> SentimentScorer:
-    return SentimentScorer()
+    """Stock VADER (the `vader` mode): the identity tests compare it with vaderSentiment."""
+    return SentimentScorer("vader")
+
+
+@pytest.fixture(scope="session")
+def crisis_scorer() -> SentimentScorer:
+    """VADER with the crisis/complaint overlay (the `vader+crisis` mode)."""
+    return SentimentScorer("vader+crisis")
 
 
 @pytest.fixture(scope="session")
