@@ -79,9 +79,9 @@ class Runner:
         for post in batch.posts:
             if post.id in seen or post.id in in_batch:
                 out.duplicates += 1
-                if post.text and not post.repost_of and post.id not in self._recent:  # replayed after a restart
-                    if named := matcher.match(post.text, post.lang):
-                        self._remember(post, tuple(named))
+                replayed = post.text and not post.repost_of and post.id not in self._recent
+                if replayed and (named := matcher.match(post.text, post.lang)):  # remembered for its reposts
+                    self._remember(post, tuple(named))
                 continue
             entities: Sequence[str] = matcher.match(post.text, post.lang) if post.text else ()
             if not entities and post.repost_of and not post.text:

@@ -92,7 +92,9 @@ class JetstreamServer(LocalServer):
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         cursor = request.query.get("cursor")
-        self.connections.append({"cursor": int(cursor) if cursor else None, "wanted": request.query.getall("wantedCollections", [])})
+        self.connections.append(
+            {"cursor": int(cursor) if cursor else None, "wanted": request.query.getall("wantedCollections", [])}
+        )
         drop = self.drops.pop(0) if self.drops else None
         for sent, frame in enumerate(self.after(int(cursor) if cursor else None)):
             if drop is not None and sent >= drop:
@@ -225,12 +227,18 @@ class FeedServer(LocalServer):
     async def feed(self, request: web.Request) -> web.Response:
         s = self.state
         s.requests.append(
-            {"if_none_match": request.headers.get("If-None-Match"), "if_modified_since": request.headers.get("If-Modified-Since")}
+            {
+                "if_none_match": request.headers.get("If-None-Match"),
+                "if_modified_since": request.headers.get("If-Modified-Since"),
+            }
         )
         if s.fail_next:
             s.fail_next -= 1
             return web.Response(status=503, text="try later")
-        if request.headers.get("If-None-Match") == s.etag or request.headers.get("If-Modified-Since") == s.last_modified:
+        if (
+            request.headers.get("If-None-Match") == s.etag
+            or request.headers.get("If-Modified-Since") == s.last_modified
+        ):
             return web.Response(status=304)
         body = atom_feed(s.items) if s.atom else rss_feed(s.items)
         return web.Response(
@@ -242,8 +250,9 @@ class FeedServer(LocalServer):
 
 def rss_feed(items: list[tuple[str, str, str]]) -> str:
     entries = "".join(
-        f"<item><title>{title}</title><link>https://news.example/{guid}</link><guid isPermaLink=\"false\">{guid}</guid>"
-        f"<pubDate>Wed, 03 Dec 2025 08:{i:02d}:00 GMT</pubDate><description><![CDATA[{description}]]></description></item>"
+        f'<item><title>{title}</title><link>https://news.example/{guid}</link><guid isPermaLink="false">{guid}</guid>'
+        f"<pubDate>Wed, 03 Dec 2025 08:{i:02d}:00 GMT</pubDate>"
+        f"<description><![CDATA[{description}]]></description></item>"
         for i, (guid, title, description) in enumerate(items)
     )
     return (
@@ -256,7 +265,7 @@ def rss_feed(items: list[tuple[str, str, str]]) -> str:
 def atom_feed(items: list[tuple[str, str, str]]) -> str:
     entries = "".join(
         f'<entry><id>tag:blog.example,2025:{guid}</id><title>{title}</title><link href="https://blog.example/{guid}"/>'
-        f"<updated>2025-12-03T08:{i:02d}:00Z</updated><summary type=\"html\">{description}</summary></entry>"
+        f'<updated>2025-12-03T08:{i:02d}:00Z</updated><summary type="html">{description}</summary></entry>'
         for i, (guid, title, description) in enumerate(items)
     )
     return (

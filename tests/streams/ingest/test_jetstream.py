@@ -29,7 +29,12 @@ LAST_TIME_US = 1764748801200000
 
 
 def connector(server: JetstreamServer, **kwargs: object) -> JetstreamConnector:
-    settings: dict[str, object] = {"batch_size": 3, "batch_wait_s": 0.05, "backoff": fast_backoff(), "idle_timeout_s": 5.0}
+    settings: dict[str, object] = {
+        "batch_size": 3,
+        "batch_wait_s": 0.05,
+        "backoff": fast_backoff(),
+        "idle_timeout_s": 5.0,
+    }
     settings.update(kwargs)
     return JetstreamConnector(server.url, **settings)  # type: ignore[arg-type]
 
