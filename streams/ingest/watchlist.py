@@ -29,7 +29,25 @@ from models.records import normalize_entity
 
 log = logging.getLogger("firestorm.ingest.watch")
 
-_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+_MARK_RANGES = ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F))
+_MARKS = re.compile("[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in _MARK_RANGES) + "]+")
+
+
+def _fold_table() -> list[str]:
+    """Accented Latin letters (and full-width forms) to their base letters, combining marks to nothing:
+    one str.translate per post instead of NFKD and a regex (a list indexed by code point is the
+    fastest table translate takes; characters past it, like emoji, stay as they are)."""
+    table = [chr(code) for code in range(0x10000)]
+    for a, b in _MARK_RANGES:
+        for code in range(a, b + 1):
+            table[code] = ""
+    for a, b in ((0x00A0, 0x024F), (0x1E00, 0x1EFF), (0xFF01, 0xFF5E)):
+        for code in range(a, b + 1):
+            table[code] = _MARKS.sub("", unicodedata.normalize("NFKD", chr(code).casefold()))
+    return table
+
+
+_FOLD = _fold_table()
 _SPACES = re.compile(r"\s+")
 _KEYS = {"terms", "handles", "hashtags", "exclude", "languages"}
 
@@ -42,7 +60,7 @@ def fold(text: str) -> str:
     """Lowercase without accents: what both terms and posts are compared as."""
     if text.isascii():
         return text.lower()
-    return _MARKS.sub("", unicodedata.normalize("NFKD", text.casefold()))
+    return text.casefold().translate(_FOLD)
 
 
 @dataclass(frozen=True, slots=True)
