@@ -21,7 +21,7 @@ def test_generated_frames_are_jetstream_posts_and_some_name_a_brand() -> None:
     posts = [post_from_event(orjson.loads(f)) for f in data]
     assert all(p is not None and not isinstance(p, str) for p in posts)
     named = sum(1 for p in posts if matcher.match(p.text, p.lang))  # type: ignore[union-attr]
-    assert 50 <= named <= 110  # about a fifth, minus excluded languages
+    assert 60 <= named <= 140  # about a fifth (seeded), a few dropped by their language
 
 
 def test_the_benchmark_command_runs() -> None:
