@@ -139,9 +139,8 @@ class WebhookConnector(Connector):
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
-        server = site._server
-        sockets = getattr(server, "sockets", None) or []
-        self.bound_port = sockets[0].getsockname()[1] if sockets else self.port
+        addresses = self._runner.addresses
+        self.bound_port = int(addresses[0][1]) if addresses else self.port
         self.stats.connected = True
         log.info("%s: listening on http://%s:%s/mentions", self.name, self.host, self.bound_port)
         return int(self.bound_port or 0)
