@@ -207,6 +207,9 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--uplift", type=float, default=1.0, help="expected volume as a multiple of normal")
     plan.add_argument("--mute", action="store_true", help="raise no alert for the entity in this window")
     plan.add_argument("--name", default="", help="what it is (a launch, a campaign), shown in alerts")
+    from streams.ingest.cli import add_ingest_parser
+
+    add_ingest_parser(sub)
     return parser
 
 
@@ -558,6 +561,10 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None, err: IO[
             return _run_score(args, config, out, err)
         if args.command == "plan":
             return _run_plan(args, config, err)
+        if args.command == "ingest":
+            from streams.ingest.cli import run_ingest
+
+            return run_ingest(args, config, err)
         return _run_produce(args, config, err)
     except ConfigError as exc:  # paging settings are checked when a command needs them
         print(f"firestorm: configuration error: {exc}", file=err)

@@ -42,9 +42,11 @@ def load_entity_file(path: str) -> EntityFile:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise EntityFileError(f"{path}: {exc}") from exc
-    unknown = set(data) - {"entities", "planned"}
+    unknown = set(data) - {"entities", "planned", "watch"}  # [watch.*]: the watch list of `firestorm ingest`
     if unknown:
-        raise EntityFileError(f"{path}: unknown sections {sorted(unknown)} (expected [entities.*] and [[planned]])")
+        raise EntityFileError(
+            f"{path}: unknown sections {sorted(unknown)} (expected [entities.*], [[planned]] and [watch.*])"
+        )
     overrides: dict[str, dict[str, float]] = {}
     for entity, knobs in data.get("entities", {}).items():
         if not isinstance(knobs, dict):

@@ -1,0 +1,191 @@
+"""Bluesky through Jetstream: the public JSON firehose over WebSocket (no account needed).
+
+We subscribe to `/subscribe?wantedCollections=app.bsky.feed.post&wantedCollections=app.bsky.feed.repost`
+(the v1 wire, documented in github.com/bluesky-social/jetstream) and read commit events:
+
+  {"did": "did:plc:...", "time_us": 1725911162329308, "kind": "commit",
+   "commit": {"operation": "create", "collection": "app.bsky.feed.post", "rkey": "3l3q...",
+              "record": {"text": "...", "langs": ["en"], "createdAt": "...", "reply": {...}, "embed": {...}}}}
+
+A post's event time is `time_us` (when the network saw it; `createdAt` is whatever the client
+claimed). The cursor is the `time_us` of the last event of an acked batch; on reconnect we ask
+for `cursor=<that>` (Jetstream replays inclusively, and from another instance one should rewind a
+little: `rewind_s`), and the runner drops the posts it already produced by id.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+import orjson
+
+from streams.ingest.connector import Backoff, Batch, Connector, Cursor, Post
+
+log = logging.getLogger("firestorm.ingest.bluesky")
+
+PUBLIC_URL = "wss://jetstream2.us-east.bsky.network/subscribe"
+POST = "app.bsky.feed.post"
+REPOST = "app.bsky.feed.repost"
+QUOTE_EMBEDS = ("app.bsky.embed.record", "app.bsky.embed.recordWithMedia")
+
+
+def _quote_uri(embed: Any) -> str | None:
+    if not isinstance(embed, dict) or embed.get("$type") not in QUOTE_EMBEDS:
+        return None
+    record = embed.get("record")
+    if isinstance(record, dict) and isinstance(record.get("record"), dict):  # recordWithMedia
+        record = record["record"]
+    uri = record.get("uri") if isinstance(record, dict) else None
+    return uri if isinstance(uri, str) else None
+
+
+def post_from_event(event: Any) -> Post | str | None:
+    """A Post for a post or repost create; None for any other event; a reason slug for a broken one."""
+    if not isinstance(event, dict):
+        return "not_object"
+    if event.get("kind") != "commit":
+        return None
+    commit, did, time_us = event.get("commit"), event.get("did"), event.get("time_us")
+    if not isinstance(commit, dict) or not isinstance(did, str) or type(time_us) is not int:
+        return "bad_event"
+    if commit.get("operation") != "create":
+        return None
+    collection, rkey, record = commit.get("collection"), commit.get("rkey"), commit.get("record")
+    if collection not in (POST, REPOST):
+        return None
+    if not isinstance(rkey, str) or not isinstance(record, dict):
+        return "bad_event"
+    uri = f"at://{did}/{collection}/{rkey}"
+    ts_ms = time_us // 1000
+    if collection == REPOST:
+        subject = record.get("subject")
+        target = subject.get("uri") if isinstance(subject, dict) else None
+        if not isinstance(target, str):
+            return "bad_record"
+        return Post(uri, ts_ms, "", "bluesky", author_id=did, repost_of=target)
+    text = record.get("text")
+    if not isinstance(text, str):
+        return "bad_record"
+    langs = record.get("langs")
+    lang = langs[0] if isinstance(langs, list) and langs and isinstance(langs[0], str) else None
+    reply = record.get("reply")
+    parent = reply.get("parent") if isinstance(reply, dict) else None
+    reply_to = parent.get("uri") if isinstance(parent, dict) else None
+    return Post(
+        uri,
+        ts_ms,
+        text,
+        "bluesky",
+        lang=lang,
+        author_id=did,
+        url=f"https://bsky.app/profile/{did}/post/{rkey}",
+        reply_to=reply_to if isinstance(reply_to, str) else None,
+        quote_of=_quote_uri(record.get("embed")),
+    )
+
+
+class JetstreamConnector(Connector):
+    kind = "bluesky"
+
+    def __init__(
+        self,
+        url: str = PUBLIC_URL,
+        name: str = "bluesky",
+        batch_size: int = 1000,
+        batch_wait_s: float = 0.25,
+        rewind_s: float = 0.0,
+        backoff: Backoff | None = None,
+        idle_timeout_s: float = 60.0,
+    ) -> None:
+        super().__init__(name)
+        self.url = url
+        self.batch_size = batch_size
+        self.batch_wait_s = batch_wait_s
+        self.rewind_us = int(rewind_s * 1_000_000)
+        self.backoff = backoff or Backoff()
+        self.idle_timeout_s = idle_timeout_s
+
+    def subscribe_url(self, cursor: int | None) -> str:
+        params: list[tuple[str, str]] = [("wantedCollections", POST), ("wantedCollections", REPOST)]
+        if cursor is not None:
+            params.append(("cursor", str(max(0, cursor - self.rewind_us))))
+        return f"{self.url}{'&' if '?' in self.url else '?'}{urlencode(params)}"
+
+    async def batches(self, cursor: Cursor) -> AsyncIterator[Batch]:
+        last_us: int | None = cursor if isinstance(cursor, int) else None
+        async with aiohttp.ClientSession() as session:
+            while True:
+                try:
+                    async with session.ws_connect(
+                        self.subscribe_url(last_us), heartbeat=30.0, max_msg_size=4 * 1024 * 1024
+                    ) as ws:
+                        self.stats.connected = True
+                        log.info("%s: connected to %s (cursor %s)", self.name, self.url, last_us)
+                        async for batch in self._read(ws, last_us):
+                            if isinstance(batch.cursor, int):
+                                last_us = batch.cursor
+                            self.backoff.reset()
+                            yield batch
+                    log.warning("%s: the server closed the stream; reconnecting from cursor %s", self.name, last_us)
+                except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+                    log.warning("%s: %s; reconnecting from cursor %s", self.name, exc, last_us)
+                self.stats.reconnect()
+                await self.backoff.wait()
+
+    async def _read(self, ws: aiohttp.ClientWebSocketResponse, last_us: int | None) -> AsyncIterator[Batch]:
+        batch = Batch(cursor=last_us)
+        deadline = time.monotonic() + self.batch_wait_s
+        while True:
+            timeout = max(0.0, deadline - time.monotonic())
+            try:
+                message = await ws.receive(timeout=timeout if batch.received else self.idle_timeout_s)
+            except TimeoutError:
+                if not batch.received:
+                    raise TimeoutError(f"no frame for {self.idle_timeout_s:g}s") from None
+                message = None
+            if message is not None:
+                if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING):
+                    break
+                if message.type == aiohttp.WSMsgType.ERROR:
+                    raise aiohttp.ClientError(f"websocket error: {ws.exception()}")
+                self._add(batch, message)
+            if batch.received >= self.batch_size or (batch.received and time.monotonic() >= deadline):
+                yield batch
+                batch = Batch(cursor=batch.cursor)
+                deadline = time.monotonic() + self.batch_wait_s
+        if batch.received:
+            yield batch
+
+    def _add(self, batch: Batch, message: aiohttp.WSMessage) -> None:
+        batch.received += 1
+        if message.type not in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
+            self.stats.bad_frame("not_text")
+            return
+        try:
+            event = orjson.loads(message.data)
+        except orjson.JSONDecodeError:
+            self.stats.bad_frame("not_json")
+            return
+        decoded = decode_event(event)
+        if isinstance(decoded, str):
+            self.stats.bad_frame(decoded)
+            return
+        time_us = event["time_us"] if type(event.get("time_us")) is int else None
+        if time_us is not None:
+            batch.cursor = time_us if batch.cursor is None else max(batch.cursor, time_us)
+            batch.last_event_ms = time_us // 1000
+        if decoded is not None:
+            batch.posts.append(decoded)
+
+
+def decode_event(event: Any) -> Post | str | None:
+    """`post_from_event` that never raises (a frame of the wrong shape is a reason, not a crash)."""
+    try:
+        return post_from_event(event)
+    except (TypeError, ValueError, AttributeError):
+        return "bad_event"
