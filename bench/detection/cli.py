@@ -45,6 +45,22 @@ from bench.detection.engine_feed import (
     run_engines,
     settings_for,
 )
+from bench.detection.nab_data import (
+    HOW_TO_GET,
+    NAB_DIR_ENV,
+    TUNING_SERIES,
+    NabDataError,
+    check_nab_dir,
+    resolve_nab_dir,
+)
+from bench.detection.nab_track import (
+    SeriesResult,
+    replay_settings,
+    run_track,
+    untouched_warning,
+)
+from bench.detection.nab_track import table as nab_table
+from bench.detection.nab_track import target_lines as nab_target_lines
 from bench.detection.scenarios import (
     EVENT_KINDS,
     PAGE_KINDS,
@@ -114,6 +130,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--jobs", type=int, default=0, help="worker processes (default: the number of CPUs)")
     parser.add_argument("--by-tier", action="store_true", help="also print recall and false pages per entity tier")
     parser.add_argument("--json", dest="json_out", type=Path, help="write machine-readable results here")
+    parser.add_argument(
+        "--track",
+        choices=("synthetic", "real", "all"),
+        default="all",
+        help="synthetic scenarios, the NAB real-data track, or both (default: both; the real-data track "
+        f"runs when a NAB directory is given by --nab-dir or {NAB_DIR_ENV})",
+    )
+    parser.add_argument(
+        "--nab-dir",
+        "--real-data",
+        dest="nab_dir",
+        help=f"a NAB checkout (data/realTweets/, labels/combined_windows.json); default: {NAB_DIR_ENV}",
+    )
+    parser.add_argument(
+        "--nab-series",
+        default=",".join(TUNING_SERIES),
+        help=f"realTweets series to replay (default: the tuning set {','.join(TUNING_SERIES)}; others warn)",
+    )
     return parser
 
 
@@ -353,6 +387,124 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    nab_dir = resolve_nab_dir(args.nab_dir)
+    nab_names = [n.strip().upper() for n in args.nab_series.split(",") if n.strip()]
+    real = args.track == "real" or (args.track == "all" and nab_dir is not None)
+    if real:
+        if nab_dir is None:
+            print(f"error: the real-data track needs NAB data: {HOW_TO_GET}", file=sys.stderr)
+            return 2
+        try:
+            check_nab_dir(nab_dir)
+        except NabDataError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        if not nab_names:
+            print("error: --nab-series names no series", file=sys.stderr)
+            return 2
+        warning = untouched_warning(nab_names)
+        if warning:
+            print(f"\n{'!' * 100}\n{warning}\n{'!' * 100}\n", file=sys.stderr)
+    document: dict[str, Any] = {}
+    if args.track != "real":
+        synthetic = run_synthetic(args, detectors)
+        if synthetic is None:
+            return 2
+        document.update(synthetic)
+    if real and nab_dir is not None:
+        if args.track != "real":
+            print()
+        try:
+            document["real_data"] = run_real(args, nab_dir, nab_names)
+        except NabDataError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    elif args.track == "all":
+        print()
+        print(f"# real-data track (NAB realTweets) not run: no NAB directory. To run it, {HOW_TO_GET}")
+    if args.json_out is not None:
+        args.json_out.parent.mkdir(parents=True, exist_ok=True)
+        args.json_out.write_text(json.dumps(document, indent=1))
+        print(f"results written to {args.json_out}")
+    return 0
+
+
+def run_real(args: argparse.Namespace, nab_dir: Path, names: Sequence[str]) -> dict[str, Any]:
+    """The real-data track: replay, score, print; returns its JSON section."""
+    started = time.perf_counter()
+    jobs = args.jobs or os.cpu_count() or 1
+    results: list[SeriesResult] = run_track(nab_dir, names, jobs)
+    elapsed = time.perf_counter() - started
+    settings = replay_settings()
+    warning = untouched_warning(names)
+    print(
+        f"# real-data track: NAB realTweets {', '.join(names)} from {nab_dir}; each 5-minute count expanded to "
+        "that many mentions (distinct neutral texts and authors)"
+    )
+    if warning:
+        print(f"# {warning}")
+    print(
+        f"# engine: models.engine.Engine with the settings of `firestorm replay --window 5m` (window "
+        f"{settings.window_ms // 60_000} min, lateness {settings.lateness_ms // 1000} s, detector "
+        f"{settings.detector}, other settings default); code: {code_version()}"
+    )
+    print(
+        "# detections: triggered alerts of any severity, at their window's row; NAB standard profile "
+        "(A_tp 1, A_fp 0.11, A_fn 1), threshold fixed"
+    )
+    print()
+    print(nab_table(results))
+    print()
+    print(
+        "windows: labelled anomaly windows (NAB combined_windows.json); detected: windows with a triggered alert; "
+        "triggered: triggered alerts\n(in_windows / outside every window); outside/day: triggered alerts outside "
+        "windows per day of the series outside windows;\nescalated: escalated alerts (counted apart, not scored); "
+        "NAB_standard: 100 x (raw - null) / (perfect - null), overall over the sums."
+    )
+    print()
+    print(f"targets (real data, {', '.join(names)}):")
+    for line in nab_target_lines(results):
+        print(line)
+    mentions = sum(r.alerts.mentions for r in results)
+    engine_s = sum(r.alerts.seconds for r in results)
+    print()
+    print(
+        f"{mentions:,} mentions in {elapsed:.1f}s wall on {max(1, min(jobs, len(names)))} process(es) "
+        f"({engine_s:.1f}s summed expanding and inside the engine, {mentions / max(engine_s, 1e-9):,.0f}/s); "
+        f"Python {platform.python_version()}"
+    )
+    return {
+        "nab_dir": str(nab_dir),
+        "series": list(names),
+        "engine_settings": _jsonable(settings),
+        "per_series": [
+            {
+                "name": r.name,
+                "rows": r.rows,
+                "days": round(r.days, 3),
+                "days_outside_windows": round(r.days_outside, 3),
+                "mentions": r.alerts.mentions,
+                "windows": r.score.windows,
+                "detected_windows": r.score.detected_windows,
+                "nab_standard": round(r.score.normalised, 3),
+                "raw_score": round(r.score.raw, 4),
+                "triggered": len(r.alerts.triggered_rows),
+                "triggered_in_windows": r.triggered_inside,
+                "triggered_outside_windows": r.triggered_outside,
+                "alerts_per_day_outside": round(r.alerts_per_day_outside, 4),
+                "escalated": len(r.alerts.escalated_rows),
+                "triggered_rows": list(r.alerts.triggered_rows),
+                "triggered_severities": list(r.alerts.triggered_severities),
+                "escalated_rows": list(r.alerts.escalated_rows),
+            }
+            for r in results
+        ],
+        "elapsed_s": round(elapsed, 2),
+    }
+
+
+def run_synthetic(args: argparse.Namespace, detectors: tuple[str, ...]) -> dict[str, Any] | None:
+    """The synthetic scenarios: tune the baselines, feed the engines, score, print; returns the JSON document."""
     started = time.perf_counter()
     version = code_version()
     report_seeds: list[int] = args.seeds
@@ -368,7 +520,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ]
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return None
     tuned: dict[str, Tuned] = {
         "static": tune(static_candidates(), tune_runs, args.weeks),
         "hour_vs_12h": tune(hourly_candidates(), tune_runs, args.weeks),
@@ -485,50 +637,45 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"over processes, of which inside the engines: {per_engine}; Python {platform.python_version()}"
     )
 
-    if args.json_out is not None:
-        document = {
-            "report_seeds": report_seeds,
-            "tune_seeds": tune_seeds,
-            "weeks": args.weeks,
-            "entities": args.entities,
-            "events_per_kind": args.events_per_kind,
-            "detectors": names,
-            "code": version,
-            "planned_events": planned_mode(),
-            "engine_settings": {names[d]: _jsonable(settings_for(d)) for d in detectors},
-            "baselines": {
-                name: {
-                    "params": t.detector.params(),
-                    "tune_false_pages_per_entity_4wk": round(t.false_pages_per_entity_4wk, 4),
-                    "tune_recall": round(t.recall, 4),
-                    "within_budget": t.within_budget,
-                    "grid": t.grid,
-                }
-                for name, t in tuned.items()
-            },
-            "results": {name: score_json(result) for name, result in scores.items()},
-            "entity_runs": [
-                {
-                    "key": run.key,
-                    "profile": _jsonable(series.profile),
-                    "mentions": _jsonable(run.mentions),
-                    "events": _jsonable(series.events),
-                    "bursts": _jsonable(series.bursts),
-                    "engines": {
-                        names[d]: {
-                            "outcomes": run.engines[d].outcomes,
-                            "seconds": round(run.engines[d].seconds, 3),
-                            "alerts": run.engines[d].details,
-                        }
-                        for d in detectors
-                    },
-                }
-                for _, series, run in results
-            ],
-            "mentions": mentions,
-            "elapsed_s": round(elapsed, 2),
-        }
-        args.json_out.parent.mkdir(parents=True, exist_ok=True)
-        args.json_out.write_text(json.dumps(document, indent=1))
-        print(f"results written to {args.json_out}")
-    return 0
+    return {
+        "report_seeds": report_seeds,
+        "tune_seeds": tune_seeds,
+        "weeks": args.weeks,
+        "entities": args.entities,
+        "events_per_kind": args.events_per_kind,
+        "detectors": names,
+        "code": version,
+        "planned_events": planned_mode(),
+        "engine_settings": {names[d]: _jsonable(settings_for(d)) for d in detectors},
+        "baselines": {
+            name: {
+                "params": t.detector.params(),
+                "tune_false_pages_per_entity_4wk": round(t.false_pages_per_entity_4wk, 4),
+                "tune_recall": round(t.recall, 4),
+                "within_budget": t.within_budget,
+                "grid": t.grid,
+            }
+            for name, t in tuned.items()
+        },
+        "results": {name: score_json(result) for name, result in scores.items()},
+        "entity_runs": [
+            {
+                "key": run.key,
+                "profile": _jsonable(series.profile),
+                "mentions": _jsonable(run.mentions),
+                "events": _jsonable(series.events),
+                "bursts": _jsonable(series.bursts),
+                "engines": {
+                    names[d]: {
+                        "outcomes": run.engines[d].outcomes,
+                        "seconds": round(run.engines[d].seconds, 3),
+                        "alerts": run.engines[d].details,
+                    }
+                    for d in detectors
+                },
+            }
+            for _, series, run in results
+        ],
+        "mentions": mentions,
+        "elapsed_s": round(elapsed, 2),
+    }
