@@ -1,16 +1,26 @@
-"""Detection benchmark: the real engine and two simple baselines on labelled synthetic scenarios.
+"""Detection benchmark: the real engine and two simple baselines, on labelled synthetic scenarios and on real data.
 
-Generates, per seed, `--entities` entities (busy, medium and quiet ones) over `--weeks` weeks of
-per-minute mentions with daily/weekly seasonality and injected, labelled events; feeds them to
-`models.engine.Engine` with its default settings; runs a static threshold and a "last hour vs
-previous 12 hours" rule over the same counts (their knobs tuned on `--tune-seeds` only); and
-prints one table per detector and scenario kind: recall, detection delay (median, p90, minutes of
-event time from the onset), pages on events that must not page, info alerts, and false pages per
-entity per 4 weeks. Reported seeds (`--seeds`) and tuning seeds are separate sets.
+Synthetic track: generates, per seed, `--entities` regular entities (busy, medium and quiet ones),
+`--high-negative` steady entities whose usual mentions are 20/40/60% negative (0.3-30 mentions/min,
+no event) and `--bursty` entities with Hawkes-like cascades (3-15x for 5-30 min, usual sentiment),
+over `--weeks` weeks of per-minute mentions with daily/weekly seasonality and injected, labelled
+events (sudden storms, storms with long tails and a second wave, slow burns, negative shifts,
+positive spikes, campaigns, bot bursts); feeds them to `models.engine.Engine` with its default
+settings; runs a static threshold and a "last hour vs previous 12 hours" rule over the same counts
+(their knobs tuned on `--tune-seeds` only); and prints one table per detector and scenario kind:
+recall, detection delay (median, p90), pages per episode, pages on events that must not page, info
+alerts, and false pages per entity per 4 weeks (overall and per entity group). Reported seeds
+(`--seeds`) and tuning seeds are separate sets.
 
-Usage: python -m bench.detection [--weeks 4] [--entities 8] [--seeds 201-205] [--tune-seeds 1,2,3]
-                                 [--detector default|all|NAME,...] [--events-per-kind 1] [--jobs N]
-                                 [--by-tier] [--json OUT]
+Real-data track (bench/detection/nab_track.py): NAB realTweets AAPL, AMZN, CRM, CVS and FB replayed
+with the `firestorm replay --window 5m` settings, scored with NAB's standard profile; it runs when
+a NAB checkout is given (`--nab-dir PATH` or FIRESTORM_NAB_DIR), or alone with `--track real`.
+
+Usage: python -m bench.detection [--weeks 4] [--entities 8] [--high-negative 3] [--bursty 1]
+                                 [--seeds 201-205] [--tune-seeds 1,2,3] [--detector default|all|NAME,...]
+                                 [--events-per-kind 1] [--jobs N] [--by-tier] [--json OUT]
+                                 [--track synthetic|real|all] [--nab-dir PATH] [--nab-series AAPL,...]
+Quicker, for iteration (development seeds, not held out): --weeks 2 --seeds 1-3
 """
 
 from __future__ import annotations
