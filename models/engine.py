@@ -24,6 +24,8 @@ from models.alerts import Alert
 from models.detectors.base import Assessment, Detector, state_from_json, state_to_json
 from models.detectors.poisson import PoissonSpikeDetector, PoissonSpikeSettings
 from models.detectors.seasonal import SeasonalDetector, SeasonalSettings
+from models.detectors.seasonal_state import KIND as SEASONAL_KIND
+from models.detectors.seasonal_state import SeasonalState
 from models.incidents import IncidentState, LifecycleSettings, step
 from models.planned import PlannedCalendar, PlannedEvent
 from models.records import Mention
@@ -54,6 +56,7 @@ class EngineSettings:
     warmup_ms: int = 3_600_000
     resolve_after_ms: int = 10 * 60_000
     cooldown_ms: int = 15 * 60_000
+    reopen_ms: int = 6 * 3_600_000  # a surge this soon after a resolve re-opens the incident (0: off)
     min_volume: int = 10
     min_ratio: float = 3.0
     trigger_score: float = 6.0
@@ -112,6 +115,7 @@ class EngineSettings:
         return LifecycleSettings(
             resolve_after_windows=self._windows(self.resolve_after_ms),
             cooldown_windows=self._windows(self.cooldown_ms),
+            reopen_windows=self._windows(self.reopen_ms) if self.reopen_ms > 0 else 0,
         )
 
 
@@ -122,7 +126,7 @@ class EntityState:
     entity: str
     closed_until_ms: int  # every window starting before this has been closed
     open: dict[int, WindowAccumulator] = field(default_factory=dict)
-    detector: dict[str, Any] = field(default_factory=dict)
+    detector: Any = field(default_factory=dict)  # the detector's own state (SeasonalState, or a dict)
     incident: IncidentState = field(default_factory=IncidentState)
     # No window judged yet: a slightly earlier mention may still open an earlier window. Once one is
     # judged, a mention before closed_until_ms is late whatever the clock says; this holds even when
@@ -134,7 +138,9 @@ class EntityState:
             "entity": self.entity,
             "closed_until_ms": self.closed_until_ms,
             "open": [acc.to_dict() for acc in self.open.values()],
-            "detector": state_to_json(self.detector),
+            "detector": self.detector.to_json()
+            if type(self.detector) is SeasonalState
+            else state_to_json(self.detector),
             "incident": self.incident.to_dict(),
             "fresh": self.fresh,
         }
@@ -146,10 +152,18 @@ class EntityState:
             entity=data["entity"],
             closed_until_ms=int(data["closed_until_ms"]),
             open={acc.start_ms: acc for acc in accs},
-            detector=state_from_json(data["detector"]),
+            detector=_detector_state(data["detector"]),
             incident=IncidentState.from_dict(data["incident"]),
             fresh=bool(data.get("fresh", False)),
         )
+
+
+def _detector_state(data: dict[str, Any]) -> Any:
+    """A stored detector state: the seasonal detector's typed record when it says so, else a dict
+    (the Poisson detector's, or a seasonal one from before version 2: the detector migrates it)."""
+    if data.get("kind") == SEASONAL_KIND:
+        return SeasonalState.from_json(data)
+    return state_from_json(data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,21 +313,27 @@ class Engine:
     def _judge(self, state: EntityState, stats: WindowStats) -> ClosedWindow:
         detector = self._entity_detectors.get(stats.entity, self.detector)
         uplift, muted = self.planned.uplift(stats.entity, stats.start_ms, stats.end_ms)
+        state.detector = detector.load(state.detector)  # an older state's migration, once
         assessment = detector.assess(state.detector, stats, uplift=uplift, muted=muted)
         incident = state.incident
         incident_id = incident.incident_id
         status = step(incident, stats, assessment, self.lifecycle, self.settings.window_ms)
         alert = None
         if status is not None:
-            alert = self._alert(incident.incident_id or incident_id or "", status, incident.severity, stats, assessment)
+            alert = self._alert(incident.incident_id or incident_id or "", status, incident, stats, assessment)
         return ClosedWindow(stats, assessment, incident.open, incident.severity, alert)
 
-    def _alert(self, incident_id: str, status: Any, severity: str, stats: WindowStats, assessment: Assessment) -> Alert:
+    def _alert(
+        self, incident_id: str, status: Any, incident: IncidentState, stats: WindowStats, assessment: Assessment
+    ) -> Alert:
+        drivers = drivers_of(stats, assessment)
+        if incident.reopens:
+            drivers["reopens"] = incident.reopens  # the same episode came back (models/incidents.py)
         return Alert(
             incident_id=incident_id,
             entity=stats.entity,
             status=status,
-            severity=severity,
+            severity=incident.severity,
             window_start=iso_utc(stats.start_ms),
             window_end=iso_utc(stats.end_ms),
             detected_at=iso_utc(stats.end_ms + self.settings.lateness_ms),
@@ -322,7 +342,7 @@ class Engine:
             score=round(assessment.score, 3),
             negative_share=round(stats.negative_share, 4),
             mean_compound=round(stats.mean_compound, 4),
-            drivers=drivers_of(stats, assessment),
+            drivers=drivers,
             drill=self.settings.drill,
         )
 

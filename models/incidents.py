@@ -1,4 +1,11 @@
-"""The alert lifecycle of one entity: trigger, escalate, update, resolve, with hysteresis and cooldown."""
+"""The alert lifecycle of one entity: trigger, escalate, update, resolve, with hysteresis and episodes.
+
+One storm is one episode, paged once: its long tail keeps the incident open (the detector does not
+call a window normal while its short span is still clearly above the baseline), and for
+`reopen_windows` after a resolve, aftershocks and a second wave re-open the same incident (same id,
+status `updated`, `reopened` counted) instead of triggering a new one. A re-opened incident pages
+again only if it gets worse than anything the episode paged (`escalated`).
+"""
 
 from __future__ import annotations
 
@@ -16,8 +23,9 @@ class LifecycleSettings:
     """Counted in windows of the engine."""
 
     resolve_after_windows: int = 10  # consecutive normal windows before resolving
-    cooldown_windows: int = 15  # after a resolve, no new incident for this long
+    cooldown_windows: int = 15  # after a resolve, no new incident for this long (when episodes are off)
     update_volume_factor: float = 2.0  # an 'updated' event each time the peak doubles
+    reopen_windows: int = 360  # after a resolve, a new surge this soon re-opens the same incident (0: off)
 
 
 def incident_id_for(entity: str, window_start_ms: int) -> str:
@@ -35,6 +43,10 @@ class IncidentState:
     notified_volume: int = 0
     normal_streak: int = 0
     cooldown_until_ms: int = 0
+    # The last resolved incident of the episode, re-opened by a surge before reopen_until_ms.
+    episode_id: str | None = None
+    reopen_until_ms: int = 0
+    reopens: int = 0  # times the current incident was re-opened
 
     @property
     def open(self) -> bool:
@@ -47,11 +59,14 @@ class IncidentState:
             "notified_volume": self.notified_volume,
             "normal_streak": self.normal_streak,
             "cooldown_until_ms": self.cooldown_until_ms,
+            "episode_id": self.episode_id,
+            "reopen_until_ms": self.reopen_until_ms,
+            "reopens": self.reopens,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> IncidentState:
-        return cls(**data)
+        return cls(**data)  # a state from before episodes lacks their fields: the defaults apply
 
 
 def step(
@@ -63,17 +78,24 @@ def step(
 ) -> Status | None:
     """Advance the lifecycle by one closed window; return the status to emit, if any."""
     if not state.open:
-        if assessment.anomalous and window.start_ms >= state.cooldown_until_ms:
-            state.incident_id = incident_id_for(window.entity, window.start_ms)
-            state.severity = assessment.severity
-            state.notified_volume = window.count
-            state.normal_streak = 0
-            return "triggered"
-        return None
+        if not assessment.anomalous:
+            return None
+        if state.episode_id is not None and window.start_ms < state.reopen_until_ms:
+            return _reopen(state, window, assessment)
+        if window.start_ms < state.cooldown_until_ms:
+            return None
+        state.incident_id = incident_id_for(window.entity, window.start_ms)
+        state.severity = assessment.severity
+        state.notified_volume = window.count
+        state.normal_streak = 0
+        state.reopens = 0
+        return "triggered"
 
     if assessment.normal:
         state.normal_streak += 1
         if state.normal_streak >= settings.resolve_after_windows:
+            state.episode_id = state.incident_id if settings.reopen_windows > 0 else None
+            state.reopen_until_ms = window.end_ms + settings.reopen_windows * window_ms
             state.incident_id = None
             state.normal_streak = 0
             state.cooldown_until_ms = window.end_ms + settings.cooldown_windows * window_ms
@@ -89,3 +111,16 @@ def step(
         state.notified_volume = window.count
         return "updated"
     return None
+
+
+def _reopen(state: IncidentState, window: WindowStats, assessment: Assessment) -> Status:
+    """The same episode again: re-open its incident; page only if it is worse than before."""
+    state.incident_id = state.episode_id
+    state.episode_id = None
+    state.normal_streak = 0
+    state.reopens += 1
+    state.notified_volume = max(state.notified_volume, window.count)
+    if severity_rank(assessment.severity) > severity_rank(state.severity):
+        state.severity = assessment.severity
+        return "escalated"
+    return "updated"

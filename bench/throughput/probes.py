@@ -204,7 +204,14 @@ def state_size(detector: str, per_window: int, seed: int = 5) -> dict[str, Any]:
         "detector": detector,
         "total": deep_size(state),
         "fields": {f: deep_size(getattr(state, f)) for f in EntityState.__slots__},
-        "detector_state": {k: deep_size(v) for k, v in state.detector.items()},
+        "detector_state": {
+            k: deep_size(v)
+            for k, v in (
+                state.detector.items()
+                if isinstance(state.detector, dict)
+                else ((f, getattr(state.detector, f)) for f in type(state.detector).__slots__)
+            )
+        },
         "open_window": {
             f: sum(deep_size(getattr(acc, f)) for acc in state.open.values())
             for f in type(next(iter(state.open.values()))).__slots__

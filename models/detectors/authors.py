@@ -23,7 +23,6 @@ from typing import Any
 
 from models.windows import WindowStats
 
-STATE_KEY = "authors"  # [decayed distinct authors, decayed effective mentions] over normal windows
 PRIOR_AUTHORS_PER_MENTION = 1.0  # before anything is learned: every mention its own author
 MIN_LEARNED_VOLUME = 1.0  # below this much learned volume the prior is used
 
@@ -40,19 +39,20 @@ class AuthorSignal:
 
 
 def initial_state() -> list[float]:
+    """[decayed distinct authors, decayed effective mentions] over normal windows."""
     return [0.0, 0.0]
 
 
-def authors_per_mention(state: dict[str, Any]) -> float:
-    """The entity's usual distinct authors per effective mention in a window."""
-    authors, volume = state.get(STATE_KEY) or initial_state()
+def authors_per_mention(sums: list[float]) -> float:
+    """The entity's usual distinct authors per effective mention in a window (`sums`: see initial_state)."""
+    authors, volume = sums
     if volume < MIN_LEARNED_VOLUME:
         return PRIOR_AUTHORS_PER_MENTION
     return authors / volume
 
 
 def assess(
-    state: dict[str, Any],
+    sums: list[float],
     window: WindowStats,
     volume: float,
     expected: float,
@@ -66,7 +66,7 @@ def assess(
     `few`: the effective volume is a surge (at least `min_volume` and `min_ratio` x expected) but
     the authors grew less than `few_share` as much as the volume did.
     """
-    expected_authors = max(expected, 1e-9) * authors_per_mention(state)
+    expected_authors = max(expected, 1e-9) * authors_per_mention(sums)
     if window.unique_authors <= 0:
         return AuthorSignal(0, expected_authors, None, 0.0, False)
     ratio = window.unique_authors / expected_authors
@@ -76,13 +76,13 @@ def assess(
     return AuthorSignal(window.unique_authors, expected_authors, ratio, new, few)
 
 
-def learn(state: dict[str, Any], window: WindowStats, volume: float, alpha: float) -> None:
-    """Teach the usual authors per mention from a normal window that has authors."""
+def learn(sums: list[float], window: WindowStats, volume: float, alpha: float) -> None:
+    """Teach the usual authors per mention (in place) from a normal window that has authors."""
     if window.unique_authors <= 0 or volume <= 0:
         return
-    sums = state.get(STATE_KEY) or initial_state()
     keep = 1.0 - alpha
-    state[STATE_KEY] = [sums[0] * keep + window.unique_authors, sums[1] * keep + volume]
+    sums[0] = sums[0] * keep + window.unique_authors
+    sums[1] = sums[1] * keep + volume
 
 
 def details(signal: AuthorSignal) -> dict[str, Any]:

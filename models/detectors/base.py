@@ -31,14 +31,18 @@ class Assessment:
 
 
 class Detector(Protocol):
-    """Swap-in point for detection logic; state is a dict the caller persists through
-    state_to_json (JSON-able values, and typed arrays)."""
+    """Swap-in point for detection logic; the caller keeps and persists the state (a dict through
+    state_to_json, or a record with its own to_json), and hands a restored one to `load`."""
 
     name: str
 
-    def initial_state(self) -> dict[str, Any]: ...
+    def initial_state(self) -> Any: ...
 
-    def assess(self, state: dict[str, Any], window: Any, uplift: float = 1.0, muted: bool = False) -> Assessment:
+    def load(self, data: Any) -> Any:
+        """The working form of a restored state (older formats migrated); cheap when already so."""
+        ...
+
+    def assess(self, state: Any, window: Any, uplift: float = 1.0, muted: bool = False) -> Assessment:
         """Judge `window` (a WindowStats) against `state`, then learn from it (mutates state).
 
         `uplift` scales the expected volume for a planned event; `muted` forbids alerting.

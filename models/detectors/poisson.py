@@ -48,6 +48,9 @@ class PoissonSpikeDetector:
     def initial_state(self) -> dict[str, Any]:
         return {"mean": 0.0, "n": 0}
 
+    def load(self, data: dict[str, Any]) -> dict[str, Any]:
+        return data  # a plain dict: nothing to migrate
+
     def assess(
         self, state: dict[str, Any], window: WindowStats, uplift: float = 1.0, muted: bool = False
     ) -> Assessment:

@@ -7,32 +7,35 @@ planned event, barely teach it, so past storms do not inflate it.
 
 Signals, both judged as counts (a Poisson tail, widened by the entity's measured
 overdispersion), never as z-scores:
-- volume: effective mentions against the (planned-uplifted) baseline;
-- negative: negative mentions against the entity's usual negative share, which catches a
-  sentiment shift at modest volume.
+- volume: effective mentions against the (planned-uplifted) baseline, and above the entity's own
+  burst line (models/detectors/bursts.py): a surge the size of its ordinary bursts is not news;
+- negative: negative mentions against the entity's usual negative share (decayed sums of its
+  negative and scored mentions, unbiased at any volume), which catches a sentiment shift at
+  modest volume; a burst with the usual sentiment does not move it;
 - the same two signals on decayed sums over about 15 and 60 minutes, which see a slow burn
   or a storm on a sparse entity that no single window shows (the volume floor applies to the sum).
 Copies count little: each distinct text is one voice, and n further copies count sqrt(n).
 Bot-like bursts do not page: a surge that is mostly copies, or that few authors carry (its
 distinct authors grew far less than its volume: models/detectors/authors.py), is at most "info".
+A window is not normal while its short span is still clearly busy: a storm's long tail keeps its
+incident open (models/incidents.py re-opens it for aftershocks and a second wave).
+
+`assess` runs the steps in order: baseline, window signals, bot filter, spans, severity, learning.
 """
 
 from __future__ import annotations
 
 import math
-from array import array
 from dataclasses import dataclass
 from typing import Any
 
 from models.detectors import authors as author_signal
+from models.detectors import bursts
 from models.detectors.base import Assessment, Severity, severity_rank
+from models.detectors.seasonal_state import HOURS_PER_DAY, SeasonalState, load
 from models.detectors.stats import poisson_tail_score
 from models.sentiment import NEGATIVE_COMPOUND
 from models.windows import WindowStats
-
-HOURS_PER_DAY = 24
-HOURS_PER_WEEK = 168
-MAX_BASELINE_TERMS = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +51,13 @@ class SeasonalSettings:
     min_expected_negative: float = 0.3
     negative_ratio: float = 4.0  # negative mentions / expected negatives for a sentiment alert
     negative_margin: float = 0.2  # negative share must exceed the usual share by this much
-    prior_negative_share: float = 0.1
+    prior_negative_share: float = 0.1  # the usual negative share before anything is learned ...
+    prior_negative_weight: float = 5.0  # ... with the weight of this many scored mentions
+    min_usual_negative_share: float = 0.05  # floor on the usual share the signals use
+    negative_memory_hours: float = 24.0  # decay of the usual negative share's sums
+    max_negative_dispersion: float = (
+        1.5  # negatives are a thinning of the volume: most of its overdispersion is not theirs
+    )
     copy_dominated_share: float = 0.5  # distinct texts grew by less than this share of the surge: bot-like
     few_authors_share: float = 1 / 3  # authors grew less than this share of the volume's growth: bot-like
     bot_like_severity: Severity = "info"  # the most a bot-like burst (copies or few authors) can be
@@ -57,6 +66,9 @@ class SeasonalSettings:
     span_ratio: float = 2.5  # sum of effective volume / sum of expected needed for a span alert
     span_current_ratio: float = 1.5  # a longer span fires only while the shorter one is still this high
     span_busier_ratio: float = 1.25  # span negative signals need the volume this far above normal too
+    burst_memory_days: float = 14.0  # how long the entity's past bursts raise its volume line
+    burst_rare_count: float = 1.0  # a size fewer than this many recent (decayed) bursts reached is unusual
+    burst_min_history_hours: float = 24.0  # the burst line needs this much history (before: min_ratio)
     clip_sigmas: float = 3.0  # how far above the baseline one window may pull it
     anomalous_learning: float = 0.1  # learning-rate factor for anomalous windows
     level_memory_hours: float = 24.0
@@ -70,6 +82,12 @@ class SeasonalSettings:
     critical_score: float = 30.0
     new_term_share: float = 0.1  # a term in >= 10% of the window's mentions ...
     new_term_baseline_share: float = 0.02  # ... that is usually in < 2% is "new"
+    term_learning: float = 0.05  # learning rate of the usual term shares
+    term_min_count: int = 3  # windows with fewer mentions do not teach terms
+    max_baseline_terms: int = 50
+
+
+MAX_BASELINE_TERMS = SeasonalSettings().max_baseline_terms
 
 
 def _slots(start_ms: int) -> tuple[int, int]:
@@ -79,24 +97,39 @@ def _slots(start_ms: int) -> tuple[int, int]:
     return hours % HOURS_PER_DAY, weekday * HOURS_PER_DAY + hours % HOURS_PER_DAY
 
 
-def compact_state(state: dict[str, Any]) -> dict[str, Any]:
-    """Hold the slot profiles as typed arrays (in place): a state restored from the list format
-    of before arrays is converted once; the values, and so every result, are the same."""
-    for key in ("daily", "weekly"):
-        if not isinstance(state[key], array):
-            state[key] = array("d", state[key])
-    for key in ("daily_n", "weekly_n"):
-        if not isinstance(state[key], array):
-            state[key] = array("I", state[key])
-    return state
-
-
 def effective_volume(window: WindowStats) -> float:
     """Distinct texts count 1 each; the n further copies count sqrt(n) together."""
     copies = window.count - window.distinct_texts
     if copies <= 0 or window.distinct_texts == 0:  # no copies, or a window from before texts were tracked
         return float(window.count)
     return window.distinct_texts + math.sqrt(copies)
+
+
+@dataclass(frozen=True, slots=True)
+class _Baseline:
+    """What the window is judged against."""
+
+    base: float  # the learned expected volume (floored), before any planned uplift
+    raw: float  # the same, unfloored and uplifted: what spans add as expected
+    expected: float  # floored and uplifted
+    usual_negative: float
+    dispersion: float
+
+
+@dataclass(frozen=True, slots=True)
+class _WindowSignals:
+    """The single-window signals and the figures behind them."""
+
+    volume: float
+    volume_score: float
+    volume_line: float  # the ratio a volume alert needs here (min_ratio or the entity's burst line)
+    negatives: float
+    expected_negative: float
+    negative_score: float
+    negative_line: float
+    share_elevated: bool
+    volume_signal: bool
+    negative_signal: bool
 
 
 class SeasonalDetector:
@@ -112,6 +145,9 @@ class SeasonalDetector:
         self._alpha_level = 1.0 / max(s.level_memory_hours * per_hour, 1.0)
         self._alpha_daily = 1.0 / max(s.daily_memory_days * per_hour, 1.0)
         self._alpha_weekly = 1.0 / max(s.weekly_memory_weeks * per_hour, 1.0)
+        self._negative_keep = 1.0 - 1.0 / max(s.negative_memory_hours * per_hour, 1.0)
+        self._burst_keep = 1.0 - 1.0 / max(s.burst_memory_days * 24 * per_hour, 1.0)
+        self._burst_history = round(s.burst_min_history_hours * per_hour)
         self._spans = [
             (name, 1.0 - 1.0 / windows)
             for name, windows in (
@@ -121,132 +157,79 @@ class SeasonalDetector:
             if windows >= 3
         ]
 
-    def initial_state(self) -> dict[str, Any]:
-        return {
-            "n": 0,
-            "level": 0.0,
-            # Slot profiles as typed arrays: 8 bytes a float and 4 a count, not a Python object each.
-            "daily": array("d", bytes(8 * HOURS_PER_DAY)),
-            "daily_n": array("I", bytes(4 * HOURS_PER_DAY)),
-            "weekly": array("d", bytes(8 * HOURS_PER_WEEK)),
-            "weekly_n": array("I", bytes(4 * HOURS_PER_WEEK)),
-            "dispersion": 1.0,
-            "negative_share": self.settings.prior_negative_share,
-            "negative_n": 0,
-            "terms": {},
-            "reach": 0.0,  # usual reach (sum of followers) per window
-            author_signal.STATE_KEY: author_signal.initial_state(),  # usual distinct authors per mention
-            # decayed sums per span: [effective volume, expected, negatives, expected negatives]
-            "spans": {name: [0.0, 0.0, 0.0, 0.0] for name, _ in self._spans},
-        }
+    def initial_state(self) -> SeasonalState:
+        return SeasonalState()
 
-    def expected(self, state: dict[str, Any], start_ms: int) -> float:
+    def load(self, data: SeasonalState | dict[str, Any]) -> SeasonalState:
+        """A restored state (any version) in its working form."""
+        return load(data)
+
+    def expected(self, state: SeasonalState, start_ms: int) -> float:
         """The baseline for a window: weekly slot, else daily slot, else overall level, blended by evidence."""
         hour, week_hour = _slots(start_ms)
         per_slot = self._per_day_slot
-        daily_weight = min(1.0, state["daily_n"][hour] / (2 * per_slot))
-        daily = daily_weight * state["daily"][hour] + (1 - daily_weight) * state["level"]
-        weekly_weight = min(1.0, state["weekly_n"][week_hour] / (2 * per_slot))
-        return float(weekly_weight * state["weekly"][week_hour] + (1 - weekly_weight) * daily)
+        daily_weight = min(1.0, state.daily_n[hour] / (2 * per_slot))
+        daily = daily_weight * state.daily[hour] + (1 - daily_weight) * state.level
+        weekly_weight = min(1.0, state.weekly_n[week_hour] / (2 * per_slot))
+        return float(weekly_weight * state.weekly[week_hour] + (1 - weekly_weight) * daily)
 
-    def assess(
-        self, state: dict[str, Any], window: WindowStats, uplift: float = 1.0, muted: bool = False
-    ) -> Assessment:
+    def usual_negative_share(self, state: SeasonalState) -> float:
+        """Negative over scored mentions of the entity's normal windows, from the prior while few are known."""
         s = self.settings
-        if type(state["weekly"]) is not array:
-            compact_state(state)  # restored from the list format
-        raw_expected = self.expected(state, window.start_ms) * uplift
-        base = max(self.expected(state, window.start_ms), s.min_expected)
-        expected = base * uplift
-        dispersion = float(state["dispersion"])
-        volume = effective_volume(window)
-        volume_score = poisson_tail_score(volume / dispersion, expected / dispersion)
+        prior = s.prior_negative_weight
+        return (state.negatives + prior * s.prior_negative_share) / (state.scored + prior)
 
-        usual_negative = max(float(state["negative_share"]), 0.05)
-        copy_factor = volume / window.count if window.count else 1.0
-        negatives = window.negative * copy_factor
-        expected_negative = max(expected * usual_negative, s.min_expected_negative)
-        # Negatives are a thinning of the volume: most of its overdispersion is not theirs.
-        negative_dispersion = min(dispersion, 1.5)
-        negative_score = poisson_tail_score(negatives / negative_dispersion, expected_negative / negative_dispersion)
-        # Negative enough to matter: above the warning share and clearly above this entity's usual.
-        negative_line = max(s.warning_negative_share, usual_negative + s.negative_margin)
-        share_elevated = window.negative_share >= negative_line
-
-        warm = int(state["n"]) >= s.warmup_windows
-        volume_signal = volume >= s.min_volume and volume >= s.min_ratio * expected and volume_score >= s.trigger_score
-        negative_signal = (
-            volume >= s.min_volume
-            and negatives >= s.min_volume / 2
-            and negatives >= s.negative_ratio * expected_negative
-            and share_elevated
-            and negative_score >= s.trigger_score
-        )
-        # A muted window counts as expected whatever its volume, so it cannot fire a span later.
-        span_expected = max(raw_expected, volume if muted else 0.0, 0.01)
-        # Spans judge small, slow excesses: only once the baseline has seen this hour of the day.
-        knows_hour = state["daily_n"][_slots(window.start_ms)[0]] >= self._per_day_slot
-        # Bot-like: the excess over the baseline is mostly copies (its distinct texts grew by less
-        # than half as much as its mentions), or few authors carry it (models/detectors/authors.py).
-        surge = window.count - expected
-        copy_dominated = (
-            window.distinct_texts > 0
-            and surge >= s.min_volume
-            and window.distinct_texts - expected < s.copy_dominated_share * surge
-        )
-        few_share = s.few_authors_share
-        authors = author_signal.assess(
-            state, window, volume, expected, min_volume=s.min_volume, min_ratio=s.min_ratio, few_share=few_share
-        )
+    def assess(self, state: SeasonalState, window: WindowStats, uplift: float = 1.0, muted: bool = False) -> Assessment:
+        s = self.settings
+        planned = uplift != 1.0 or muted
+        baseline = self._baseline(state, window, uplift)
+        signals = self._window_signals(state, window, baseline)
+        copy_dominated, authors = self._bot_filter(state, window, signals.volume, baseline.expected)
         bot_like = copy_dominated or authors.few
-        # A window that alerts by itself adds only what was expected: spans are for the excess
-        # that single windows cannot show, and a big storm must not linger in them for hours;
-        # nor may a bot-like burst, which would page from them once it is over.
-        loud = volume_signal or negative_signal or bot_like
-        span_signals, span_score = self._span_signals(
+        knows_hour = state.daily_n[_slots(window.start_ms)[0]] >= self._per_day_slot
+        span_signals, span_score, short_busy = self._spans_step(
             state,
-            span_expected if loud else volume,
-            span_expected,
-            span_expected * usual_negative if loud else negatives,
-            usual_negative,
-            negative_line,
-            uplift != 1.0 or muted or not knows_hour,
+            window,
+            baseline,
+            signals,
+            muted,
+            loud=signals.volume_signal or signals.negative_signal or bot_like,
+            quiet_spans=planned or not knows_hour,
         )
-        signals = [n for n, on in (("volume", volume_signal), ("negative", negative_signal)) if on] + span_signals
-        anomalous = warm and not muted and bool(signals)
+        fired = [n for n, on in (("volume", signals.volume_signal), ("negative", signals.negative_signal)) if on]
+        fired += span_signals
+        warm = state.n >= s.warmup_windows
+        anomalous = warm and not muted and bool(fired)
         normal = (
-            volume <= max(s.resolve_ratio * expected, s.min_volume / 2)
-            and not (share_elevated and negatives >= s.min_volume / 2)
-            and not any(name.endswith("_short") for name in span_signals)
+            signals.volume <= max(s.resolve_ratio * baseline.expected, s.min_volume / 2)
+            and not (signals.share_elevated and signals.negatives >= s.min_volume / 2)
+            and not short_busy
         )
-        span_negative = any(name.startswith("negative_") for name in span_signals)
-        severity = self._severity(
-            window, volume, expected, negatives, max(negative_score, span_score), share_elevated, span_negative
-        )
+        severity = self._severity(window, baseline, signals, span_score, span_signals)
         if bot_like and severity_rank(severity) > severity_rank(s.bot_like_severity):
             severity = s.bot_like_severity
         details: dict[str, Any] = {
             "detector": self.name,
-            "signals": signals,
+            "signals": fired,
             "copy_dominated": copy_dominated,
-            "effective_volume": round(volume, 2),
-            "expected_negative": round(expected_negative, 3),
-            "negative_score": round(negative_score, 3),
-            "usual_negative_share": round(usual_negative, 4),
-            "dispersion": round(dispersion, 3),
+            "effective_volume": round(signals.volume, 2),
+            "expected_negative": round(signals.expected_negative, 3),
+            "negative_score": round(signals.negative_score, 3),
+            "usual_negative_share": round(baseline.usual_negative, 4),
+            "dispersion": round(baseline.dispersion, 3),
+            "burst_line": round(signals.volume_line, 1),
             "new_terms": self._new_terms(state, window),
-            "reach_ratio": round(window.reach / usual_reach, 2) if (usual_reach := state.get("reach", 0.0)) else None,
+            "reach_ratio": round(window.reach / state.reach, 2) if state.reach else None,
             **author_signal.details(authors),
         }
-        if uplift != 1.0 or muted:
+        if planned:
             details["planned"] = {"uplift": uplift, "muted": muted}
-        if not (uplift != 1.0 or muted):
-            self._learn(state, window, volume, base, anomalous)
+            state.n += 1  # planned windows do not teach the baseline
         else:
-            state["n"] = int(state["n"]) + 1
+            self._learn(state, window, signals, baseline.base, anomalous)
         return Assessment(
-            expected=expected,
-            score=max(volume_score, negative_score),
+            expected=baseline.expected,
+            score=max(signals.volume_score, signals.negative_score),
             anomalous=anomalous,
             normal=normal,
             severity=severity,
@@ -254,42 +237,139 @@ class SeasonalDetector:
             details=details,
         )
 
-    def _span_signals(
-        self,
-        state: dict[str, Any],
-        volume: float,
-        expected: float,
-        negatives: float,
-        usual_negative: float,
-        negative_line: float,
-        planned: bool,
-    ) -> tuple[list[str], float]:
-        """Update the decayed sums and say which span signals fire (and their best negative score)."""
+    # --- the steps of assess, in order ---
+
+    def _baseline(self, state: SeasonalState, window: WindowStats, uplift: float) -> _Baseline:
         s = self.settings
+        learned = self.expected(state, window.start_ms)
+        base = max(learned, s.min_expected)
+        usual = max(self.usual_negative_share(state), s.min_usual_negative_share)
+        return _Baseline(base, learned * uplift, base * uplift, usual, float(state.dispersion))
+
+    def _window_signals(self, state: SeasonalState, window: WindowStats, b: _Baseline) -> _WindowSignals:
+        s = self.settings
+        volume = effective_volume(window)
+        volume_score = poisson_tail_score(volume / b.dispersion, b.expected / b.dispersion)
+        copy_factor = volume / window.count if window.count else 1.0
+        negatives = window.negative * copy_factor
+        expected_negative = max(b.expected * b.usual_negative, s.min_expected_negative)
+        negative_dispersion = min(b.dispersion, s.max_negative_dispersion)
+        negative_score = poisson_tail_score(negatives / negative_dispersion, expected_negative / negative_dispersion)
+        # Negative enough to matter: above the warning share and clearly above this entity's usual.
+        negative_line = max(s.warning_negative_share, b.usual_negative + s.negative_margin)
+        share_elevated = window.negative_share >= negative_line
+        volume_line = self._burst_line(state, "window", s.min_ratio)
+        volume_signal = (
+            volume >= s.min_volume
+            and volume >= s.min_ratio * b.expected
+            and bursts.ratio(volume, b.expected) >= volume_line
+            and volume_score >= s.trigger_score
+        )
+        negative_signal = (
+            volume >= s.min_volume
+            and negatives >= s.min_volume / 2
+            and negatives >= s.negative_ratio * expected_negative
+            and share_elevated
+            and negative_score >= s.trigger_score
+        )
+        return _WindowSignals(
+            volume,
+            volume_score,
+            volume_line,
+            negatives,
+            expected_negative,
+            negative_score,
+            negative_line,
+            share_elevated,
+            volume_signal,
+            negative_signal,
+        )
+
+    def _burst_line(self, state: SeasonalState, scale: str, floor: float) -> float:
+        if state.n < self._burst_history:
+            return floor
+        return bursts.line(state.bursts[scale], state.n, self._burst_keep, floor, self.settings.burst_rare_count)
+
+    def _bot_filter(
+        self, state: SeasonalState, window: WindowStats, volume: float, expected: float
+    ) -> tuple[bool, author_signal.AuthorSignal]:
+        """Bot-like: the excess over the baseline is mostly copies (its distinct texts grew by less
+        than half as much as its mentions), or few authors carry it (models/detectors/authors.py)."""
+        s = self.settings
+        surge = window.count - expected
+        copy_dominated = (
+            window.distinct_texts > 0
+            and surge >= s.min_volume
+            and window.distinct_texts - expected < s.copy_dominated_share * surge
+        )
+        authors = author_signal.assess(
+            state.authors,
+            window,
+            volume,
+            expected,
+            min_volume=s.min_volume,
+            min_ratio=s.min_ratio,
+            few_share=s.few_authors_share,
+        )
+        return copy_dominated, authors
+
+    def _spans_step(
+        self,
+        state: SeasonalState,
+        window: WindowStats,
+        b: _Baseline,
+        w: _WindowSignals,
+        muted: bool,
+        *,
+        loud: bool,
+        quiet_spans: bool,
+    ) -> tuple[list[str], float, bool]:
+        """Update the decayed sums; say which span signals fire, their best negative score, and
+        whether the short span is still busy (a storm's tail: not yet normal).
+
+        A window that alerts by itself adds only what was expected: spans are for the excess that
+        single windows cannot show, and a big storm must not linger in them for hours; nor may a
+        bot-like burst, which would page from them once it is over. A muted window counts as
+        expected whatever its volume, so it cannot fire a span later.
+        """
+        s = self.settings
+        span_expected = max(b.raw, w.volume if muted else 0.0, 0.01)
+        volume = span_expected if loud else w.volume
+        negatives = span_expected * b.usual_negative if loud else w.negatives
         fired: list[str] = []
         best_negative = 0.0
         # Is the excess (in volume, in negatives) still going on in the shorter span? A longer
         # span whose excess has stopped there only remembers the past and must not fire.
         ongoing_volume = ongoing_negative = True
         busier = True  # the shortest span's volume is above normal (a residual tail of negatives is not)
+        short_busy = False
+        # A negative span fires only on a window that is itself negative at least as usual: never
+        # on a window whose own numbers (say 3 mentions, 0% negative) contradict the page.
+        window_negative = window.negative > 0 and window.negative_share >= b.usual_negative
         for name, decay in self._spans:
-            sums = state["spans"][name]
+            sums = state.spans[name]
             sums[0] = sums[0] * decay + volume
-            sums[1] = sums[1] * decay + expected
+            sums[1] = sums[1] * decay + span_expected
             sums[2] = sums[2] * decay + negatives
-            sums[3] = sums[3] * decay + expected * usual_negative
+            sums[3] = sums[3] * decay + span_expected * b.usual_negative
             total, expected_total, negative_total, expected_negative_total = sums
             stale_volume, stale_negative = not ongoing_volume, not ongoing_negative
             if name == self._spans[0][0]:
                 busier = total >= s.span_busier_ratio * expected_total
+                short_busy = self._ongoing(total, expected_total)
             ongoing_volume = self._ongoing(total, expected_total)
             ongoing_negative = self._ongoing(negative_total, expected_negative_total)
-            if planned:
+            span_ratio = bursts.ratio(total, expected_total)
+            if quiet_spans:
                 continue
+            span_line = self._burst_line(state, name, s.span_ratio)
+            if not loud:  # a loud window adds only its expected volume: nothing to learn here
+                bursts.learn(state.bursts[name], span_ratio, state.n, self._burst_keep)
             if (
                 not stale_volume
                 and total >= s.min_volume
                 and total >= s.span_ratio * expected_total
+                and span_ratio >= span_line
                 and poisson_tail_score(total, expected_total) >= s.trigger_score
             ):
                 fired.append(f"volume_{name}")
@@ -297,15 +377,16 @@ class SeasonalDetector:
             if (
                 not stale_negative
                 and busier
+                and window_negative
                 and negative_total >= s.min_volume / 2
                 and negative_total >= s.negative_ratio * expected_negative_total
-                and share >= negative_line
+                and share >= w.negative_line
             ):
                 score = poisson_tail_score(negative_total, max(expected_negative_total, 0.1))
                 if score >= s.trigger_score:
                     fired.append(f"negative_{name}")
                     best_negative = max(best_negative, score)
-        return fired, best_negative
+        return fired, best_negative, short_busy
 
     def _ongoing(self, total: float, expected: float) -> bool:
         """An excess that is still there: clearly above expected, by more than a stray mention or two."""
@@ -313,29 +394,26 @@ class SeasonalDetector:
         return total >= s.span_current_ratio * expected and total - expected >= s.min_volume / 4
 
     def _severity(
-        self,
-        window: WindowStats,
-        volume: float,
-        expected: float,
-        negatives: float,
-        negative_score: float,
-        share_elevated: bool,
-        span_negative: bool,
+        self, window: WindowStats, b: _Baseline, w: _WindowSignals, span_score: float, span_signals: list[str]
     ) -> Severity:
         """info unless the negativity has weight: enough negative mentions now, or over a span."""
         s = self.settings
-        window_surge = share_elevated and negatives >= s.min_volume / 2 and window.mean_compound <= NEGATIVE_COMPOUND
+        span_negative = any(name.startswith("negative_") for name in span_signals)
+        window_surge = (
+            w.share_elevated and w.negatives >= s.min_volume / 2 and window.mean_compound <= NEGATIVE_COMPOUND
+        )
         if not (window_surge or span_negative):
             return "info"
         if not window_surge:
             return "warning"  # negativity over a span, not in this window: never critical
-        big = volume >= max(s.critical_ratio * expected, s.min_volume) or negative_score >= s.critical_score
+        negative_score = max(w.negative_score, span_score)
+        big = w.volume >= max(s.critical_ratio * b.expected, s.min_volume) or negative_score >= s.critical_score
         return "critical" if big and window.negative_share >= s.critical_negative_share else "warning"
 
-    def _new_terms(self, state: dict[str, Any], window: WindowStats) -> list[str]:
+    def _new_terms(self, state: SeasonalState, window: WindowStats) -> list[str]:
         if not window.count:
             return []
-        usual: dict[str, float] = state["terms"]
+        usual = state.terms
         s = self.settings
         return [
             term
@@ -343,53 +421,63 @@ class SeasonalDetector:
             if n / window.count >= s.new_term_share and usual.get(term, 0.0) < s.new_term_baseline_share
         ]
 
-    def _learn(self, state: dict[str, Any], window: WindowStats, volume: float, base: float, anomalous: bool) -> None:
+    # --- learning ---
+
+    def _learn(
+        self, state: SeasonalState, window: WindowStats, w: _WindowSignals, base: float, anomalous: bool
+    ) -> None:
         s = self.settings
-        seen = int(state["n"])
+        seen = state.n
+        volume = w.volume
         damp = s.anomalous_learning if anomalous else 1.0
         hour, week_hour = _slots(window.start_ms)
         x = volume
-        if state["daily_n"][hour] >= self._per_day_slot:
+        if state.daily_n[hour] >= self._per_day_slot:
             # Clip only once this hour of the day has been seen for a whole day: before that the
             # baseline does not know the hour yet, and clipping would stop it from learning it.
             x = min(volume, base + s.clip_sigmas * math.sqrt(max(base, 1.0)) + 1.0)
 
-        state["level"] += damp * max(self._alpha_level, 1.0 / (seen + 1)) * (x - state["level"])
-        daily_n = state["daily_n"][hour]
-        state["daily"][hour] += damp * max(self._alpha_daily, 1.0 / (daily_n + 1)) * (x - state["daily"][hour])
-        state["daily_n"][hour] = daily_n + 1
-        weekly_n = state["weekly_n"][week_hour]
+        state.level += damp * max(self._alpha_level, 1.0 / (seen + 1)) * (x - state.level)
+        daily_n = state.daily_n[hour]
+        state.daily[hour] += damp * max(self._alpha_daily, 1.0 / (daily_n + 1)) * (x - state.daily[hour])
+        state.daily_n[hour] = daily_n + 1
+        weekly_n = state.weekly_n[week_hour]
         alpha_weekly = max(self._alpha_weekly, 1.0 / (weekly_n + 1))
-        state["weekly"][week_hour] += damp * alpha_weekly * (x - state["weekly"][week_hour])
-        state["weekly_n"][week_hour] = weekly_n + 1
-        state["n"] = seen + 1
+        state.weekly[week_hour] += damp * alpha_weekly * (x - state.weekly[week_hour])
+        state.weekly_n[week_hour] = weekly_n + 1
+        state.n = seen + 1
+        if not w.negative_signal:
+            # The entity's own bursts, neutral or not; a negative storm is not a burst to get used to.
+            bursts.learn(state.bursts["window"], bursts.ratio(volume, base), seen, self._burst_keep)
+        if window.scored:
+            # Every window teaches the usual negative share in proportion to its scored mentions
+            # (so sparse windows are not all-or-nothing); an anomalous one barely does, so a
+            # sentiment shift does not hide itself, while a lasting change is still learned.
+            keep = 1.0 - damp * (1.0 - self._negative_keep)
+            state.negatives = state.negatives * keep + damp * window.negative
+            state.scored = state.scored * keep + damp * window.scored
         if anomalous:
             return
         if base >= 1.0:
             ratio = (volume - base) ** 2 / base
             alpha = max(self._alpha_level, 1.0 / (seen + 1))
-            updated = state["dispersion"] + alpha * (ratio - state["dispersion"])
-            state["dispersion"] = min(max(updated, 1.0), s.max_dispersion)
-        if window.scored and window.negative_share < float(state["negative_share"]) + s.negative_margin:
-            # A sentiment shift must not teach the usual negative share (it would hide itself).
-            negative_n = int(state["negative_n"])
-            alpha = max(self._alpha_level, 1.0 / (negative_n + 2))
-            state["negative_share"] += alpha * (window.negative_share - state["negative_share"])
-            state["negative_n"] = negative_n + 1
-        if window.count >= 3:
+            updated = state.dispersion + alpha * (ratio - state.dispersion)
+            state.dispersion = min(max(updated, 1.0), s.max_dispersion)
+        if window.count >= s.term_min_count:
             self._learn_terms(state, window)
         alpha = max(self._alpha_level, 1.0 / (seen + 1))
-        state["reach"] = state.get("reach", 0.0) + alpha * (window.reach - state.get("reach", 0.0))
-        author_signal.learn(state, window, volume, alpha)
+        state.reach += alpha * (window.reach - state.reach)
+        author_signal.learn(state.authors, window, volume, alpha)
 
-    def _learn_terms(self, state: dict[str, Any], window: WindowStats) -> None:
-        beta = 0.05
-        terms: dict[str, float] = state["terms"]
+    def _learn_terms(self, state: SeasonalState, window: WindowStats) -> None:
+        s = self.settings
+        beta = s.term_learning
+        terms = state.terms
         present = {term: n / window.count for term, n in window.top_terms}
         # Sorted, and ties cut by the term itself: a set's order changes with the process's hash
         # seed, and the cut below would then keep different terms live and in a replay.
         for term in sorted(set(terms) | set(present)):
             terms[term] = terms.get(term, 0.0) * (1 - beta) + beta * present.get(term, 0.0)
-        if len(terms) > MAX_BASELINE_TERMS:
-            keep = sorted(terms.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_BASELINE_TERMS]
-            state["terms"] = dict(keep)
+        if len(terms) > s.max_baseline_terms:
+            keep = sorted(terms.items(), key=lambda kv: (-kv[1], kv[0]))[: s.max_baseline_terms]
+            state.terms = dict(keep)

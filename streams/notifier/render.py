@@ -40,11 +40,19 @@ def ratio(alert: Alert) -> float | None:
     return alert.volume / alert.baseline if alert.baseline else None
 
 
+def reopened(alert: Alert) -> bool:
+    """A resolved incident that its episode's aftershock or second wave re-opened (models/incidents.py)."""
+    reopens = alert.drivers.get("reopens") if isinstance(alert.drivers, dict) else None
+    return isinstance(reopens, int) and not isinstance(reopens, bool) and reopens > 0
+
+
 def headline(alert: Alert) -> str:
     """What happened, in a few words."""
     kind = "negative spike" if alert.severity in _SEVERE else "mention spike"
     if alert.status == "escalated":
         return f"{kind}, escalated to {alert.severity}"
+    if alert.status == "updated" and reopened(alert):
+        return f"{kind}, back again (same episode)"
     if alert.status == "updated":
         return f"{kind}, still growing"
     if alert.status == "resolved":

@@ -18,6 +18,7 @@ from models.alerts import Alert
 from models.timeutil import parse_duration_ms
 from streams.config import ConfigError
 from streams.notifier.delivery import DeliverySettings
+from streams.notifier.render import reopened
 from streams.notifier.secrets import Secret, SecretError, read_secret_file, secret_from_env
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
@@ -421,6 +422,10 @@ class Router:
             return "below_threshold"
         if alert.status == "updated" and not self.config.page_on_updated:
             return "updates_off"
+        if alert.status == "updated" and reopened(alert):
+            # PagerDuty already resolved it: a trigger would open (and page) a new alert for the
+            # same episode. Only an escalation of a re-opened incident pages again.
+            return "reopened"
         return None
 
     def _pagerduty_key(self, alert: Alert, group: Group | None) -> str:

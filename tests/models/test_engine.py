@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from array import array
 from collections import Counter
 
 import orjson
 import pytest
 
 from models.alerts import Alert
+from models.detectors.seasonal_state import SeasonalState
 from models.engine import ClosedWindow, Engine, EngineSettings, EntityState, Outcome
 from models.records import Mention
 from models.sentiment import Sentiment
@@ -339,34 +339,43 @@ class TestRestore:
         got += engine.finish()
         assert alerts_of(got) == expected
 
-    @pytest.mark.parametrize("fraction", [0.5, 0.66])
-    def test_restore_from_the_list_format_of_before_arrays(self, storm_mentions: list[Scored], fraction: float) -> None:
-        """A changelog written before the slot profiles were typed arrays (plain JSON lists)
-        restores, gives bit-identical assessments, and is compacted to arrays on its next window."""
+    def test_restore_from_a_version_1_changelog(self, storm_mentions: list[Scored]) -> None:
+        """A changelog written before the typed seasonal state (version 1: a plain dict, profiles as
+        JSON lists) restores, is migrated on its next window, and keeps the learned baseline."""
         stream = arrival_order(storm_mentions)
-        reference = Engine(EngineSettings())
-        _, ref_closed = run(reference, stream)
-        ref_closed += reference.finish()
-
-        split = int(len(stream) * fraction)
+        split = len(stream) // 2
         first = Engine(EngineSettings())
-        _, closed = run(first, stream[:split])
+        run(first, stream[:split])
         entities = {}
         for name, state in first.entities.items():
             data = orjson.loads(orjson.dumps(state.to_dict()))
-            for key in ("daily", "daily_n", "weekly", "weekly_n"):
-                data["detector"][key] = list(state.detector[key])  # the old format
+            detector = state.detector
+            data["detector"] = {  # version 1's fields
+                "n": detector.n,
+                "level": detector.level,
+                "daily": list(detector.daily),
+                "daily_n": list(detector.daily_n),
+                "weekly": list(detector.weekly),
+                "weekly_n": list(detector.weekly_n),
+                "dispersion": detector.dispersion,
+                "negative_share": 0.2,
+                "negative_n": 40,
+                "terms": detector.terms,
+                "reach": detector.reach,
+                "authors": detector.authors,
+                "spans": detector.spans,
+            }
             entities[name] = EntityState.from_dict(orjson.loads(orjson.dumps(data)))
-            assert type(entities[name].detector["weekly"]) is list
+            assert type(entities[name].detector) is dict
         second = Engine(EngineSettings(), entities=entities, **orjson.loads(orjson.dumps(first.clock_state())))
-        _, more_closed = run(second, stream[split:])
-        closed += more_closed + second.finish()
-
-        assert [c.assessment for c in closed] == [c.assessment for c in ref_closed]
-        assert alerts_of(closed) == alerts_of(ref_closed)
-        for state in second.entities.values():
-            assert {type(state.detector[k]) for k in ("daily", "daily_n", "weekly", "weekly_n")} == {array}
-            assert state.detector == reference.entities[state.entity].detector
+        run(second, stream[split:])
+        second.finish()
+        for name, state in second.entities.items():
+            assert type(state.detector) is SeasonalState
+            assert state.detector.n > first.entities[name].detector.n
+            assert state.to_dict()["detector"]["version"] == 2
+            restored = EntityState.from_dict(orjson.loads(orjson.dumps(state.to_dict())))
+            assert restored.detector == state.detector
 
     @pytest.mark.parametrize("batch", [1, 25, 100])
     def test_restore_from_a_changelog_of_dirty_entities(self, storm_mentions: list[Scored], batch: int) -> None:

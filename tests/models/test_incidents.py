@@ -7,7 +7,8 @@ from models.incidents import IncidentState, LifecycleSettings, incident_id_for, 
 from models.windows import WindowStats
 from tests.models.builders import MINUTE, T0
 
-SETTINGS = LifecycleSettings(resolve_after_windows=3, cooldown_windows=5, update_volume_factor=2.0)
+SETTINGS = LifecycleSettings(resolve_after_windows=3, cooldown_windows=5, update_volume_factor=2.0, reopen_windows=0)
+EPISODES = LifecycleSettings(resolve_after_windows=3, cooldown_windows=5, update_volume_factor=2.0, reopen_windows=30)
 
 
 def assessment(kind: str, severity: str = "warning") -> Assessment:
@@ -103,3 +104,34 @@ def test_state_round_trip() -> None:
     restored = IncidentState.from_dict(orjson.loads(orjson.dumps(run.state.to_dict())))
     assert restored == run.state
     assert restored.open
+
+
+def test_a_second_wave_within_the_episode_reopens_the_same_incident_without_a_page() -> None:
+    run = Run(EPISODES)
+    assert run.window("spike", "warning") == "triggered"
+    first = run.state.incident_id
+    assert run.windows(["normal"] * 3)[-1] == "resolved"
+    assert run.windows(["normal"] * 10) == [None] * 10
+    # Aftershock and second wave, 10+ windows after the resolve (beyond the cooldown): the same
+    # incident comes back as an update (no new page), counted as a re-open.
+    assert run.window("spike", "warning") == "updated"
+    assert run.state.incident_id == first and run.state.reopens == 1
+    assert run.windows(["normal"] * 3)[-1] == "resolved"
+    # Worse than anything the episode paged: that is worth a page.
+    assert run.window("spike", "critical") == "escalated"
+    assert run.state.incident_id == first and run.state.reopens == 2
+
+
+def test_after_the_episode_a_new_storm_is_a_new_incident() -> None:
+    run = Run(EPISODES)
+    run.window("spike")
+    first = run.state.incident_id
+    run.windows(["normal"] * 3)
+    run.windows(["normal"] * 30)  # the re-open window (30) has passed
+    assert run.window("spike") == "triggered"
+    assert run.state.incident_id != first and run.state.reopens == 0
+
+
+def test_a_state_from_before_episodes_restores() -> None:
+    old = {"incident_id": None, "severity": "info", "notified_volume": 0, "normal_streak": 0, "cooldown_until_ms": 0}
+    assert IncidentState.from_dict(old) == IncidentState()

@@ -9,6 +9,7 @@ import pytest
 
 from models.detectors import SeasonalDetector, SeasonalSettings
 from models.detectors import authors as author_signal
+from models.detectors.seasonal_state import SeasonalState
 from models.windows import WindowStats
 from tests.models.builders import MINUTE, T0, window_stats
 
@@ -20,7 +21,7 @@ def win(minute: int, count: int, authors: int, *, negative: int = 0, distinct: i
     return window_stats(T0 + minute * MINUTE, count, negative=negative, distinct=distinct, authors=authors)
 
 
-def learned() -> tuple[SeasonalDetector, dict[str, Any]]:
+def learned() -> tuple[SeasonalDetector, SeasonalState]:
     """Six hours of 8, 10, 12, 10 mentions a minute by 8, 9, 11, 9 authors: 37 authors per 40 mentions."""
     detector = SeasonalDetector(SeasonalSettings())
     state = detector.initial_state()
@@ -31,23 +32,23 @@ def learned() -> tuple[SeasonalDetector, dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def trained() -> tuple[SeasonalDetector, dict[str, Any]]:
+def trained() -> tuple[SeasonalDetector, SeasonalState]:
     return learned()
 
 
-def judge(trained: tuple[SeasonalDetector, dict[str, Any]], window: WindowStats) -> Any:
+def judge(trained: tuple[SeasonalDetector, SeasonalState], window: WindowStats) -> Any:
     detector, state = trained
     return detector.assess(copy.deepcopy(state), window)
 
 
-def test_the_usual_authors_per_mention_are_learned(trained: tuple[SeasonalDetector, dict[str, Any]]) -> None:
+def test_the_usual_authors_per_mention_are_learned(trained: tuple[SeasonalDetector, SeasonalState]) -> None:
     _, state = trained
-    assert author_signal.authors_per_mention(state) == pytest.approx(37 / 40, abs=0.005)
-    assert author_signal.authors_per_mention(SeasonalDetector().initial_state()) == 1.0  # the prior
+    assert author_signal.authors_per_mention(state.authors) == pytest.approx(37 / 40, abs=0.005)
+    assert author_signal.authors_per_mention(SeasonalDetector().initial_state().authors) == 1.0  # the prior
 
 
 def test_a_storm_by_many_authors_is_critical_with_its_new_voices(
-    trained: tuple[SeasonalDetector, dict[str, Any]],
+    trained: tuple[SeasonalDetector, SeasonalState],
 ) -> None:
     storm = judge(trained, win(LEARN_MINUTES, 300, 280, negative=240))
     assert storm.anomalous and storm.severity == "critical"
@@ -58,7 +59,7 @@ def test_a_storm_by_many_authors_is_critical_with_its_new_voices(
     assert details["new_authors"] == pytest.approx(280 - details["expected_authors"], abs=0.1)
 
 
-def test_a_burst_by_a_few_accounts_does_not_page(trained: tuple[SeasonalDetector, dict[str, Any]]) -> None:
+def test_a_burst_by_a_few_accounts_does_not_page(trained: tuple[SeasonalDetector, SeasonalState]) -> None:
     # The same 300 negative posts, all different texts (no copy discount), by 5 accounts.
     bots = judge(trained, win(LEARN_MINUTES, 300, 5, negative=240))
     assert bots.anomalous  # still seen, and explained ...
@@ -68,7 +69,7 @@ def test_a_burst_by_a_few_accounts_does_not_page(trained: tuple[SeasonalDetector
 
 
 def test_authors_must_grow_with_the_volume_not_just_above_the_baseline(
-    trained: tuple[SeasonalDetector, dict[str, Any]],
+    trained: tuple[SeasonalDetector, SeasonalState],
 ) -> None:
     # 30x the volume by 60 accounts: 6x the usual authors, far less than the volume's growth.
     assert judge(trained, win(LEARN_MINUTES, 300, 60, negative=240)).details["few_authors"] is True
@@ -77,7 +78,7 @@ def test_authors_must_grow_with_the_volume_not_just_above_the_baseline(
     assert storm.details["few_authors"] is False and storm.severity in ("warning", "critical")
 
 
-def test_copies_by_many_fresh_accounts_do_not_page(trained: tuple[SeasonalDetector, dict[str, Any]]) -> None:
+def test_copies_by_many_fresh_accounts_do_not_page(trained: tuple[SeasonalDetector, SeasonalState]) -> None:
     # The benchmark's bot burst: one text reposted by hundreds of new accounts.
     copies = judge(trained, win(LEARN_MINUTES, 300, 300, negative=295, distinct=3))
     assert copies.anomalous and copies.details["copy_dominated"] is True
@@ -85,7 +86,7 @@ def test_copies_by_many_fresh_accounts_do_not_page(trained: tuple[SeasonalDetect
     assert copies.severity == "info"
 
 
-def test_windows_without_authors_leave_the_signal_silent(trained: tuple[SeasonalDetector, dict[str, Any]]) -> None:
+def test_windows_without_authors_leave_the_signal_silent(trained: tuple[SeasonalDetector, SeasonalState]) -> None:
     unknown = judge(trained, win(LEARN_MINUTES, 300, 0, negative=240))
     assert unknown.details["author_ratio"] is None and unknown.details["few_authors"] is False
     assert unknown.severity == "critical"
@@ -93,15 +94,15 @@ def test_windows_without_authors_leave_the_signal_silent(trained: tuple[Seasonal
 
 def test_a_long_burst_by_few_accounts_does_not_teach_the_author_rate() -> None:
     detector, state = learned()
-    before = author_signal.authors_per_mention(state)
+    before = author_signal.authors_per_mention(state.authors)
     for m in range(LEARN_MINUTES, LEARN_MINUTES + 60):
         assert detector.assess(state, win(m, 300, 5, negative=240)).anomalous
-    assert author_signal.authors_per_mention(state) == pytest.approx(before, abs=0.01)
-    assert len(state[author_signal.STATE_KEY]) == 2  # two floats per entity
+    assert author_signal.authors_per_mention(state.authors) == pytest.approx(before, abs=0.01)
+    assert len(state.authors) == 2  # two floats per entity
 
 
 def test_expected_authors_follow_the_expected_volume() -> None:
-    state = {author_signal.STATE_KEY: [80.0, 100.0]}
+    state = [80.0, 100.0]
     quiet = author_signal.assess(state, win(0, 3, 3), 3.0, 5.0, min_volume=10, min_ratio=3.0, few_share=1 / 3)
     busy = author_signal.assess(state, win(0, 3, 3), 3.0, 50.0, min_volume=10, min_ratio=3.0, few_share=1 / 3)
     assert quiet.expected == pytest.approx(4.0) and busy.expected == pytest.approx(40.0)

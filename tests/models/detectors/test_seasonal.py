@@ -9,8 +9,8 @@ from typing import Any
 import orjson
 
 from models.detectors import SeasonalDetector, SeasonalSettings
-from models.detectors.base import state_from_json, state_to_json
 from models.detectors.seasonal import _slots
+from models.detectors.seasonal_state import SeasonalState, migrate_v1
 from models.incidents import IncidentState, LifecycleSettings, step
 from models.windows import WindowStats
 from tests.models.builders import MINUTE, T0, window_stats
@@ -19,9 +19,9 @@ HOUR = 60 * MINUTE
 DAY = 24 * HOUR
 
 
-def persisted(state: dict[str, Any]) -> dict[str, Any]:
+def persisted(state: SeasonalState) -> SeasonalState:
     """A copy of the state as a changelog would restore it."""
-    return state_from_json(orjson.loads(orjson.dumps(state_to_json(state))))
+    return SeasonalState.from_json(orjson.loads(orjson.dumps(state.to_json())))
 
 
 def win(
@@ -50,7 +50,7 @@ def hourly_detector(**overrides: Any) -> SeasonalDetector:
     return SeasonalDetector(SeasonalSettings(windows_per_hour=1.0, warmup_windows=24, **overrides))
 
 
-def learn(detector: SeasonalDetector, state: dict[str, Any], hours: int, start: int = T0) -> int:
+def learn(detector: SeasonalDetector, state: SeasonalState, hours: int, start: int = T0) -> int:
     """Feed `hours` of the office rhythm; return the start of the next window."""
     for h in range(hours):
         ts = start + h * HOUR
@@ -184,7 +184,8 @@ def test_reach_ratio_compares_with_the_usual_reach() -> None:
 
 def test_slot_profiles_are_typed_arrays() -> None:
     state = hourly_detector().initial_state()
-    assert [(state[k].typecode, len(state[k])) for k in ("daily", "daily_n", "weekly", "weekly_n")] == [
+    profiles = (state.daily, state.daily_n, state.weekly, state.weekly_n)
+    assert [(p.typecode, len(p)) for p in profiles] == [
         ("d", 24),
         ("I", 24),
         ("d", 168),
@@ -193,18 +194,43 @@ def test_slot_profiles_are_typed_arrays() -> None:
     assert persisted(state) == state
 
 
-def test_a_state_in_the_list_format_judges_the_same_and_is_compacted() -> None:
+def version_1(state: SeasonalState, usual_negative: float) -> dict[str, Any]:
+    """The state as version 1 wrote it: a plain dict, profiles as JSON lists, a per-window negative share."""
+    return {
+        "n": state.n,
+        "level": state.level,
+        "daily": list(state.daily),
+        "daily_n": list(state.daily_n),
+        "weekly": list(state.weekly),
+        "weekly_n": list(state.weekly_n),
+        "dispersion": state.dispersion,
+        "negative_share": usual_negative,
+        "negative_n": 500,
+        "terms": dict(state.terms),
+        "reach": state.reach,
+        "authors": list(state.authors),
+        "spans": {k: list(v) for k, v in state.spans.items()},
+    }
+
+
+def test_a_version_1_state_migrates_keeping_its_baseline() -> None:
     detector = hourly_detector()
     state = detector.initial_state()
     ts = learn(detector, state, 7 * 24 + 5)
-    legacy = persisted(state)
-    for key in ("daily", "daily_n", "weekly", "weekly_n"):
-        legacy[key] = list(legacy[key])  # as written before the arrays
-    for n, count in enumerate([6, 60, 200, 6, 9]):
-        window = win(ts + n * HOUR, count, negative=count // 2, terms=(("outage", count // 3),))
-        assert detector.assess(legacy, window) == detector.assess(state, window)
-    assert legacy == state
-    assert type(legacy["weekly"]) is array and type(legacy["daily_n"]) is array
+    old = orjson.loads(orjson.dumps(version_1(state, usual_negative=0.3)))
+    migrated = SeasonalState.from_json(old)
+    assert migrated == migrate_v1(old)
+    assert type(migrated.weekly) is array and type(migrated.daily_n) is array
+    for field in ("n", "level", "daily", "daily_n", "weekly", "weekly_n", "dispersion", "terms", "authors", "spans"):
+        assert getattr(migrated, field) == getattr(state, field), field
+    # The old share keeps a small weight: the sums of the next windows take over quickly.
+    assert 0.2 < detector.usual_negative_share(migrated) < 0.3
+    for n in range(48):
+        window = win(ts + n * HOUR, 20, negative=2)  # 10% negative from now on
+        assert detector.assess(migrated, window).expected == detector.assess(state, window).expected
+    assert abs(detector.usual_negative_share(migrated) - 0.1) < 0.02
+    assert persisted(migrated) == migrated
+    assert migrated.to_json()["version"] == 2
 
 
 def test_the_term_baseline_keeps_the_same_terms_whatever_the_order_they_came_in() -> None:
@@ -218,5 +244,5 @@ def test_the_term_baseline_keeps_the_same_terms_whatever_the_order_they_came_in(
         detector = hourly_detector()
         state = detector.initial_state()
         detector._learn_terms(state, win(T0, len(order), terms=tuple((w, 1) for w in order)))
-        kept.append(list(state["terms"]))
+        kept.append(list(state.terms))
     assert sorted(kept[0]) == sorted(kept[1]) == words[:MAX_BASELINE_TERMS]

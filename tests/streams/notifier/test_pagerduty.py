@@ -69,6 +69,9 @@ def test_summary_is_one_line_with_entity_ratio_and_sentiment() -> None:
     assert escalated.startswith("skyway: negative spike, escalated to critical - ")
     assert render.summary(make_alert(severity="info")).startswith("acme: mention spike - ")
     assert render.summary(make_alert(drill=True)).startswith("[DRILL] acme: ")
+    assert render.summary(make_alert(status="updated")).startswith("acme: negative spike, still growing - ")
+    back = render.summary(make_alert(status="updated", reopens=1))
+    assert back.startswith("acme: negative spike, back again (same episode) - ")
 
 
 def test_summary_never_exceeds_1024_characters_nor_spans_lines() -> None:

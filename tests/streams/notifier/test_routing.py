@@ -140,6 +140,15 @@ def test_updates_can_be_switched_off() -> None:
     assert pd_routes(r, status="escalated") != []
 
 
+def test_a_reopened_incident_pages_only_when_it_escalates() -> None:
+    # A resolved PagerDuty alert cannot be re-opened: a trigger would page a new one for the same episode.
+    r = router(NotifyConfig())
+    assert pd_skip(r, status="updated", severity="warning", reopens=1) == "reopened"
+    assert pd_routes(r, status="escalated", severity="critical", reopens=1) != []
+    assert pd_routes(r, status="resolved", severity="warning", reopens=1) != []
+    assert pd_routes(r, status="updated", severity="warning") != []  # an ordinary update still goes
+
+
 def test_missing_default_key_means_no_page_for_ungrouped_entities() -> None:
     r = router(NotifyConfig(), keys=set())
     assert pd_skip(r, severity="critical") == "no_routing_key"
