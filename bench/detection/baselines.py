@@ -12,8 +12,8 @@ An episode pages once; the rule re-arms after 30 consecutive minutes without the
 A page's event time is the window end plus 30 s, the engine's default allowed lateness.
 
 Tuning (`tune`): on the tuning seeds only, every point of a small grid is scored and the one with
-the best recall on the kinds that should page is kept among those with at most 1 false page per
-entity per 4 weeks (ties: the lower median delay); the engine's defaults are never tuned here.
+the best recall on the kinds that should page is kept among those with at most 0.5 false pages per
+entity per 4 weeks (FALSE_PAGE_BUDGET; ties: the lower median delay); the engine's defaults are never tuned here.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from bench.detection.scoring import AlertRecord, Score, labels_of, score
 
 REARM_MINUTES = 30
 LATENESS_MS = 30_000
-FALSE_PAGE_BUDGET = 1.0  # per entity per 4 weeks
+FALSE_PAGE_BUDGET = 0.5  # per entity per 4 weeks (the issue's target, also the baselines' tuning budget)
 STATIC_FACTORS: tuple[float, ...] = tuple(round(1.0 + 0.1 * i, 1) for i in range(31))  # 1.0 .. 4.0
 HOURLY_RATIOS: tuple[float, ...] = (1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0)
 HOURLY_MIN_VOLUMES: tuple[int, ...] = (10, 20, 40, 80, 160)
@@ -113,7 +113,14 @@ def baseline_alerts(detector: Baseline, series: EntitySeries, key: str) -> list[
 def score_baseline(detector: Baseline, runs: Sequence[tuple[str, EntitySeries]], weeks: float) -> Score:
     labels = [label for key, s in runs for label in labels_of(s, key)]
     alerts = [a for key, s in runs for a in baseline_alerts(detector, s, key)]
-    return score(labels, alerts, len(runs), weeks, {key: s.profile.tier for key, s in runs})
+    return score(
+        labels,
+        alerts,
+        len(runs),
+        weeks,
+        {key: s.profile.tier for key, s in runs},
+        {key: s.profile.group for key, s in runs},
+    )
 
 
 def page_recall(result: Score) -> float:

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -71,8 +71,9 @@ NEG_SHIFT = "neg_shift"
 POSITIVE_SPIKE = "positive_spike"
 CAMPAIGN = "campaign"
 BOT_BURST = "bot_burst"
-EVENT_KINDS: tuple[str, ...] = (SUDDEN, SLOW_BURN, NEG_SHIFT, POSITIVE_SPIKE, CAMPAIGN, BOT_BURST)
-PAGE_KINDS = frozenset({SUDDEN, SLOW_BURN, NEG_SHIFT})  # a detector should page for these
+STORM = "storm"
+EVENT_KINDS: tuple[str, ...] = (SUDDEN, STORM, SLOW_BURN, NEG_SHIFT, POSITIVE_SPIKE, CAMPAIGN, BOT_BURST)
+PAGE_KINDS = frozenset({SUDDEN, STORM, SLOW_BURN, NEG_SHIFT})  # a detector should page for these
 QUIET_KINDS = frozenset({POSITIVE_SPIKE, CAMPAIGN, BOT_BURST})  # and not for these
 
 TIERS: tuple[str, ...] = ("busy", "medium", "quiet")
@@ -94,6 +95,20 @@ BRANDS: tuple[str, ...] = (
 REFERENCE_FLOOR = 0.5  # mentions/min: the least "normal level" an event is a multiple of
 DOW_FACTOR = (1.05, 1.0, 1.0, 0.97, 0.9, 1.0, 0.9)  # Monday .. Sunday (weekend days also scaled below)
 BURSTS_PER_WEEK = 1.5
+# Entity groups: the regular mix, steady high-negative entities (no event), bursty entities (cascades).
+REGULAR = "regular"
+HIGH_NEGATIVE = "high_negative"
+BURSTY = "bursty"
+GROUPS: tuple[str, ...] = (REGULAR, HIGH_NEGATIVE, BURSTY)
+GROUP_CODE = {REGULAR: 0, HIGH_NEGATIVE: 1, BURSTY: 2}
+HIGH_NEGATIVE_SHARES: tuple[float, ...] = (0.20, 0.40, 0.60)
+STEADY_RATES: tuple[float, ...] = (0.3, 1.0, 3.0, 10.0, 30.0)  # mentions/min at the daily mean
+PARENT_CASCADES_PER_WEEK = 2.0  # bursty entities: cascades that start on their own ...
+CASCADE_BRANCHING = 0.5  # ... each of which sets off this many more on average (a Hawkes-like cluster)
+CASCADE_CHILD_DELAY_MIN = 60.0  # mean delay of a set-off cascade after its parent
+CASCADE_FACTOR = (3.0, 15.0)  # peak volume / usual volume
+CASCADE_MINUTES = (5, 30)
+CASCADE_PARETO_ALPHA = 1.2  # heavy-tailed peak factors within CASCADE_FACTOR
 MIN_ORIGINALS_FOR_REPOSTS = 8  # a repost copies one of the recent originals once there are a few
 
 
@@ -128,6 +143,8 @@ class EntityProfile:
     positive_share: float
     repost_share: float
     authors: int
+    group: str = REGULAR
+    mean_rate: float = 0.0  # the target daily-mean rate (high-negative entities); 0: drawn from the tier
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +165,7 @@ class InjectedEvent:
     planned_start_ms: int | None = None  # campaigns: the declared planned window and uplift
     planned_end_ms: int | None = None
     planned_uplift: float | None = None
+    second_wave_min: int | None = None  # storms: minutes from the onset to the second wave's start
 
     @property
     def pages_expected(self) -> bool:
@@ -165,6 +183,17 @@ class Burst:
     negative_share: float
 
 
+@dataclass(frozen=True, slots=True)
+class Cascade:
+    """An unlabelled heavy-tailed burst on a bursty entity: usual sentiment, `factor` x the usual volume
+    at its peak, then an Omori-like decay; `parent` is the index of the cascade that set it off (or -1)."""
+
+    start_min: int
+    end_min: int
+    factor: float
+    parent: int
+
+
 @dataclass(slots=True)
 class EntitySeries:
     """Per-minute counts of one entity (unique mentions) and the events injected into it."""
@@ -180,6 +209,7 @@ class EntitySeries:
     background_negative: FloatArray  # probability that a background mention is negative, per minute
     bursts: list[Burst]  # unlabelled background bursts (not events)
     learn_minutes: int  # no event starts before this minute
+    cascades: list[Cascade] = field(default_factory=list)  # bursty entities: unlabelled cascades (not events)
 
     @property
     def minutes(self) -> int:
@@ -203,11 +233,14 @@ def entity_name(index: int) -> str:
     return base if index < len(BRANDS) else f"{base}{index // len(BRANDS)}"
 
 
-def make_profile(rng: np.random.Generator, index: int) -> EntityProfile:
-    tier = tier_of(index)
+def make_profile(
+    rng: np.random.Generator, index: int, tier: str | None = None, name: str | None = None, group: str = REGULAR
+) -> EntityProfile:
+    tier = tier or tier_of(index)
     spec = TIER_SPECS[tier]
     return EntityProfile(
-        name=entity_name(index),
+        group=group,
+        name=name or entity_name(index),
         index=index,
         tier=tier,
         peak_rate=float(rng.uniform(*spec.peak)),
@@ -221,6 +254,88 @@ def make_profile(rng: np.random.Generator, index: int) -> EntityProfile:
         repost_share=float(rng.uniform(0.10, 0.25)),
         authors=spec.authors,
     )
+
+
+def high_negative_rate(seed: int, index: int) -> float:
+    """The daily-mean rate of high-negative entity `index` of `seed`: over 5 consecutive seeds each
+    of the shares 20/40/60% meets every rate of STEADY_RATES once."""
+    return STEADY_RATES[(seed + index // len(HIGH_NEGATIVE_SHARES) + index) % len(STEADY_RATES)]
+
+
+def bursty_tier(seed: int, index: int) -> str:
+    """Bursty entities are busy or medium, alternating over seeds and indices."""
+    return ("busy", "medium")[(seed + index) % 2]
+
+
+def make_high_negative_profile(rng: np.random.Generator, seed: int, index: int) -> EntityProfile:
+    """A steady entity whose usual mentions are 20%, 40% or 60% negative, at a daily mean of 0.3-30/min."""
+    share = HIGH_NEGATIVE_SHARES[index % len(HIGH_NEGATIVE_SHARES)]
+    mean = high_negative_rate(seed, index)
+    tier = "quiet" if mean < 1.0 else ("medium" if mean < 5.0 else "busy")
+    unit = EntityProfile(
+        name=f"telco{index}",
+        index=index,
+        tier=tier,
+        peak_rate=1.0,
+        night_floor=float(rng.uniform(0.03, 0.10)),
+        weekend_factor=float(rng.uniform(0.4, 0.7)),
+        phase_h=float(rng.uniform(-1.0, 1.0)),
+        dispersion=float(rng.uniform(1.5, 6.0)),
+        fr_share=float(rng.choice([0.1, 0.4, 0.8])),
+        negative_share=share,
+        positive_share=(1.0 - share) * float(rng.uniform(0.4, 0.6)),
+        repost_share=float(rng.uniform(0.10, 0.25)),
+        authors=int(min(60_000, max(800, 2_000 * mean))),
+        group=HIGH_NEGATIVE,
+        mean_rate=mean,
+    )
+    unit_mean = float(seasonal_rate(unit, WEEK_MINUTES).mean())
+    return replace(unit, peak_rate=mean / unit_mean)
+
+
+def cascade_shape(rng: np.random.Generator, length: int) -> FloatArray:
+    """Relative extra intensity of a cascade (peak 1): a fast rise, an Omori-like (1 + t/c)^-1.5 decay,
+    sometimes a self-excited jolt on the way down."""
+    rise = max(1, length // 6)
+    c = max(1.0, length / 8.0)
+    decay = (1.0 + np.arange(length - rise, dtype=np.float64) / c) ** -1.5
+    shape = np.concatenate([_linear_ramp(rise), decay])
+    if length >= 8 and rng.random() < 0.5:
+        at = int(rng.integers(rise + 2, length - 2))
+        width = min(int(rng.integers(2, 5)), length - at)
+        shape[at : at + width] += float(rng.uniform(0.3, 0.6))
+    result: FloatArray = np.minimum(shape, 1.0)
+    return result
+
+
+def draw_cascades(
+    rng: np.random.Generator, minutes: int, weeks: float, spans: list[tuple[int, int]]
+) -> list[tuple[Cascade, FloatArray]]:
+    """Hawkes-like clusters of cascades: parents at random, each setting off Poisson(0.5) children an
+    exponential delay (mean 1 h) after it ends, with a lower peak; none within an hour of an event
+    nor overlapping another cascade."""
+    lo, hi = CASCADE_FACTOR
+    tail = 1.0 - (lo / hi) ** CASCADE_PARETO_ALPHA
+    queue: list[tuple[int, int, float]] = [
+        (int(rng.integers(0, minutes)), -1, hi) for _ in range(int(rng.poisson(PARENT_CASCADES_PER_WEEK * weeks)))
+    ]
+    drawn: list[tuple[Cascade, FloatArray]] = []
+    while queue:
+        start, parent, ceiling = queue.pop(0)
+        factor = lo * (1.0 - float(rng.random()) * tail) ** (-1.0 / CASCADE_PARETO_ALPHA)  # Pareto on [lo, hi]
+        factor = min(factor, ceiling)
+        length = int(rng.integers(CASCADE_MINUTES[0], CASCADE_MINUTES[1] + 1))
+        shape = cascade_shape(rng, length)
+        children = int(rng.poisson(CASCADE_BRANCHING))
+        delays = [int(rng.exponential(CASCADE_CHILD_DELAY_MIN)) for _ in range(children)]
+        end = start + length
+        if end > minutes or any(start < e + HOUR_MINUTES and s - HOUR_MINUTES < end for s, e in spans):
+            continue
+        if any(start < c.end_min + 10 and c.start_min - 10 < end for c, _ in drawn):
+            continue
+        drawn.append((Cascade(start, end, round(factor, 3), parent), shape))
+        queue += [(end + delay, start, factor) for delay in delays]
+    return sorted(drawn, key=lambda d: d[0].start_min)
 
 
 def _bump(hours: FloatArray, centre: float, width: float) -> FloatArray:
@@ -276,6 +391,55 @@ class _Plan:
     repost_share: float
     copies: int = 0  # bot bursts: total copies
     duplicate_share: float = 0.0
+    second_wave: int | None = None  # storms: minute of the second wave's start, from the onset
+
+
+@dataclass(frozen=True, slots=True)
+class StormShape:
+    """One storm's relative intensity per minute from the onset (peak 1) and how it was built."""
+
+    shape: FloatArray
+    tail_start: int  # first minute of the main shock's decaying tail
+    tail_tau: float  # its decay time constant, minutes
+    aftershocks: tuple[int, ...]  # minutes (from the onset) where an aftershock starts
+    second_wave: int  # minute where the second wave starts (<= 6 h after the onset)
+    second_wave_peak: float  # its peak relative to the main shock's
+
+
+TAIL_FLOOR = 0.05  # a storm's tail is drawn down to 5% of its peak
+SECOND_WAVE_MIN = (120, 360)  # 2-6 hours after the onset
+
+
+def storm_shape(rng: np.random.Generator) -> StormShape:
+    """A storm: sharp ramp, plateau, a long exponential tail with aftershocks, and a second wave 2-6 h in."""
+    ramp = int(rng.integers(2, 9))
+    plateau = int(rng.integers(15, 46))
+    tau = float(rng.uniform(60.0, 150.0))
+    tail_len = math.ceil(tau * math.log(1.0 / TAIL_FLOOR))
+    main = np.concatenate([_linear_ramp(ramp), np.ones(plateau), np.exp(-np.arange(1, tail_len + 1) / tau)])
+    wave_at = int(rng.integers(SECOND_WAVE_MIN[0], SECOND_WAVE_MIN[1] + 1))
+    wave_peak = float(rng.uniform(0.3, 0.8))
+    wave_tau = float(rng.uniform(20.0, 60.0))
+    wave = wave_peak * np.concatenate(
+        [
+            _linear_ramp(int(rng.integers(5, 21))),
+            np.ones(int(rng.integers(10, 31))),
+            np.exp(-np.arange(1, math.ceil(wave_tau * math.log(1.0 / 0.1)) + 1) / wave_tau),
+        ]
+    )
+    length = max(main.shape[0], wave_at + wave.shape[0])
+    shape = np.zeros(length)
+    shape[: main.shape[0]] += main
+    shape[wave_at : wave_at + wave.shape[0]] += wave
+    tail_start = ramp + plateau
+    aftershocks: list[int] = []
+    for _ in range(int(rng.integers(2, 5))):  # jolts in the tail: +20-50% of the peak for 5-15 minutes
+        at = int(rng.integers(tail_start + 10, tail_start + tail_len // 2))
+        width = int(rng.integers(5, 16))
+        shape[at : at + width] += float(rng.uniform(0.2, 0.5)) * np.sin(np.pi * (np.arange(width) + 0.5) / width)
+        aftershocks.append(at)
+    shape = np.minimum(shape, 1.0)
+    return StormShape(shape, tail_start, tau, tuple(sorted(aftershocks)), wave_at, wave_peak)
 
 
 def _plan(kind: str, rng: np.random.Generator) -> _Plan:
@@ -288,6 +452,9 @@ def _plan(kind: str, rng: np.random.Generator) -> _Plan:
     if kind == SUDDEN:
         shape = np.concatenate([_linear_ramp(n(2, 10)), np.ones(n(20, 60)), _exp_decay(u(15, 40))])
         return _Plan(shape, u(10, 50), u(0.7, 0.9), 0.03, 0.6, 0.4)
+    if kind == STORM:
+        storm = storm_shape(rng)
+        return _Plan(storm.shape, u(8, 30), u(0.7, 0.9), 0.03, 0.5, 0.4, second_wave=storm.second_wave)
     if kind == SLOW_BURN:
         ramp = n(120, 360)
         x = _linear_ramp(ramp)
@@ -316,12 +483,24 @@ def generate_entity(
     events_per_kind: int = 1,
     kinds: tuple[str, ...] = EVENT_KINDS,
     start_ms: int = START_MS,
+    group: str = REGULAR,
 ) -> EntitySeries:
-    """Draw one entity's per-minute series and its labelled events (deterministic per seed and index)."""
+    """Draw one entity's per-minute series and its labelled events (deterministic per seed, group and index).
+
+    `group`: REGULAR (the tiers cycle), HIGH_NEGATIVE (steady, 20-60% negative, no event) or BURSTY
+    (busy and medium entities with the regular events and Hawkes-like cascades)."""
     if weeks <= 0:
         raise ValueError("weeks must be positive")
-    rng = np.random.default_rng([seed, index, 0])
-    profile = make_profile(rng, index)
+    if group not in GROUP_CODE:
+        raise ValueError(f"unknown entity group {group!r} (choose from {', '.join(GROUPS)})")
+    rng = np.random.default_rng([seed, index, 0] if group == REGULAR else [seed, index, 0, GROUP_CODE[group]])
+    if group == HIGH_NEGATIVE:
+        profile = make_high_negative_profile(rng, seed, index)
+        kinds = ()
+    elif group == BURSTY:
+        profile = make_profile(rng, index, tier=bursty_tier(seed, index), name=f"buzz{index}", group=BURSTY)
+    else:
+        profile = make_profile(rng, index)
     minutes = round(weeks * WEEK_MINUTES)
     days = math.ceil(minutes / DAY_MINUTES)
     hours = math.ceil(minutes / HOUR_MINUTES)
@@ -398,13 +577,19 @@ def generate_entity(
                 planned_start_ms=planned[0],
                 planned_end_ms=planned[1],
                 planned_uplift=planned[2],
+                second_wave_min=plan.second_wave,
             )
         )
         spans.append((onset, end))
 
     # The background's negative share drifts from hour to hour.
-    hour_negative = profile.negative_share * rng.lognormal(0.0, 0.25, hours)
-    background_negative = np.clip(np.repeat(hour_negative, HOUR_MINUTES)[:minutes], 0.02, 0.20)
+    if group == HIGH_NEGATIVE:  # drift on the log-odds: a 60% share stays a share
+        logit = math.log(profile.negative_share / (1.0 - profile.negative_share)) + rng.normal(0.0, 0.25, hours)
+        hour_negative = 1.0 / (1.0 + np.exp(-logit))
+        background_negative = np.clip(np.repeat(hour_negative, HOUR_MINUTES)[:minutes], 0.01, 0.95)
+    else:
+        hour_negative = profile.negative_share * rng.lognormal(0.0, 0.25, hours)
+        background_negative = np.clip(np.repeat(hour_negative, HOUR_MINUTES)[:minutes], 0.02, 0.20)
 
     # Unlabelled bursts (chatter and grumbles), away from the events.
     bursts: list[Burst] = []
@@ -414,12 +599,20 @@ def generate_entity(
         factor = float(rng.uniform(1.5, 3.0))
         grumble = bool(rng.random() < 0.5)
         negative = float(rng.uniform(0.20, 0.35)) if grumble else 0.0
+        if grumble and group == HIGH_NEGATIVE:  # a complaint thread is more negative than the usual
+            negative = profile.negative_share + (1.0 - profile.negative_share) * (negative - 0.05)
         if any(start < e + HOUR_MINUTES and s - HOUR_MINUTES < start + length for s, e in spans):
             continue
         intensity[start : start + length] *= factor
         if grumble:
             background_negative[start : start + length] = negative
         bursts.append(Burst("grumble" if grumble else "chatter", start, start + length, round(factor, 3), negative))
+
+    cascades: list[Cascade] = []
+    if group == BURSTY:
+        for cascade, shape in draw_cascades(rng, minutes, weeks, spans):
+            intensity[cascade.start_min : cascade.end_min] *= 1.0 + (cascade.factor - 1.0) * shape
+            cascades.append(cascade)
 
     background = rng.poisson(intensity).astype(np.int64)
     event_noise = rng.gamma(8.0, 1.0 / 8.0, minutes)
@@ -438,6 +631,7 @@ def generate_entity(
         background_negative=background_negative,
         bursts=sorted(bursts, key=lambda b: b.start_min),
         learn_minutes=learn,
+        cascades=cascades,
     )
 
 
@@ -448,6 +642,8 @@ _WORDS: dict[tuple[str, str], tuple[str, ...]] = {
     ("bg", "fr"): ("commande", "livraison", "magasin", "appli", "compte", "équipe", "boutique", "carte", "agence"),
     (SUDDEN, "en"): ("outage", "scandal", "refund", "boycott", "leak", "cancelled", "hacked", "stranded"),
     (SUDDEN, "fr"): ("panne", "scandale", "remboursement", "boycott", "fuite", "annulé", "piratage", "bloqués"),
+    (STORM, "en"): ("outage", "breach", "strike", "crash", "delays", "apology", "statement", "backlash"),
+    (STORM, "fr"): ("panne", "fuite", "grève", "accident", "retards", "excuses", "communiqué", "polémique"),
     (SLOW_BURN, "en"): ("recall", "defect", "lawsuit", "unsafe", "investigation", "complaints", "batch"),
     (SLOW_BURN, "fr"): ("rappel", "défaut", "procès", "dangereux", "enquête", "plaintes", "lot"),
     (NEG_SHIFT, "en"): ("price", "hike", "subscription", "fees", "changes", "terms", "plan"),
@@ -482,7 +678,14 @@ _FILLER: dict[str, tuple[str, ...]] = {
         "file collègue quartier"
     ),
 }
-_HASHTAG = {SUDDEN: "fail", SLOW_BURN: "recall", NEG_SHIFT: "prices", POSITIVE_SPIKE: "love", CAMPAIGN: "promo"}
+_HASHTAG = {
+    SUDDEN: "fail",
+    STORM: "down",
+    SLOW_BURN: "recall",
+    NEG_SHIFT: "prices",
+    POSITIVE_SPIKE: "love",
+    CAMPAIGN: "promo",
+}
 RECENT_ORIGINALS = 32
 NEGATIVE, NEUTRAL, POSITIVE = 0, 1, 2
 
@@ -540,7 +743,8 @@ def iter_mentions(series: EntitySeries, stats: MentionStats | None = None) -> It
     """The series as scored mentions in event-time order; re-sent duplicates follow their original."""
     profile = series.profile
     name = profile.name
-    rng = np.random.default_rng([series.seed, profile.index, 1])
+    code = GROUP_CODE[profile.group]
+    rng = np.random.default_rng([series.seed, profile.index, 1] if code == 0 else [series.seed, profile.index, 1, code])
     texts = TextBank(name)
     stats = stats if stats is not None else MentionStats()
     counts = series.counts
@@ -558,7 +762,7 @@ def iter_mentions(series: EntitySeries, stats: MentionStats | None = None) -> It
     klass = np.zeros(total, dtype=np.int64)
     p_negative = np.repeat(series.background_negative, counts)
     p_positive = np.full(total, profile.positive_share)
-    p_new = np.zeros(total)
+    p_new = np.full(total, 1.0 if profile.group == HIGH_NEGATIVE else 0.0)  # high-negative: distinct authors
     p_repost = np.full(total, profile.repost_share)
     for i, event in enumerate(series.events):
         inside = event_index == i

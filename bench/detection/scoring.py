@@ -13,6 +13,10 @@ Definitions (the same for the engine and the baselines):
   in no event window of its entity; reported per entity per 4 weeks.
 - Info alerts are counted apart: events during which an `info` alert (other than `resolved`) was
   raised without any page, and `info` incidents triggered outside every event window.
+- Pages per episode: the distinct incidents paged (a page falling in the event's window) per
+  paged event; an episode (a storm with its tail, aftershocks and second wave) should page once,
+  so the target is exactly 1.0 for the kinds that should page.
+- False pages are also broken out per entity group (regular, high_negative, bursty).
 - Median delay is the usual median (mean of the two middle values for an even count); p90 is the
   nearest-rank 90th percentile of the detected events' delays.
 """
@@ -74,6 +78,7 @@ class EventOutcome:
     delay_min: float | None  # first page - onset, when paged
     max_severity: str | None  # highest severity paged in the window
     info_only: bool  # an info alert in the window and no page
+    incidents: int = 0  # distinct incidents paged in the window
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +91,8 @@ class KindSummary:
     recall: float | None  # for kinds that should page
     median_delay_min: float | None
     p90_delay_min: float | None
+    pages_per_episode: float | None = None  # distinct paged incidents per paged event
+    max_pages: int = 0  # the most distinct incidents paged for one event
 
 
 @dataclass(slots=True)
@@ -100,6 +107,20 @@ class Score:
     by_tier: dict[str, dict[str, KindSummary]] = field(default_factory=dict)
     false_by_tier: dict[str, int] = field(default_factory=dict)
     entity_runs_by_tier: dict[str, int] = field(default_factory=dict)
+    false_by_group: dict[str, int] = field(default_factory=dict)
+    entity_runs_by_group: dict[str, int] = field(default_factory=dict)
+    groups: dict[str, str] = field(default_factory=dict)  # entity -> entity group
+    info_by_group: dict[str, int] = field(default_factory=dict)  # info incidents outside events, per group
+
+    def group_of(self, entity: str) -> str:
+        return self.groups.get(entity, "")
+
+    def false_pages_per_entity_4wk_in(self, group: str) -> float | None:
+        """False pages per entity per 4 weeks over one entity group (None: no entity of that group)."""
+        runs = self.entity_runs_by_group.get(group, 0)
+        if not runs:
+            return None
+        return self.false_by_group.get(group, 0) / (runs * self.weeks / FOUR_WEEKS)
 
     @property
     def entity_four_weeks(self) -> float:
@@ -132,7 +153,8 @@ def _outcome(label: Label, alerts: Sequence[AlertRecord]) -> EventOutcome:
     if pages:
         first = min(a.time_ms for a in pages)
         top = max((a.severity for a in pages), key=SEVERITY_RANK.__getitem__)
-        return EventOutcome(label, True, (first - label.onset_ms) / MINUTE_MS, top, False)
+        incidents = len({a.incident_id for a in pages})
+        return EventOutcome(label, True, (first - label.onset_ms) / MINUTE_MS, top, False, incidents)
     return EventOutcome(label, False, None, None, any(a.is_info for a in inside))
 
 
@@ -149,6 +171,8 @@ def summarise(kind: str, outcomes: Sequence[EventOutcome]) -> KindSummary:
         recall=(paged / len(outcomes) if outcomes else None) if should_page else None,
         median_delay_min=statistics.median(delays) if delays else None,
         p90_delay_min=nearest_rank(delays, 0.9) if delays else None,
+        pages_per_episode=sum(o.incidents for o in outcomes) / paged if paged else None,
+        max_pages=max((o.incidents for o in outcomes), default=0),
     )
 
 
@@ -158,8 +182,10 @@ def score(
     entity_runs: int,
     weeks: float,
     tiers: Mapping[str, str] | None = None,
+    groups: Mapping[str, str] | None = None,
 ) -> Score:
-    """Score one detector's alerts against the labels of every entity run (`tiers`: entity -> tier)."""
+    """Score one detector's alerts against the labels of every entity run (`tiers`: entity -> tier,
+    `groups`: entity -> entity group)."""
     by_entity: dict[str, list[AlertRecord]] = {}
     for alert in alerts:
         by_entity.setdefault(alert.entity, []).append(alert)
@@ -171,6 +197,7 @@ def score(
 
     false_incidents: list[AlertRecord] = []
     background_info = 0
+    info_by_group: dict[str, int] = {}
     for entity, entity_alerts in by_entity.items():
         windows = labels_of.get(entity, [])
         first_page: dict[str, AlertRecord] = {}
@@ -183,6 +210,8 @@ def score(
                 and not any(w.covers(alert.time_ms) for w in windows)
             ):
                 background_info += 1
+                info_group = (groups or {}).get(entity, "")
+                info_by_group[info_group] = info_by_group.get(info_group, 0) + 1
         false_incidents += [a for a in first_page.values() if not any(w.covers(a.time_ms) for w in windows)]
 
     tier_of = dict(tiers or {})
@@ -193,6 +222,14 @@ def score(
     runs_by_tier: dict[str, int] = {}
     for tier in tier_of.values():
         runs_by_tier[tier] = runs_by_tier.get(tier, 0) + 1
+    group_of = dict(groups or {})
+    false_by_group: dict[str, int] = {}
+    for alert in false_incidents:
+        group = group_of.get(alert.entity, "")
+        false_by_group[group] = false_by_group.get(group, 0) + 1
+    runs_by_group: dict[str, int] = {}
+    for group in group_of.values():
+        runs_by_group[group] = runs_by_group.get(group, 0) + 1
     kinds = [k for k in EVENT_KINDS if any(o.label.kind == k for o in outcomes)]
     kinds += sorted({o.label.kind for o in outcomes} - set(kinds))
     label_tiers = sorted({o.label.tier for o in outcomes})
@@ -214,4 +251,8 @@ def score(
         },
         false_by_tier=false_by_tier,
         entity_runs_by_tier=runs_by_tier,
+        false_by_group=false_by_group,
+        entity_runs_by_group=runs_by_group,
+        groups=group_of,
+        info_by_group=info_by_group,
     )

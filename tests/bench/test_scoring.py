@@ -88,3 +88,51 @@ def test_nearest_rank() -> None:
     assert nearest_rank(list(range(1, 11)), 0.9) == 9
     assert nearest_rank([4.0], 0.9) == 4.0
     assert nearest_rank([3.0, 1.0, 2.0], 0.5) == 2.0
+
+
+def test_pages_per_episode_counts_distinct_incidents() -> None:
+    labels = [
+        Label("s", "storm", T, T + 6 * HOUR, "busy", 20.0),
+        Label("s", "sudden", T + 10 * HOUR, T + 11 * HOUR, "busy", 20.0),
+        Label("s", "neg_shift", T + 20 * HOUR, T + 22 * HOUR, "busy", 1.8),
+    ]
+    alerts = [
+        # the storm: one incident, escalated and updated (one page), resolved, then its tail pages anew
+        alert("s", 2, "triggered", "warning", "s-1"),
+        alert("s", 5, "escalated", "critical", "s-1"),
+        alert("s", 30, "updated", "critical", "s-1"),
+        alert("s", 100, "resolved", "critical", "s-1"),
+        alert("s", 116, "triggered", "warning", "s-2"),
+        alert("s", 4 * 60, "triggered", "warning", "s-3"),  # the second wave: a third page
+        # the sudden storm: info first, escalated to warning: one page
+        alert("s", 10 * 60 + 1, "triggered", "info", "s-4"),
+        alert("s", 10 * 60 + 3, "escalated", "warning", "s-4"),
+    ]
+    result = score(labels, alerts, 1, 4.0)
+    storm = result.kinds["storm"]
+    assert (storm.paged, storm.pages_per_episode, storm.max_pages) == (1, 3.0, 3)
+    sudden = result.kinds["sudden"]
+    assert (sudden.pages_per_episode, sudden.max_pages) == (1.0, 1)
+    shift = result.kinds["neg_shift"]
+    assert (shift.paged, shift.pages_per_episode, shift.max_pages) == (0, None, 0)
+    assert [o.incidents for o in result.outcomes] == [3, 1, 0]
+    assert result.false_pages == 0
+
+
+def test_false_pages_by_entity_group() -> None:
+    labels = [Label("r", "sudden", T, T + HOUR)]
+    alerts = [
+        alert("n1", 100, "triggered", "warning", "n1-1"),
+        alert("n1", 300, "triggered", "warning", "n1-2"),
+        alert("n2", 100, "triggered", "critical", "n2-1"),
+        alert("b", 50, "triggered", "info", "b-1"),
+        alert("r", 5, "triggered", "warning", "r-1"),
+    ]
+    groups = {"r": "regular", "n1": "high_negative", "n2": "high_negative", "b": "bursty"}
+    result = score(labels, alerts, 4, 2.0, groups=groups)
+    assert result.false_by_group == {"high_negative": 3}
+    assert result.entity_runs_by_group == {"regular": 1, "high_negative": 2, "bursty": 1}
+    assert result.false_pages_per_entity_4wk_in("high_negative") == pytest.approx(3.0)  # 3 pages / (2 x 2 wk / 4 wk)
+    assert result.false_pages_per_entity_4wk_in("bursty") == 0.0
+    assert result.false_pages_per_entity_4wk_in("nothing") is None
+    assert result.info_by_group == {"bursty": 1}
