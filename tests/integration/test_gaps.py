@@ -15,11 +15,12 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import orjson
 import pytest
 
 from streams.config import Config
 from streams.offsets import GapFetchError, fetch_range, start_offset
-from tests.integration.services import KAFKA_PORT, wait_for
+from tests.integration.services import KAFKA_PORT, free_port, wait_for
 from tests.integration.storms import storm_lines, storm_onset
 from tests.integration.tcp_proxy import BootstrapProxy
 from tests.integration.worker_process import Stack, WorkerProcess
@@ -164,3 +165,42 @@ def test_a_hole_that_cannot_be_read_stops_the_worker_and_a_restart_fills_it(
         assert seen == expected, f"the alerts differ from an uninterrupted run:\n{alert_diff(seen, expected)}"
     finally:
         proxy.close()
+
+
+def test_a_brand_new_group_rebalancing_while_it_reads_a_backlog_counts_every_mention(
+    kafka: int, tmp_path: Path, workers: list[WorkerProcess]
+) -> None:
+    # The path the handler-level test above pins down, end to end: a backlog is waiting, a worker
+    # of a group that never committed starts reading it, a second joins, so the group rebalances
+    # while the first is reading. Every window must hold its true count. (This run did not lose
+    # records before the fix either, in 6 runs: the handler-level test is the one that fails.)
+    from tests.integration.test_faults import (
+        FaultStack,
+        alert_diff,
+        check_windows,
+        committed,
+        embedded_alerts,
+        wait_alerts,
+    )
+
+    stack = FaultStack(tmp=tmp_path, partitions=4)
+    storm = storm_lines(entity="acme", quiet_entity="calm", storm_minutes=20, seed=71)
+    quiet = storm_lines(entity="bolt", quiet_entity="still", storm_minutes=0, seed=72)
+    lines = sorted(storm + quiet, key=lambda raw: (orjson.loads(raw)["ts"], orjson.loads(raw)["id"]))
+    expected = embedded_alerts(lines)
+    stack.produce(lines)
+    stack.metrics_port = free_port()
+    pair = [WorkerProcess(stack, name="worker-a")]
+    workers.extend(pair)
+    # The second joins once the first is reading the backlog (the rebalance drops what it holds).
+    wait_for(lambda: (stack.metric("firestorm_mentions_consumed_total") or 0) > 0, 60, 0.05, "the first batch")
+    stack.metrics_port = 0
+    pair.append(WorkerProcess(stack, name="worker-b"))
+    workers.append(pair[1])
+    seen = wait_alerts(stack, len(expected), pair, 120)
+    wait_for(lambda: committed(stack) == len(lines), 60, 1.0, "the group to commit every mention")
+    time.sleep(1)  # the last batch's windows are logged before its offsets are committed
+    check_windows(lines, *pair)
+    assert seen == expected, f"the alerts differ from an uninterrupted run:\n{alert_diff(seen, expected)}"
+    logs = "".join(w.log_path.read_text() for w in pair)
+    assert "no state yet, starting at offset" in logs  # the path under test ran
