@@ -34,7 +34,8 @@
 #   FIRESTORM_KAFKA_BROKERS           number of brokers, default 1. With N > 1 every command acts
 #                                     on N processes (node ids 1..N): node i listens on
 #                                     FIRESTORM_KAFKA_PORT+i-1, its controller on
-#                                     FIRESTORM_KAFKA_CONTROLLER_PORT+i-1, its files are under
+#                                     FIRESTORM_KAFKA_CONTROLLER_PORT+i-1 (default base: the
+#                                     port after the last broker's), its files are under
 #                                     $RUN/kafka/node-i (the jars stay in $RUN/kafka/libs);
 #                                     topics default to min(N, 3) replicas. SASL/TLS: single node only.
 #
@@ -57,8 +58,9 @@ POM="$SCRIPT_DIR/pom.xml"
 POM_STAMP="$LIBS_DIR/.pom.sha256"
 
 PORT="${FIRESTORM_KAFKA_PORT:-9092}"
-CONTROLLER_PORT="${FIRESTORM_KAFKA_CONTROLLER_PORT:-9093}"
 BROKERS="${FIRESTORM_KAFKA_BROKERS:-1}"
+# A cluster's controllers follow its brokers' ports by default (9092-9094, then 9095-9097).
+CONTROLLER_PORT="${FIRESTORM_KAFKA_CONTROLLER_PORT:-$((BROKERS > 1 ? PORT + BROKERS : 9093))}"
 NODE="${FIRESTORM_KAFKA_NODE:-}"  # set by this script: the one node of a cluster a command acts on
 [[ "$BROKERS" =~ ^[1-9][0-9]*$ ]] || { echo "kafka: ERROR: FIRESTORM_KAFKA_BROKERS must be a positive number" >&2; exit 1; }
 if [[ -n "$NODE" ]]; then
