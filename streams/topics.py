@@ -73,12 +73,17 @@ def admin_client(config: Config, client_id: str, timeout_s: float = 30.0, probe_
 def broker_setting(admin: Any, name: str) -> str | None:
     """A broker's value of `name` (DescribeConfigs on the first broker; the same file on every
     broker of a cluster is the usual practice)."""
-    brokers = admin.describe_cluster()["brokers"]
-    if not brokers:
-        return None
-    broker_id = str(brokers[0]["broker_id"])
-    resource = ConfigResource(ConfigResourceType.BROKER, broker_id, {name: None})
-    found = admin.describe_configs([resource], config_filter="all")
+    try:
+        brokers = admin.describe_cluster()["brokers"]
+        if not brokers:
+            return None
+        broker_id = str(brokers[0]["broker_id"])
+        resource = ConfigResource(ConfigResourceType.BROKER, broker_id, {name: None})
+        found = admin.describe_configs([resource], config_filter="all")
+    except KafkaError as exc:  # e.g. no DescribeConfigs permission on the cluster
+        raise ConfigError(
+            f"could not read the broker's {name} ({exc.__class__.__name__}): set FIRESTORM_REPLICATION_FACTOR"
+        ) from exc
     value = found.get("broker", {}).get(broker_id, {}).get(name, {}).get("value")
     return None if value is None else str(value)
 
