@@ -68,6 +68,40 @@ def test_a_read_of_a_hole_that_keeps_failing_raises_instead_of_returning_part_of
     assert time.monotonic() - started < 60  # bounded
 
 
+def test_a_read_that_stops_short_of_the_hole_resumes_where_it_stopped(stack: Stack) -> None:
+    # The first read times out with offsets 20-24 not yet on the broker (before the fix: a partial
+    # result, and the worker moved on); they arrive during the wait, and the retry reads on from 20.
+    import threading
+
+    from kafka import KafkaProducer
+
+    lines = filled_topic(stack, 20)
+    late = storm_lines(baseline_minutes=10, storm_minutes=0, tail_minutes=0, seed=6)[:5]
+
+    def produce_late() -> None:
+        time.sleep(1.5)
+        producer = KafkaProducer(bootstrap_servers=stack.bootstrap, acks="all")
+        for raw in late:
+            producer.send(stack.mentions, value=raw, partition=0)
+        producer.flush()
+        producer.close()
+
+    thread = threading.Thread(target=produce_late)
+    thread.start()
+    config = config_for(stack, KAFKA_PORT)
+    records = asyncio.run(fetch_range(config, stack.mentions, 0, 5, 25, timeout_s=1.0, attempts=4, backoff_s=1.0))
+    thread.join()
+    assert [r.offset for r in records] == list(range(5, 25))  # every record once, none twice
+    assert [r.value for r in records] == lines[5:] + late
+
+
+def test_a_read_that_never_reaches_the_end_of_the_hole_raises(stack: Stack) -> None:
+    filled_topic(stack, 20)
+    config = config_for(stack, KAFKA_PORT)
+    with pytest.raises(GapFetchError, match=r"offsets 5-29 .* after 2 attempts \(last: position short of offset 30"):
+        asyncio.run(fetch_range(config, stack.mentions, 0, 5, 30, timeout_s=1.0, attempts=2, backoff_s=0.2))
+
+
 def test_a_partition_without_state_starts_at_the_first_offset_then_the_committed_one(
     stack: Stack, tmp_path: Path
 ) -> None:
