@@ -59,10 +59,10 @@ POM_STAMP="$LIBS_DIR/.pom.sha256"
 
 PORT="${FIRESTORM_KAFKA_PORT:-9092}"
 BROKERS="${FIRESTORM_KAFKA_BROKERS:-1}"
+[[ "$BROKERS" =~ ^[1-9][0-9]*$ ]] || { echo "kafka: ERROR: FIRESTORM_KAFKA_BROKERS must be a positive number" >&2; exit 1; }
 # A cluster's controllers follow its brokers' ports by default (9092-9094, then 9095-9097).
 CONTROLLER_PORT="${FIRESTORM_KAFKA_CONTROLLER_PORT:-$((BROKERS > 1 ? PORT + BROKERS : 9093))}"
 NODE="${FIRESTORM_KAFKA_NODE:-}"  # set by this script: the one node of a cluster a command acts on
-[[ "$BROKERS" =~ ^[1-9][0-9]*$ ]] || { echo "kafka: ERROR: FIRESTORM_KAFKA_BROKERS must be a positive number" >&2; exit 1; }
 if [[ -n "$NODE" ]]; then
     # One node of a cluster: its own ports and files; the voters are every node's controller.
     BASE_PORT="$PORT"
