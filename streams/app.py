@@ -71,7 +71,12 @@ def check_data_dir(data_dir: str) -> None:
 
 
 def create_app(config: Config) -> FirestormApp:
-    """Build the Faust app; state is in memory, rebuilt from the changelog topics on start."""
+    """Build the Faust app; state is in memory, rebuilt from the changelog topics on start.
+
+    The changelog topics get FIRESTORM_REPLICATION_FACTOR copies (resolve it first: 0 means the
+    broker's default, streams/topics.py) and FIRESTORM_MIN_INSYNC_REPLICAS; every record the
+    worker writes (alerts, dead letters, changelogs) is produced with acks=all (-1).
+    """
     session_s = parse_duration_ms(config.session_timeout) / 1000
     check_data_dir(config.data_dir)
     credentials = faust_credentials(config)
@@ -81,7 +86,7 @@ def create_app(config: Config) -> FirestormApp:
         store="memory://",
         datadir=str(Path(config.data_dir) / config.app_id),
         topic_partitions=config.partitions,
-        topic_replication_factor=1,
+        topic_replication_factor=config.replication_factor or 1,
         web_enabled=False,
         broker_session_timeout=session_s,
         broker_heartbeat_interval=max(session_s / 5, 0.5),
@@ -97,8 +102,11 @@ def create_app(config: Config) -> FirestormApp:
     )
     # bytes types make Faust use the raw codec for the changelog too (its default is json),
     # so keys and values are bytes both when set and when recovered.
+    changelog_config = {"min.insync.replicas": str(config.min_insync_replicas)} if config.min_insync_replicas else {}
     entities, clocks = (
-        app.Table(name, partitions=config.partitions, key_type=bytes, value_type=bytes)
+        app.Table(
+            name, partitions=config.partitions, key_type=bytes, value_type=bytes, extra_topic_configs=changelog_config
+        )
         for name in (ENTITY_TABLE, CLOCK_TABLE)
     )
     return FirestormApp(app, mentions, alerts, dead_letters, entities, clocks)

@@ -31,6 +31,10 @@ configuration (environment; a TOML file named by FIRESTORM_CONFIG may set the sa
   FIRESTORM_ALERTS_TOPIC     topic to write alert events to (default: alerts)
   FIRESTORM_DLQ_TOPIC        dead-letter topic (default: <mentions>.dlq)
   FIRESTORM_PARTITIONS       partitions of the topics and state tables (default: 4)
+  FIRESTORM_REPLICATION_FACTOR  copies of the topics and state changelogs (default: the broker's
+                             default.replication.factor)
+  FIRESTORM_MIN_INSYNC_REPLICAS  copies a write needs before it is acknowledged (acks=all), set on
+                             the topics firestorm creates (default: the broker's min.insync.replicas)
   FIRESTORM_WINDOW           tumbling window size (default: 1m)
   FIRESTORM_ALLOWED_LATENESS how far the watermark trails event time (default: 30s)
   FIRESTORM_MIN_VOLUME       never alert below this many mentions in a window (default: 10)
@@ -435,9 +439,10 @@ def _run_worker(config: Config) -> int:
 
     from streams.app import create_app
     from streams.metrics import Metrics
-    from streams.topics import ensure_topics
+    from streams.topics import ensure_topics, resolve_replication
     from streams.worker import install_worker
 
+    config = resolve_replication(config)
     ensure_topics(config)
     fapp = create_app(config)
     metrics = Metrics(

@@ -37,6 +37,11 @@ class Config:
     control_topic: str = "firestorm.control"
     entities_file: str = ""  # TOML: per-entity sensitivity and planned events (streams/entity_file.py)
     partitions: int = 4
+    # Copies of every topic and state changelog; 0: the broker's default.replication.factor.
+    replication_factor: int = 0
+    # Replicas that must have a write before it is acknowledged (producers use acks=all);
+    # 0: the broker's min.insync.replicas. Set as topic config on the topics firestorm creates.
+    min_insync_replicas: int = 0
     window: str = "1m"
     allowed_lateness: str = "30s"
     metrics_host: str = "127.0.0.1"
@@ -146,6 +151,14 @@ class Config:
                 load_entity_file(self.entities_file)
             except EntityFileError as exc:
                 raise ConfigError(f"{env_name('entities_file')}: {exc}") from exc
+        for name in ("replication_factor", "min_insync_replicas"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{env_name(name)} must be 0 (the broker's default) or more")
+        if 0 < self.replication_factor < self.min_insync_replicas:
+            raise ConfigError(
+                f"{env_name('min_insync_replicas')}={self.min_insync_replicas} exceeds "
+                f"{env_name('replication_factor')}={self.replication_factor}: no write could be acknowledged"
+            )
         if self.detector not in DETECTORS:
             raise ConfigError(f"{env_name('detector')} must be one of {', '.join(DETECTORS)}, got {self.detector!r}")
         if self.sentiment not in SENTIMENT_MODES:

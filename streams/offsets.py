@@ -7,9 +7,12 @@ each partition's state and in the same changelogged batch, the next offset that 
 - A record below it was already counted (redelivered after a crash, between the state write and
   the offset commit, or refetched after a rebalance): it is skipped, so counts are not doubled.
 - A record above it means a hole: the missing records are read straight from the broker
-  (`fetch_range`) and processed first, in order, so nothing is lost.
+  (`fetch_range`) and processed first, in order, so nothing is lost. A read that keeps failing
+  raises GapFetchError (the worker stops) rather than return part of the hole.
+- A partition whose state was never written starts at the group's committed offset, or the
+  log's first offset (`start_offset`): a brand-new group's first records are guarded too.
 
-The decision is pure (`OffsetGuard`); only `fetch_range` talks to Kafka.
+The decision is pure (`OffsetGuard`); only `fetch_range` and `start_offset` talk to Kafka.
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ from streams.kafka_security import aiokafka_security
 
 log = logging.getLogger("firestorm.offsets")
 
-FETCH_TIMEOUT_S = 30.0
+FETCH_TIMEOUT_S = 30.0  # one read of a hole
+FETCH_ATTEMPTS = 4  # reads of a hole before the worker stops
+FETCH_BACKOFF_S = 1.0  # wait after the first failed read, doubled after each
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,14 +85,59 @@ class FetchedRecord:
     value: bytes
 
 
+class GapFetchError(RuntimeError):
+    """Records the state needs could not be read from the broker, even after retries: the worker
+    must stop rather than move past them (a restarted worker reads them again from its last commit)."""
+
+
 async def fetch_range(
-    config: Config, topic: str, partition: int, start: int, end: int, timeout_s: float = FETCH_TIMEOUT_S
+    config: Config,
+    topic: str,
+    partition: int,
+    start: int,
+    end: int,
+    timeout_s: float = FETCH_TIMEOUT_S,
+    attempts: int = FETCH_ATTEMPTS,
+    backoff_s: float = FETCH_BACKOFF_S,
 ) -> list[FetchedRecord]:
     """Records of `topic`/`partition` with start <= offset < end, straight from the broker.
 
     Fewer come back when some no longer exist (retention) or never were records (transaction
-    markers); the caller counts the difference. Gives up after `timeout_s`.
+    markers): the read is complete once the position reaches `end`, and the caller counts the
+    difference. A failed or timed-out read (`timeout_s` each) is retried from where it stopped,
+    `attempts` times in all with doubling waits from `backoff_s`; then GapFetchError: a partial
+    result would let the worker move past records it never counted.
     """
+    tp = TopicPartition(topic, partition)
+    found: list[FetchedRecord] = []
+    last_error = "timed out"
+    for attempt in range(1, attempts + 1):
+        resume = found[-1].offset + 1 if found else start
+        try:
+            if await _read_range(config, tp, resume, end, timeout_s, found):
+                return found
+            last_error = f"position short of offset {end} after {timeout_s:.0f} s"
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            last_error = f"{exc.__class__.__name__}: {exc}"
+        if attempt < attempts:
+            wait_s = backoff_s * 2 ** (attempt - 1)
+            log.warning(
+                "partition %d: reading offsets %d-%d failed (attempt %d of %d: %s); retrying in %.1f s",
+                partition, resume, end - 1, attempt, attempts, last_error, wait_s,
+            )  # fmt: skip
+            await asyncio.sleep(wait_s)
+    raise GapFetchError(
+        f"partition {partition}: offsets {start}-{end - 1} of {topic} could not be read from the broker "
+        f"after {attempts} attempts (last: {last_error}); stopping rather than skip them"
+    )
+
+
+async def _read_range(
+    config: Config, tp: TopicPartition, start: int, end: int, timeout_s: float, found: list[FetchedRecord]
+) -> bool:
+    """One read of [start, end) into `found`; True once the position reached `end`."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=config.kafka_bootstrap,
         group_id=None,
@@ -95,8 +145,6 @@ async def fetch_range(
         auto_offset_reset="earliest",
         **aiokafka_security(config),
     )
-    tp = TopicPartition(topic, partition)
-    found: list[FetchedRecord] = []
     await consumer.start()
     try:
         consumer.assign([tp])
@@ -104,19 +152,50 @@ async def fetch_range(
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if await consumer.position(tp) >= end:
-                break
+                return True
             batches: dict[Any, list[Any]] = await consumer.getmany(tp, timeout_ms=500, max_records=10_000)
             for record in batches.get(tp, []):
                 if start <= record.offset < end:
                     found.append(
                         FetchedRecord(record.topic, record.partition, record.offset, record.key, record.value or b"")
                     )
-        else:
-            log.error("partition %d: gave up reading offsets %d-%d after %.0f s", partition, start, end - 1, timeout_s)
-    except asyncio.CancelledError:
-        raise
-    except Exception:
-        log.exception("partition %d: could not read offsets %d-%d", partition, start, end - 1)
+        return False
     finally:
         await consumer.stop()
-    return found
+
+
+async def start_offset(
+    config: Config, topic: str, partition: int, attempts: int = FETCH_ATTEMPTS, backoff_s: float = FETCH_BACKOFF_S
+) -> int:
+    """Where a partition whose state has never been written starts: the worker group's committed
+    offset, or the first offset of the log when the group never committed one (a brand-new group
+    reads from the earliest). Records before the first one the consumer hands over are then a hole
+    the worker reads back, instead of records skipped while a brand-new group rebalanced."""
+    tp = TopicPartition(topic, partition)
+    last_error = ""
+    for attempt in range(1, attempts + 1):
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=config.kafka_bootstrap,
+            group_id=config.app_id,  # only asked for its committed offset: this consumer never joins
+            enable_auto_commit=False,
+            **aiokafka_security(config),
+        )
+        try:
+            await consumer.start()
+            try:
+                committed = await consumer.committed(tp)
+                if committed is not None and committed >= 0:
+                    return int(committed)
+                return int((await consumer.beginning_offsets([tp]))[tp])
+            finally:
+                await consumer.stop()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            last_error = f"{exc.__class__.__name__}: {exc}"
+        if attempt < attempts:
+            await asyncio.sleep(backoff_s * 2 ** (attempt - 1))
+    raise GapFetchError(
+        f"partition {partition}: the start offset of {topic} for group {config.app_id} could not be read "
+        f"after {attempts} attempts (last: {last_error}); stopping rather than guess it"
+    )

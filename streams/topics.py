@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from kafka import KafkaAdminClient
-from kafka.admin import NewTopic
+from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from streams.config import Config, ConfigError
@@ -69,17 +70,71 @@ def admin_client(config: Config, client_id: str, timeout_s: float = 30.0, probe_
         kafka_log.removeHandler(watcher)
 
 
-def ensure_topics(config: Config, timeout_s: float = 30.0) -> list[str]:
-    """Create the mentions, dead-letter, alerts and control topics if missing; return the ones created."""
+def broker_setting(admin: Any, name: str) -> str | None:
+    """A broker's value of `name` (DescribeConfigs on the first broker; the same file on every
+    broker of a cluster is the usual practice)."""
+    try:
+        brokers = admin.describe_cluster()["brokers"]
+        if not brokers:
+            return None
+        broker_id = str(brokers[0]["broker_id"])
+        resource = ConfigResource(ConfigResourceType.BROKER, broker_id, {name: None})
+        found = admin.describe_configs([resource], config_filter="all")
+    except KafkaError as exc:  # e.g. no DescribeConfigs permission on the cluster
+        raise ConfigError(
+            f"could not read the broker's {name} ({exc.__class__.__name__}): set FIRESTORM_REPLICATION_FACTOR"
+        ) from exc
+    value = found.get("broker", {}).get(broker_id, {}).get(name, {}).get("value")
+    return None if value is None else str(value)
+
+
+def with_replication(config: Config, admin: Any) -> Config:
+    """The config with FIRESTORM_REPLICATION_FACTOR resolved: 0 becomes the broker's
+    default.replication.factor (1 if the broker does not say), checked against min.insync.replicas."""
+    if config.replication_factor > 0:
+        return config
+    factor = int(broker_setting(admin, "default.replication.factor") or 1)
+    if factor < config.min_insync_replicas:
+        raise ConfigError(
+            f"FIRESTORM_MIN_INSYNC_REPLICAS={config.min_insync_replicas} exceeds the broker's "
+            f"default.replication.factor={factor}: set FIRESTORM_REPLICATION_FACTOR"
+        )
+    return replace(config, replication_factor=factor)
+
+
+def topic_config(config: Config, base: dict[str, str]) -> dict[str, str]:
+    """`base` plus min.insync.replicas when FIRESTORM_MIN_INSYNC_REPLICAS sets it."""
+    if config.min_insync_replicas > 0:
+        return {**base, "min.insync.replicas": str(config.min_insync_replicas)}
+    return dict(base)
+
+
+def resolve_replication(config: Config, timeout_s: float = 30.0) -> Config:
+    """`with_replication` with an admin client of its own (the worker asks once, at start)."""
+    if config.replication_factor > 0:
+        return config
     admin = admin_client(config, f"{config.app_id}-admin", timeout_s)
     try:
+        return with_replication(config, admin)
+    finally:
+        admin.close()
+
+
+def ensure_topics(config: Config, timeout_s: float = 30.0) -> list[str]:
+    """Create the mentions, dead-letter, alerts and control topics if missing, with the configured
+    replication; return the ones created."""
+    admin = admin_client(config, f"{config.app_id}-admin", timeout_s)
+    try:
+        config = with_replication(config, admin)
+        factor = config.replication_factor
         existing = set(admin.list_topics())
+        data_config = topic_config(config, TOPIC_CONFIG)
         wanted = [
-            NewTopic(config.mentions_topic, config.partitions, 1, topic_configs=TOPIC_CONFIG),
-            NewTopic(config.dead_letter_topic, config.partitions, 1, topic_configs=TOPIC_CONFIG),
-            NewTopic(config.alerts_topic, config.partitions, 1, topic_configs=TOPIC_CONFIG),
+            NewTopic(config.mentions_topic, config.partitions, factor, topic_configs=data_config),
+            NewTopic(config.dead_letter_topic, config.partitions, factor, topic_configs=data_config),
+            NewTopic(config.alerts_topic, config.partitions, factor, topic_configs=data_config),
             # Planned events are few and must outlive any retention: one partition, kept forever.
-            NewTopic(config.control_topic, 1, 1, topic_configs={"retention.ms": "-1"}),
+            NewTopic(config.control_topic, 1, factor, topic_configs=topic_config(config, {"retention.ms": "-1"})),
         ]
         missing = [t for t in wanted if t.name not in existing]
         created: list[str] = []

@@ -30,7 +30,7 @@ from streams.control import follow_control_topic, read_planned_events
 from streams.dead_letter import dead_letter_record
 from streams.intake import BatchIntake
 from streams.metrics import Metrics, sample_consumer_lag
-from streams.offsets import FetchedRecord, OffsetGuard, fetch_range
+from streams.offsets import FetchedRecord, GapFetchError, OffsetGuard, fetch_range, start_offset
 
 log = logging.getLogger("firestorm.worker")
 # FIRESTORM_LOG_WINDOWS=1: one line per closed window with mentions (an audit trail; tests check counts).
@@ -179,7 +179,7 @@ class BatchHandler:
 
     async def _handle_partition(self, partition: int, batch: list[Any]) -> list[Awaitable[Any]]:
         engine = self.engines.get(partition)
-        guard = self.engines.guard(partition)
+        guard = await self._guard(partition)
         sent: list[Any] = []
         done: list[Processed] = []
         for message in batch:
@@ -195,6 +195,16 @@ class BatchHandler:
             await self._process(engine, partition, message, raw, arrived, sent, done)
             guard.accept(message.offset)
         return await self._finish(partition, engine, sent, done)
+
+    async def _guard(self, partition: int) -> OffsetGuard:
+        """The partition's offset guard; one whose state was never written starts at the group's
+        committed offset or the log's first offset (streams/offsets.py start_offset), so records a
+        brand-new group skipped while it rebalanced are a hole read back, not lost."""
+        guard = self.engines.guard(partition)
+        if guard.next_offset is None:
+            guard.next_offset = await start_offset(self.config, self.config.mentions_topic, partition)
+            log.info("partition %d: no state yet, starting at offset %d", partition, guard.next_offset)
+        return guard
 
     async def _finish(
         self, partition: int, engine: Engine, sent: list[Any], done: list[Processed]
@@ -224,10 +234,12 @@ class BatchHandler:
         read_offsets: dict[Any, int | None] = getattr(consumer, "_read_offset", {})
         suspects: dict[int, int] = {}
         for tp in assigned:
-            if tp.topic != self.config.mentions_topic or not self.engines.has(tp.partition):
+            if tp.topic != self.config.mentions_topic:
                 continue
             read = read_offsets.get(tp)
-            expected = self.engines.guard(tp.partition).next_offset
+            if read is None:
+                continue
+            expected = (await self._guard(tp.partition)).next_offset
             if read is not None and expected is not None and read >= expected:
                 suspects[tp.partition] = read
         for partition, read in suspects.items():
@@ -299,7 +311,8 @@ class BatchHandler:
         done.append(processed)
         if processed.outcome == DEAD_LETTER and processed.error is not None:
             value, headers = dead_letter_record(raw, processed.error, message.topic, message.partition, message.offset)
-            await self.fapp.dead_letters.send(key=message.key, value=value, headers=headers)
+            # Awaited with the alerts before the state: a crash must not lose a dead letter behind the ack.
+            sent.append(await self.fapp.dead_letters.send(key=message.key, value=value, headers=headers))
         for closed in processed.closed:
             if self.log_windows and closed.window.count:
                 w = closed.window
@@ -360,7 +373,10 @@ def install_worker(fapp: FirestormApp, config: Config, metrics: Metrics) -> Batc
     @fapp.app.timer(interval=IDLE_CHECK_S)  # type: ignore[untyped-decorator]
     async def check_idle() -> None:
         if time.monotonic() - handler.last_batch_at >= IDLE_CHECK_S:
-            await handler.check_idle()
+            try:
+                await handler.check_idle()
+            except GapFetchError as exc:
+                await crash(exc)
 
     @fapp.app.task  # type: ignore[untyped-decorator]
     async def process_mentions() -> None:
@@ -393,7 +409,10 @@ def install_worker(fapp: FirestormApp, config: Config, metrics: Metrics) -> Batc
     async def crash(exc: BaseException) -> None:
         # The batch is not acked: its offsets are never committed. Stop the worker rather than go
         # on past a hole; a restarted worker resumes from the last committed offsets.
-        log.error("processing a batch of mentions failed; stopping the worker", exc_info=exc)
+        if isinstance(exc, GapFetchError):  # a clear line, not a traceback: the broker could not be read
+            log.error("stopping the worker: %s", exc)
+        else:
+            log.error("processing a batch of mentions failed; stopping the worker", exc_info=exc)
         await fapp.app.crash(exc)
 
     return handler

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Local single-node Apache Kafka 4.0 (KRaft) broker for firestorm dev and tests.
+# Local single-node Apache Kafka 4.0 (KRaft) broker for firestorm dev and tests, or a local
+# cluster of several (FIRESTORM_KAFKA_BROKERS=3: three processes, each broker and controller).
 #
 # Usage: deploy/kafka/kafka.sh {fetch|format|start|wait|stop|status|up|down|reset}
 #   fetch   copy the broker jars from Maven Central into $RUN/kafka/libs, via
@@ -30,6 +31,13 @@
 #   FIRESTORM_KAFKA_SSL_PORT          with SASL: also a SASL_SSL (SCRAM over TLS) listener on this port
 #   FIRESTORM_KAFKA_SSL_KEYSTORE      its PEM keystore: the broker's private key (PKCS#8, not
 #                                     encrypted) followed by its certificate chain
+#   FIRESTORM_KAFKA_BROKERS           number of brokers, default 1. With N > 1 every command acts
+#                                     on N processes (node ids 1..N): node i listens on
+#                                     FIRESTORM_KAFKA_PORT+i-1, its controller on
+#                                     FIRESTORM_KAFKA_CONTROLLER_PORT+i-1 (default base: the
+#                                     port after the last broker's), its files are under
+#                                     $RUN/kafka/node-i (the jars stay in $RUN/kafka/libs);
+#                                     topics default to min(N, 3) replicas. SASL/TLS: single node only.
 #
 # Files under $RUN/kafka: libs/ (jars), data/ (log.dirs), logs/server.log,
 # logs/kafka.out (stdout/stderr), server.properties (rendered), kafka.pid,
@@ -50,7 +58,30 @@ POM="$SCRIPT_DIR/pom.xml"
 POM_STAMP="$LIBS_DIR/.pom.sha256"
 
 PORT="${FIRESTORM_KAFKA_PORT:-9092}"
-CONTROLLER_PORT="${FIRESTORM_KAFKA_CONTROLLER_PORT:-9093}"
+BROKERS="${FIRESTORM_KAFKA_BROKERS:-1}"
+[[ "$BROKERS" =~ ^[1-9][0-9]*$ ]] || { echo "kafka: ERROR: FIRESTORM_KAFKA_BROKERS must be a positive number" >&2; exit 1; }
+# A cluster's controllers follow its brokers' ports by default (9092-9094, then 9095-9097).
+CONTROLLER_PORT="${FIRESTORM_KAFKA_CONTROLLER_PORT:-$((BROKERS > 1 ? PORT + BROKERS : 9093))}"
+NODE="${FIRESTORM_KAFKA_NODE:-}"  # set by this script: the one node of a cluster a command acts on
+if [[ -n "$NODE" ]]; then
+    # One node of a cluster: its own ports and files; the voters are every node's controller.
+    BASE_PORT="$PORT"
+    BASE_CONTROLLER_PORT="$CONTROLLER_PORT"
+    PORT=$((BASE_PORT + NODE - 1))
+    CONTROLLER_PORT=$((BASE_CONTROLLER_PORT + NODE - 1))
+    KAFKA_DIR="$KAFKA_DIR/node-$NODE"
+    DATA_DIR="$KAFKA_DIR/data"
+    LOGS_DIR="$KAFKA_DIR/logs"
+    PID_FILE="$KAFKA_DIR/kafka.pid"
+    CONFIG="$KAFKA_DIR/server.properties"
+    LOG_OFFSET_FILE="$KAFKA_DIR/server.log.offset"
+    VOTERS=""
+    for ((i = 1; i <= BROKERS; i++)); do
+        VOTERS+="${VOTERS:+,}$i@127.0.0.1:$((BASE_CONTROLLER_PORT + i - 1))"
+    done
+    REPLICAS=$((BROKERS < 3 ? BROKERS : 3))
+    MIN_ISR=$((REPLICAS < 2 ? 1 : 2))
+fi
 CLUSTER_ID="${FIRESTORM_KAFKA_CLUSTER_ID:-ZmlyZXN0b3JtLWthZmthMQ}"
 HEAP_OPTS="${FIRESTORM_KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
 WAIT_TIMEOUT="${FIRESTORM_KAFKA_WAIT_TIMEOUT:-90}"
@@ -64,7 +95,7 @@ TEMPLATE="$SCRIPT_DIR/server.properties"
 HOST=127.0.0.1
 READY_LINE='Kafka Server started'
 
-say() { printf 'kafka: %s\n' "$*"; }
+say() { printf 'kafka%s: %s\n' "${NODE:+ node $NODE}" "$*"; }
 die() { printf 'kafka: ERROR: %s\n' "$*" >&2; exit 1; }
 
 need() {
@@ -102,6 +133,17 @@ render_config() {
         -e "s|@CONTROLLER_PORT@|$CONTROLLER_PORT|g" \
         -e "s|@SASL_PORT@|$SASL_PORT|g" \
         "$TEMPLATE" >"$CONFIG.tmp"
+    if [[ -n "$NODE" ]]; then
+        sed -i -e "s|^node.id=.*|node.id=$NODE|" \
+            -e "s|^controller.quorum.voters=.*|controller.quorum.voters=$VOTERS|" \
+            -e "s|^default.replication.factor=.*|default.replication.factor=$REPLICAS|" \
+            -e "s|^offsets.topic.replication.factor=.*|offsets.topic.replication.factor=$REPLICAS|" \
+            -e "s|^transaction.state.log.replication.factor=.*|transaction.state.log.replication.factor=$REPLICAS|" \
+            -e "s|^transaction.state.log.min.isr=.*|transaction.state.log.min.isr=$MIN_ISR|" \
+            -e "s|^share.coordinator.state.topic.replication.factor=.*|share.coordinator.state.topic.replication.factor=$REPLICAS|" \
+            -e "s|^share.coordinator.state.topic.min.isr=.*|share.coordinator.state.topic.min.isr=$MIN_ISR|" \
+            "$CONFIG.tmp"
+    fi
     if [[ -n "$SSL_PORT" ]]; then
         [[ -n "$SASL_PORT" ]] || die "FIRESTORM_KAFKA_SSL_PORT needs FIRESTORM_KAFKA_SASL_PORT (SASL_SSL listener)"
         [[ -r "$SSL_KEYSTORE" ]] || die "FIRESTORM_KAFKA_SSL_KEYSTORE: no readable PEM keystore at '$SSL_KEYSTORE'"
@@ -213,7 +255,7 @@ cmd_start() {
     echo "$offset" >"$LOG_OFFSET_FILE"
     local -a JAVA_OPTS
     java_opts
-    say "starting broker on $HOST:$PORT (controller $HOST:$CONTROLLER_PORT${SASL_PORT:+, SASL/SCRAM $HOST:$SASL_PORT})"
+    say "starting broker${NODE:+ $NODE of $BROKERS} on $HOST:$PORT (controller $HOST:$CONTROLLER_PORT${SASL_PORT:+, SASL/SCRAM $HOST:$SASL_PORT})"
     nohup java "${JAVA_OPTS[@]}" -cp "$LIBS_DIR/*" kafka.Kafka "$CONFIG" \
         >>"$LOGS_DIR/kafka.out" 2>&1 </dev/null &
     pid=$!
@@ -313,8 +355,57 @@ usage() {
     sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
 }
 
+# A cluster: run the command for every node (node i gets FIRESTORM_KAFKA_NODE=i). Every node is
+# started before any is waited for: a controller quorum needs a majority to elect a leader.
+cluster() {
+    local cmd="$1" i rc=0
+    case "$cmd" in
+        fetch) cmd_fetch ;;
+        up)
+            cmd_fetch
+            local -a pids=()
+            for ((i = 1; i <= BROKERS; i++)); do
+                FIRESTORM_KAFKA_NODE=$i "$0" format &
+                pids+=($!)
+            done
+            for i in "${pids[@]}"; do wait "$i" || rc=1; done
+            ((rc == 0)) || die "formatting the cluster failed"
+            for ((i = 1; i <= BROKERS; i++)); do FIRESTORM_KAFKA_NODE=$i "$0" start; done
+            for ((i = 1; i <= BROKERS; i++)); do FIRESTORM_KAFKA_NODE=$i "$0" wait; done
+            ;;
+        status)
+            for ((i = 1; i <= BROKERS; i++)); do FIRESTORM_KAFKA_NODE=$i "$0" status || rc=3; done
+            return "$rc"
+            ;;
+        stop | down | reset)
+            # All at once: a node stopped last, with no controller quorum left, would not stop cleanly.
+            local -a pids=()
+            for ((i = 1; i <= BROKERS; i++)); do
+                FIRESTORM_KAFKA_NODE=$i "$0" "$cmd" &
+                pids+=($!)
+            done
+            for i in "${pids[@]}"; do wait "$i" || rc=1; done
+            return "$rc"
+            ;;
+        format | start | wait)
+            for ((i = 1; i <= BROKERS; i++)); do FIRESTORM_KAFKA_NODE=$i "$0" "$cmd" || rc=1; done
+            return "$rc"
+            ;;
+        -h | --help | help) usage ;;
+        *)
+            usage >&2
+            exit 2
+            ;;
+    esac
+}
+
 main() {
     local cmd="${1:-}"
+    if ((BROKERS > 1)) && [[ -z "$NODE" ]]; then
+        [[ -z "$SASL_PORT" ]] || die "FIRESTORM_KAFKA_SASL_PORT: a SASL listener is for a single broker only"
+        cluster "$cmd"
+        return
+    fi
     case "$cmd" in
         fetch) cmd_fetch ;;
         format) cmd_format ;;

@@ -8,7 +8,7 @@
 - `hooks`     the generic webhook sink (optional HMAC-SHA256 signature) and the Slack sink.
 - `sinks`     building the sinks and turning one alert into delivery jobs.
 - `delivery`  retries with backoff and jitter, a rate limiter per destination, one ordered lane
-              per incident: the machinery every sink shares.
+              per entity (its incidents in alert order): the machinery every sink shares.
 - `ledger`    what was delivered but not yet committed, so a restart does not send it again.
 - `service`   the `firestorm notifier` loop: alerts topic in, deliveries out, offsets committed
               only once an alert is delivered or dead-lettered.

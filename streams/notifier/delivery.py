@@ -1,8 +1,10 @@
 """The delivery machinery every sink shares.
 
-- One ordered *lane* per (sink, destination, incident): an incident's events go out one at a
-  time, in the order they were submitted, so a resolve never overtakes its trigger; different
-  incidents are delivered concurrently and a stuck one does not hold up the others.
+- One ordered *lane* per (sink, destination, order key), the key being the alert's entity
+  (streams/notifier/sinks.py): an entity's events go out one at a time, in the order they were
+  submitted, so a resolve never overtakes its trigger and a later incident never overtakes an
+  earlier one; different entities are delivered concurrently and a stuck one does not hold up
+  the others.
 - Retries with exponential backoff and jitter on 429, 408, 5xx and network errors (a
   `Retry-After` is honoured); any other 4xx is final and handed back as rejected.
 - A rate limiter per destination (PagerDuty allows about 120 events a minute per routing
@@ -210,11 +212,11 @@ DoneCallback = Callable[["Job", Result], Awaitable[None]]
 
 @dataclass(slots=True)
 class Job:
-    """One event for one sink and destination, in the lane of its incident (`order_key`)."""
+    """One event for one sink and destination, in the lane of its entity (`order_key`)."""
 
     sink: Sink
     destination: str  # routing-key name or webhook name: the rate-limit scope; never a secret
-    order_key: str  # the incident id: events with the same key go out in submission order
+    order_key: str  # the entity: events with the same key go out in submission order
     action: str  # trigger | resolve | post
     payload: dict[str, Any]  # what the sink sends, without secrets (the sink adds the routing key)
     label: str  # for logs: what, for which incident, to where

@@ -427,18 +427,27 @@ def ensure_notifier_topics(config: Config, timeout_s: float = 30.0) -> list[str]
     from kafka.admin import NewTopic
     from kafka.errors import TopicAlreadyExistsError
 
-    from streams.topics import TOPIC_CONFIG, admin_client
+    from streams.topics import TOPIC_CONFIG, admin_client, topic_config, with_replication
 
     admin = admin_client(config, f"{config.notifier_group_id}-admin", timeout_s)
     created: list[str] = []
     try:
+        config = with_replication(config, admin)
         existing = set(admin.list_topics())
         for name in (config.alerts_topic, config.notifier_dead_letter_topic):
             if name in existing:
                 continue
             try:
                 admin.create_topics(
-                    [NewTopic(name, config.partitions, 1, topic_configs=TOPIC_CONFIG)], timeout_ms=int(timeout_s * 1000)
+                    [
+                        NewTopic(
+                            name,
+                            config.partitions,
+                            config.replication_factor,
+                            topic_configs=topic_config(config, TOPIC_CONFIG),
+                        )
+                    ],
+                    timeout_ms=int(timeout_s * 1000),
                 )
                 created.append(name)
             except TopicAlreadyExistsError:

@@ -99,7 +99,9 @@ def _short(text: str, limit: int = 120) -> str:
 def jobs_for(
     alert: Alert, decision: Decision, sinks: Mapping[str, AlertSink], on_done: DoneCallback | None
 ) -> list[Job]:
-    """One job per route; the lane of each is the incident, so its events stay in order."""
+    """One job per route; the lane of each is the entity, so its events stay in alert order: an
+    incident's resolve never overtakes its trigger, and a later incident of the same entity never
+    overtakes an earlier one still being retried (other entities are not held up)."""
     jobs = []
     for route in decision.routes:
         sink = sinks[route.sink]
@@ -110,7 +112,7 @@ def jobs_for(
             Job(
                 sink=sink,
                 destination=route.destination,
-                order_key=alert.incident_id,
+                order_key=alert.entity,
                 action=action,
                 payload=payload,
                 label=f"{alert.status} {_short(alert.incident_id)} ({alert.severity}) -> {where}",

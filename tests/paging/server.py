@@ -16,9 +16,10 @@ a minute). It keeps PagerDuty's alert model per dedup_key: a trigger opens an in
 trigger on an open key is folded into it (a dedup, not a new incident), a resolve closes it,
 a resolve for no open incident is dropped.
 
-Faults on demand: `fail_next(n, 500 | 429 | "drop" | "lost_response")`, `outage(mode)` until
-`end_outage()`, `hold(seconds)` (accept, then answer late). `/hooks/<name>` records webhook
-posts; `/slack/<name>` acts like a Slack incoming webhook (200 "ok", 400 "invalid_payload").
+Faults on demand: `fail_next(n, 500 | 429 | "drop" | "lost_response")`, `fail_incident(dedup_key,
+n, mode)` (the next n events of one incident only), `outage(mode)` until `end_outage()`,
+`hold(seconds)` (accept, then answer late). `/hooks/<name>` records webhook posts;
+`/slack/<name>` acts like a Slack incoming webhook (200 "ok", 400 "invalid_payload").
 """
 
 from __future__ import annotations
@@ -230,6 +231,7 @@ class PagerDutyServer:
         self.hooks: dict[str, list[Request]] = {}
         self._arrivals: dict[str, deque[float]] = {}
         self._faults: deque[tuple[int | str, str]] = deque()
+        self._incident_faults: dict[str, deque[int | str]] = {}
         self._outage: tuple[int | str, str] | None = None
         self._hold_s = 0.0
         self._holds = 0
@@ -270,6 +272,12 @@ class PagerDutyServer:
         without answering, event not processed) or "lost_response" (processed, then dropped)."""
         with self.lock:
             self._faults.extend([(mode, path)] * count)
+
+    def fail_incident(self, dedup_key: str, count: int, mode: int | str = 503) -> None:
+        """Answer the next `count` events whose dedup_key is `dedup_key` with `mode` (other
+        incidents are answered as usual): one incident stuck behind failures."""
+        with self.lock:
+            self._incident_faults.setdefault(dedup_key, deque()).extend([mode] * count)
 
     def outage(self, mode: int | str = 503, path: str = "") -> None:
         """Every request (to paths starting with `path`) fails with `mode` until `end_outage()`."""
@@ -320,7 +328,7 @@ class PagerDutyServer:
     def handle(self, request: Request) -> tuple[int | str, dict[str, str], bytes, Callable[[], None] | None]:
         with self.lock:
             self.requests.append(request)
-            fault = self._fault(request.path)
+            fault = self._fault(request.path) or self._incident_fault(request)
             if fault is not None and fault != "lost_response":
                 request.status = fault
                 return fault, {}, b"", None
@@ -346,6 +354,16 @@ class PagerDutyServer:
                 del self._faults[i]
                 return mode
         return None
+
+    def _incident_fault(self, request: Request) -> int | str | None:
+        if not self._incident_faults or request.path != "/v2/enqueue":
+            return None
+        try:
+            dedup = orjson.loads(request.body).get("dedup_key")
+        except (orjson.JSONDecodeError, AttributeError):
+            return None
+        faults = self._incident_faults.get(dedup)
+        return faults.popleft() if faults else None
 
     def _json(self, status: int, body: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
         return status, {"Content-Type": "application/json"}, orjson.dumps(body)
