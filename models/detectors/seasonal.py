@@ -33,7 +33,7 @@ from models.detectors import authors as author_signal
 from models.detectors import bursts
 from models.detectors.base import Assessment, Severity, severity_rank
 from models.detectors.seasonal_state import HOURS_PER_DAY, SeasonalState, load
-from models.detectors.stats import poisson_tail_score
+from models.detectors.stats import binomial_tail_score, poisson_tail_score
 from models.sentiment import NEGATIVE_COMPOUND
 from models.windows import WindowStats
 
@@ -50,7 +50,9 @@ class SeasonalSettings:
     min_expected: float = 0.5  # floor on the baseline, so sparse entities are not hair-triggers
     min_expected_negative: float = 0.3
     negative_ratio: float = 4.0  # negative mentions / expected negatives for a sentiment alert
-    negative_margin: float = 0.2  # negative share must exceed the usual share by this much
+    negative_margin: float = 0.2  # negative share must exceed the usual share by this much ...
+    share_score: float = 3.0  # ... and be unlikely for the usual share (-log10 binomial tail) at this count,
+    share_drift_mentions: float = 60.0  # counted as at most about this many mentions: the share drifts hour to hour
     prior_negative_share: float = 0.1  # the usual negative share before anything is learned ...
     prior_negative_weight: float = 5.0  # ... with the weight of this many scored mentions
     min_usual_negative_share: float = 0.05  # floor on the usual share the signals use
@@ -253,11 +255,18 @@ class SeasonalDetector:
         copy_factor = volume / window.count if window.count else 1.0
         negatives = window.negative * copy_factor
         expected_negative = max(b.expected * b.usual_negative, s.min_expected_negative)
-        negative_dispersion = min(b.dispersion, s.max_negative_dispersion)
+        # Negatives are a thinning of the volume (each mention negative with the usual share p): they
+        # keep the part p of its overdispersion, variance/mean = 1 + p (D - 1). An entity whose ordinary
+        # mentions are 40% complaints sees its negatives swing with its volume; one at 5% hardly does.
+        negative_dispersion = min(1.0 + b.usual_negative * (b.dispersion - 1.0), s.max_negative_dispersion)
         negative_score = poisson_tail_score(negatives / negative_dispersion, expected_negative / negative_dispersion)
         # Negative enough to matter: above the warning share and clearly above this entity's usual.
         negative_line = max(s.warning_negative_share, b.usual_negative + s.negative_margin)
-        share_elevated = window.negative_share >= negative_line
+        # A volume bump of an entity whose mentions are often negative brings many negatives at its
+        # usual share: the share itself must be unusual for this many scored mentions, not only high.
+        share_elevated = window.negative_share >= negative_line and (
+            self._share_score(window.negative, window.scored, b.usual_negative) >= s.share_score
+        )
         volume_line = self._burst_line(state, "window", s.min_ratio)
         volume_signal = (
             volume >= s.min_volume
@@ -284,6 +293,15 @@ class SeasonalDetector:
             volume_signal,
             negative_signal,
         )
+
+    def _share_score(self, negatives: float, scored: float, usual: float) -> float:
+        """How unlikely this negative share is for the entity: a binomial tail on the mentions, whose
+        weight is capped, since even an ordinary entity's share drifts from hour to hour (a window of
+        500 mentions at 45% where 40% is usual is not a storm)."""
+        if scored <= 0:
+            return 0.0
+        weight = 1.0 / (1.0 + scored / self.settings.share_drift_mentions)
+        return binomial_tail_score(negatives * weight, scored * weight, usual)
 
     def _burst_line(self, state: SeasonalState, scale: str, floor: float) -> float:
         if state.n < self._burst_history:
@@ -381,6 +399,7 @@ class SeasonalDetector:
                 and negative_total >= s.min_volume / 2
                 and negative_total >= s.negative_ratio * expected_negative_total
                 and share >= w.negative_line
+                and self._share_score(negative_total, total, b.usual_negative) >= s.share_score
             ):
                 score = poisson_tail_score(negative_total, max(expected_negative_total, 0.1))
                 if score >= s.trigger_score:
