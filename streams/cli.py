@@ -38,6 +38,12 @@ configuration (environment; a TOML file named by FIRESTORM_CONFIG may set the sa
   FIRESTORM_CONTROL_TOPIC    topic of planned events (default: firestorm.control; see `firestorm plan`)
   FIRESTORM_METRICS_PORT     port of /metrics on FIRESTORM_METRICS_HOST (default: 9108, 0: off)
   FIRESTORM_APP_ID           Faust app id: consumer group and state table prefix (default: firestorm)
+  FIRESTORM_MAX_CLOCK_JUMP   a bigger step of event time needs 3 agreeing mentions in a row (default: 1h);
+                             a mention beyond it that none confirm is dead-lettered (future_timestamp)
+  FIRESTORM_IDLE_TIMEOUT     worker: a partition with no record for this long (wall clock) has its
+                             watermark moved on with the wall clock, so windows close and incidents
+                             resolve (default: 2m; 0: off)
+  FIRESTORM_SHUTDOWN_TIMEOUT worker: on SIGTERM, exit (status 2) if stopping takes longer (default: 15s)
 """
 
 PAGING_HELP = """paging (firestorm notifier, replay --drill; see README "Paging"):
