@@ -53,6 +53,7 @@ class Config:
     # A partition with no record for this long (wall clock) has its watermark moved with the wall
     # clock, so its windows close and incidents resolve (streams/worker.py); 0 turns it off.
     idle_timeout: str = "2m"
+    resolve_after: str = "10m"  # an incident resolves after this long of normal windows
     shutdown_timeout: str = "15s"  # SIGTERM: longer than this (a broker gone), exit non-zero anyway
     # 1: export an open incident's top terms and hashtags as metric labels (free text from posts:
     # it may name people, so it is off unless the deployment accepts that; alerts always carry them)
@@ -128,6 +129,7 @@ class Config:
             detector=self.detector,
             max_entities=self.max_entities,
             max_clock_jump_ms=parse_duration_ms(self.max_clock_jump),
+            resolve_after_ms=parse_duration_ms(self.resolve_after),
             drill=drill,
             entity_overrides=load_entity_file(self.entities_file).overrides,
         )
@@ -138,7 +140,7 @@ class Config:
         return load_entity_file(self.entities_file).planned
 
     def validate(self) -> Config:
-        durations = ("window", "allowed_lateness", "session_timeout", "batch_wait", "max_clock_jump")
+        durations = ("window", "allowed_lateness", "session_timeout", "batch_wait", "max_clock_jump", "resolve_after")
         for name in (*durations, "idle_timeout", "shutdown_timeout"):
             try:
                 parse_duration_ms(getattr(self, name), allow_zero=name in ("allowed_lateness", "idle_timeout"))

@@ -25,6 +25,7 @@ from models.engine import Engine, EngineSettings, EntityState
 from models.pipeline import DEAD_LETTER, MentionProcessor, Processed
 from models.planned import PlannedCalendar
 from models.timeutil import iso_utc, parse_duration_ms
+from streams import faust_compat
 from streams.app import FirestormApp
 from streams.config import Config
 from streams.control import follow_control_topic, read_planned_events
@@ -150,7 +151,7 @@ class PartitionEngines:
         keep) and the record goes to the producer at once; the returned future resolves when the
         broker has it. The keys and values are bytes, which is what the tables' raw codec writes.
         """
-        table.data[key] = value
+        faust_compat.table_store(table)[key] = value
         return await self.fapp.app.producer.send(table.changelog_topic_name, key, value, partition, None, None)
 
 
@@ -248,7 +249,7 @@ class BatchHandler:
     async def _check_idle(self) -> None:
         consumer = self.fapp.app.consumer
         assigned = self._assigned() or set()
-        read_offsets: dict[Any, int | None] = getattr(consumer, "_read_offset", {})
+        read_offsets = faust_compat.read_offsets(consumer)
         suspects: dict[int, int] = {}
         for tp in assigned:
             if tp.topic != self.config.mentions_topic or not self.engines.has(tp.partition):
@@ -307,10 +308,9 @@ class BatchHandler:
         self.metrics.gap_filled.inc(len(records))
         self.metrics.gap_missing.inc(end - start - len(records))
         # Those offsets are now in the state: let Faust's commits pass them (they were never acked).
-        add_gap = getattr(self.fapp.app.consumer, "_add_gap", None)
-        if add_gap is not None and records:
+        if records:
             with contextlib.suppress(Exception):
-                await add_gap(TP(topic, partition), start, end - 1)
+                await faust_compat.add_gap(self.fapp.app.consumer, TP(topic, partition), start, end - 1)
 
     async def _process(
         self,
