@@ -34,7 +34,7 @@ class App(faust.App):
         cls = faust_transport.by_url(url[0])
         if issubclass(cls, aiokafka_driver.Transport):
             return IntakeTransport(url, self)
-        return super()._new_transport()
+        return super()._new_transport()  # checked by faust_compat
 
     async def on_start(self) -> None:
         await super().on_start()

@@ -237,7 +237,7 @@ class IntakeConsumer(aiokafka_driver.Consumer):
         finally:
             self.seeks += 1
 
-    async def _drain_messages(self, fetcher: Any) -> None:  # pragma: no cover - exercised by the integration tests
+    async def _drain_messages(self, fetcher: Any) -> None:  # pragma: no cover - faust_compat, integration tests
         # Faust's drain loop with the intake branch added: kept with the other Faust internals.
         await faust_compat.drain_messages(self, fetcher)
 
