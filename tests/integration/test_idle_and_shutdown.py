@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
+import pytest
 
 from tests.integration.services import free_port, wait_for
 from tests.integration.storms import storm_lines
@@ -34,6 +35,7 @@ class IdleStack(Stack):
         }
 
 
+@pytest.mark.timeout(600)
 def test_a_storm_that_stops_dead_resolves_on_an_idle_partition(kafka: int, tmp_path: Path) -> None:
     """Live timestamps: the storm ends now and nothing follows. Without the idle advance its
     partition's clock never moves again and the incident never resolves."""
