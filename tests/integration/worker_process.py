@@ -121,14 +121,17 @@ class Stack:
         (default: the mentions topic). The worker commits a batch only after its alerts, dead
         letters and state are on the broker: past this barrier, nothing more comes of the input."""
         from kafka import KafkaAdminClient, TopicPartition
+        from kafka.errors import KafkaError
 
-        topic = topic or self.mentions
+        topic, group = topic or self.mentions, group or self.group
         admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, **self.client_settings())
         consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, **self.client_settings())
         try:
-            committed = admin.list_consumer_group_offsets(group or self.group)
+            committed = admin.list_group_offsets(group).get(group, {})
             partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
             ends = consumer.end_offsets(partitions)
+        except KafkaError:  # the coordinator is loading, the group is rebalancing: ask again
+            return False
         finally:
             consumer.close()
             admin.close()
