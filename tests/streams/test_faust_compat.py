@@ -68,3 +68,23 @@ def test_pyproject_pins_faust_to_the_tested_versions() -> None:
     deps = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
     assert "faust-streaming>=0.15.3,<0.15.4" in deps and "mode-streaming>=0.7.1,<0.7.2" in deps
     assert TESTED == {"faust-streaming": ("0.15.3",), "mode-streaming": ("0.7.1",)}
+
+
+def test_the_shutdown_deadline_exits_with_status_2_and_says_why() -> None:
+    """The bound itself (the integration test stops a real broker under a real worker)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import logging, time\n"
+        "logging.basicConfig(level='INFO')\n"
+        "from streams.faust_compat import BoundedWorker\n"
+        "worker = BoundedWorker.__new__(BoundedWorker)\n"
+        "worker.shutdown_timeout_s, worker._deadline = 1.0, None\n"
+        "worker._arm('SIGTERM')\n"
+        "worker._arm('SIGTERM')  # a second signal does not restart the clock\n"
+        "time.sleep(30)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert done.returncode == 2, done.stderr
+    assert "shutdown after SIGTERM did not finish within 1 s (FIRESTORM_SHUTDOWN_TIMEOUT" in done.stderr
