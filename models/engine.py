@@ -5,9 +5,13 @@ the allowed lateness, and a window closes when the watermark passes its end, nev
 wall clock. Every known entity closes every window, so quiet minutes are data too.
 
 Bounds against bad input (no wall clock involved, so replays of old data behave the same):
-- a mention more than `max_clock_jump_ms` ahead of the clock is counted in its own (open)
-  window but moves the clock only once `jump_confirmations` such mentions arrive in a row, so
-  one mistyped timestamp cannot make every later mention late;
+- a mention more than `max_clock_jump_ms` ahead of the clock is `held`: kept aside, counted in
+  no window, until `jump_confirmations` held mentions in a row that agree with each other (all
+  within `max_clock_jump_ms` of one another) confirm a jump. The clock then moves to the largest of
+  that agreeing group (never to an outlier none of them confirms) and the held mentions the new
+  clock reaches are counted. A held mention still unconfirmed after `jump_wait` later mentions,
+  or at the end of the input, is `future_timestamp` (the pipeline dead-letters it): one mistyped
+  timestamp can neither make every later mention late nor stay counted in a window;
 - when the clock does jump far (a partition silent for days, or a replay of a later file), only
   the last `max_gap_ms` of quiet windows are judged, not every minute since the last mention;
 - at most `max_entities` entities per engine: a mention of one more is `entity_cap`, not state.
@@ -28,7 +32,7 @@ from models.detectors.seasonal_state import KIND as SEASONAL_KIND
 from models.detectors.seasonal_state import SeasonalState
 from models.incidents import IncidentState, LifecycleSettings, step
 from models.planned import PlannedCalendar, PlannedEvent
-from models.records import Mention
+from models.records import DecodeError, Mention, mention_from_obj, mention_to_obj
 from models.sentiment import Sentiment
 from models.timeutil import iso_utc
 from models.windows import WindowAccumulator, WindowStats, empty_window, window_start
@@ -44,6 +48,8 @@ class Outcome(StrEnum):
     DUPLICATE = "duplicate"
     LATE = "late"
     ENTITY_CAP = "entity_cap"  # a new entity beyond max_entities: not tracked (the pipeline dead-letters it)
+    HELD = "held"  # beyond the jump bound: waits, in no window, for a jump to confirm it (then released)
+    FUTURE_TIMESTAMP = "future_timestamp"  # a held mention no jump confirmed (the pipeline dead-letters it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +70,8 @@ class EngineSettings:
     detector: str = "seasonal"  # or "poisson", the first, simpler detector
     max_entities: int = 10_000  # entities one engine (one partition) tracks
     max_clock_jump_ms: int = 3_600_000  # a bigger step of the clock needs confirming ...
-    jump_confirmations: int = 3  # ... by this many mentions beyond it in a row
+    jump_confirmations: int = 3  # ... by this many held mentions within max_clock_jump_ms of each other
+    jump_wait: int = 20  # later mentions a held mention waits for confirmation before it is future_timestamp
     max_gap_ms: int = 24 * 3_600_000  # quiet windows judged per entity when the clock jumps further
     # Per-entity sensitivity: entity -> {min_volume, min_ratio, trigger_score}.
     entity_overrides: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
@@ -74,6 +81,8 @@ class EngineSettings:
             raise ValueError("window must be positive and lateness non-negative")
         if self.max_entities < 1 or self.max_clock_jump_ms < 0 or self.jump_confirmations < 1 or self.max_gap_ms < 0:
             raise ValueError("max_entities and jump_confirmations must be positive, jump and gap bounds non-negative")
+        if self.jump_wait < self.jump_confirmations:
+            raise ValueError("jump_wait must be at least jump_confirmations")
         if self.detector not in DETECTORS:
             raise ValueError(f"unknown detector {self.detector!r} (choose from {', '.join(DETECTORS)})")
         for entity, knobs in self.entity_overrides.items():
@@ -166,6 +175,64 @@ def _detector_state(data: dict[str, Any]) -> Any:
     return state_from_json(data)
 
 
+@dataclass(slots=True)
+class Held:
+    """A mention beyond the jump bound, kept out of every window until a jump confirms it.
+
+    `ref` is the caller's and opaque: JSON-serializable, or an object whose `to_json()` returns
+    that (built only when a mention is held). The worker keeps the record's topic, offset and
+    bytes there, to dead-letter it later. `waited` counts the mentions since it came.
+    Only held mentions in a row confirm a jump: a mention within the bound between them (a source
+    whose clock runs hours ahead, interleaved with an accurate one) breaks the row.
+    """
+
+    mention: Mention
+    sentiment: Sentiment
+    ref: Any = None
+    waited: int = 0
+    in_row: bool = True  # no mention within the jump bound came since: it may still confirm a jump
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mention": mention_to_obj(self.mention),
+            "sentiment": [self.sentiment.lang, self.sentiment.compound],
+            "ref": self.ref.to_json() if hasattr(self.ref, "to_json") else self.ref,
+            "waited": self.waited,
+            "in_row": self.in_row,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Held:
+        lang, compound = data["sentiment"]
+        return cls(
+            mention=mention_from_obj(dict(data["mention"])),
+            sentiment=Sentiment(lang=str(lang), compound=None if compound is None else float(compound)),
+            ref=data.get("ref"),
+            waited=int(data.get("waited", 0)),
+            in_row=bool(data.get("in_row", True)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Released:
+    """A held mention whose fate is now known: counted (an Outcome of ingest) or FUTURE_TIMESTAMP."""
+
+    mention: Mention
+    sentiment: Sentiment
+    ref: Any
+    outcome: Outcome
+
+    def error(self) -> DecodeError | None:
+        """Why the pipeline dead-letters it, if it does."""
+        if self.outcome is Outcome.FUTURE_TIMESTAMP:
+            return DecodeError(
+                "future_timestamp",
+                f"ts {iso_utc(self.mention.ts_ms)} is beyond the clock by more than the jump bound "
+                "(FIRESTORM_MAX_CLOCK_JUMP) and no other mention confirmed it",
+            )
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class ClosedWindow:
     """One window the watermark closed, what the detector made of it, and any alert."""
@@ -188,6 +255,7 @@ class Engine:
         clock_ms: int | None = None,
         closed_boundary_ms: int | None = None,
         planned: PlannedCalendar | Iterable[PlannedEvent] = (),
+        held: Iterable[Mapping[str, Any]] = (),
         pending_jump: Mapping[str, Any] | None = None,
     ) -> None:
         self.settings = settings or EngineSettings()
@@ -200,10 +268,11 @@ class Engine:
         self.entities: dict[str, EntityState] = entities if entities is not None else {}
         self.clock_ms = clock_ms
         self.closed_boundary_ms = closed_boundary_ms
-        # Ids of the mentions in a row beyond max_clock_jump_ms, and the largest event time among them.
-        self.pending_jump: tuple[int, list[str]] | None = (
-            (int(pending_jump["newest_ms"]), [str(i) for i in pending_jump["ids"]]) if pending_jump else None
-        )
+        # Mentions beyond max_clock_jump_ms, in arrival order. An older state's `pending_jump` (ids
+        # of mentions already counted in their windows) is not carried over: a jump starts afresh.
+        del pending_jump
+        self.held: list[Held] = [Held.from_dict(h) for h in held]
+        self._released: list[Released] = []
         self.dirty: set[str] = set()
 
     @property
@@ -212,42 +281,96 @@ class Engine:
 
     def clock_state(self) -> dict[str, Any]:
         state: dict[str, Any] = {"clock_ms": self.clock_ms, "closed_boundary_ms": self.closed_boundary_ms}
-        if self.pending_jump is not None:
-            state["pending_jump"] = {"newest_ms": self.pending_jump[0], "ids": list(self.pending_jump[1])}
+        if self.held:
+            state["held"] = [h.to_dict() for h in self.held]
         return state
 
-    def _next_clock(self, mention: Mention) -> int | None:
-        """The clock after seeing `mention`, or None if it stays; a far jump waits for confirmation."""
-        ts_ms = mention.ts_ms
-        if self.clock_ms is None:
-            return ts_ms
-        if ts_ms <= self.clock_ms + self.settings.max_clock_jump_ms:
-            self.pending_jump = None
-            return ts_ms if ts_ms > self.clock_ms else None
-        newest, ids = self.pending_jump or (ts_ms, [])
-        if mention.id not in ids:  # a re-sent mention does not confirm a jump
-            ids = [*ids, mention.id]
-        if len(ids) < self.settings.jump_confirmations:
-            self.pending_jump = (max(newest, ts_ms), ids)
-            return None
-        self.pending_jump = None
-        return max(newest, ts_ms)
+    def take_released(self) -> list[Released]:
+        """Held mentions decided since the last call (counted, or FUTURE_TIMESTAMP), in order."""
+        released, self._released = self._released, []
+        return released
 
-    def ingest(self, mention: Mention, sentiment: Sentiment) -> tuple[Outcome, list[ClosedWindow]]:
-        """Advance event time to this mention, close what the watermark passed, then count it."""
+    def ingest(self, mention: Mention, sentiment: Sentiment, ref: Any = None) -> tuple[Outcome, list[ClosedWindow]]:
+        """Advance event time to this mention, close what the watermark passed, then count it.
+
+        A mention beyond the jump bound is HELD instead (see the module docstring); held mentions
+        decided by this call are in `take_released()`, the windows their jump closed in the result.
+        """
         closed: list[ClosedWindow] = []
-        clock = self._next_clock(mention)
-        if clock is not None:
-            self.clock_ms = clock
+        self._age_held()
+        if self.clock_ms is not None and mention.ts_ms > self.clock_ms + self.settings.max_clock_jump_ms:
+            if any(h.mention.id == mention.id for h in self.held):
+                return Outcome.DUPLICATE, closed  # a re-sent mention does not confirm a jump
+            self.held.append(Held(mention, sentiment, ref))
+            return Outcome.HELD, self._confirm_jump()
+        for held in self.held:
+            held.in_row = False
+        if self.clock_ms is None or mention.ts_ms > self.clock_ms:
+            self.clock_ms = mention.ts_ms
             closed = self.advance(self.clock_ms - self.settings.lateness_ms)
+        return self._count(mention, sentiment), closed
+
+    def _age_held(self) -> None:
+        """One more mention came: a held mention that waited `jump_wait` of them is FUTURE_TIMESTAMP."""
+        if not self.held:
+            return
+        kept = []
+        for held in self.held:
+            held.waited += 1
+            if held.waited >= self.settings.jump_wait:
+                self._released.append(Released(held.mention, held.sentiment, held.ref, Outcome.FUTURE_TIMESTAMP))
+            else:
+                kept.append(held)
+        self.held = kept
+
+    def _confirm_jump(self) -> list[ClosedWindow]:
+        """Jump when `jump_confirmations` held mentions in a row agree (within the jump bound of each
+        other): to the largest event time of the earliest agreeing group, never to an outlier."""
+        need, bound = self.settings.jump_confirmations, self.settings.max_clock_jump_ms
+        times = sorted(h.mention.ts_ms for h in self.held if h.in_row)
+        for i in range(len(times) - need + 1):
+            if times[i + need - 1] - times[i] <= bound:
+                return self._move_clock(max(t for t in times[i:] if t <= times[i] + bound))
+        return []
+
+    def _move_clock(self, clock_ms: int) -> list[ClosedWindow]:
+        """Move the clock forward to `clock_ms`: first count the held mentions it brings within the
+        jump bound (as if counted when they came, before the watermark moved), then close windows."""
+        reach = clock_ms + self.settings.max_clock_jump_ms
+        kept = []
+        for held in self.held:
+            if held.mention.ts_ms <= reach:
+                outcome = self._count(held.mention, held.sentiment)
+                self._released.append(Released(held.mention, held.sentiment, held.ref, outcome))
+            else:
+                kept.append(held)
+        self.held = kept
+        if self.clock_ms is not None and clock_ms <= self.clock_ms:
+            return []
+        self.clock_ms = clock_ms
+        return self.advance(clock_ms - self.settings.lateness_ms)
+
+    def advance_to(self, clock_ms: int) -> list[ClosedWindow]:
+        """Move the clock forward to `clock_ms` with no mention to carry it (never backward).
+
+        The worker calls it for a partition that has been idle for a while, with a time derived
+        from the wall clock (the model never reads the wall clock itself): the watermark follows,
+        windows close (quiet ones as zero counts) and incidents can resolve.
+        """
+        if self.clock_ms is None or clock_ms <= self.clock_ms:
+            return []
+        return self._move_clock(clock_ms)
+
+    def _count(self, mention: Mention, sentiment: Sentiment) -> Outcome:
+        """Count a mention in its window, if that window is still open (the clock already moved)."""
         size = self.settings.window_ms
         start = window_start(mention.ts_ms, size)
         if self.closed_boundary_ms is not None and start + size <= self.closed_boundary_ms:
-            return Outcome.LATE, closed
+            return Outcome.LATE
         state = self.entities.get(mention.entity)
         if state is None:
             if len(self.entities) >= self.settings.max_entities:
-                return Outcome.ENTITY_CAP, closed
+                return Outcome.ENTITY_CAP
             state = EntityState(
                 entity=mention.entity,
                 closed_until_ms=start,
@@ -256,17 +379,17 @@ class Engine:
             self.entities[mention.entity] = state
         elif start < state.closed_until_ms:
             if not state.fresh or (self.closed_boundary_ms is not None and start < self.closed_boundary_ms):
-                return Outcome.LATE, closed
+                return Outcome.LATE
             # An earlier, still-open window of an entity first seen a little later in time.
             state.closed_until_ms = start
         if any(mention.id in acc.ids for acc in state.open.values()):
-            return Outcome.DUPLICATE, closed
+            return Outcome.DUPLICATE
         acc = state.open.get(start)
         if acc is None:
             acc = state.open[start] = WindowAccumulator(start_ms=start)
         acc.add(mention, sentiment)
         self.dirty.add(mention.entity)
-        return Outcome.ACCEPTED, closed
+        return Outcome.ACCEPTED
 
     def advance(self, watermark_ms: int) -> list[ClosedWindow]:
         """Close, for every entity, each window that ends at or before the watermark."""
@@ -299,7 +422,11 @@ class Engine:
         return closed
 
     def finish(self) -> list[ClosedWindow]:
-        """End of input (a replayed file): close every window up to the one holding the clock."""
+        """End of input (a replayed file): held mentions no jump confirmed are FUTURE_TIMESTAMP
+        (see take_released), then every window up to the one holding the clock closes."""
+        for held in self.held:
+            self._released.append(Released(held.mention, held.sentiment, held.ref, Outcome.FUTURE_TIMESTAMP))
+        self.held = []
         if self.clock_ms is None:
             return []
         size = self.settings.window_ms

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
-from models.engine import ClosedWindow, Engine, Outcome
+from models.engine import ClosedWindow, Engine, Outcome, Released
 from models.records import DecodeError, Mention, decode_mention
 from models.sentiment import Sentiment, SentimentScorer
 
@@ -21,11 +22,16 @@ class Processed:
     sentiment: Sentiment | None = None
     error: DecodeError | None = None
     closed: tuple[ClosedWindow, ...] = ()
+    # Earlier HELD mentions decided while this one was processed (counted, or dead-lettered as
+    # future_timestamp), each with the `ref` its caller gave when it came.
+    released: tuple[Processed, ...] = ()
+    ref: Any = None
 
 
 @dataclass(slots=True)
 class Tally:
-    """Counts that must add up: consumed = accepted + duplicates + late + dead-lettered."""
+    """Counts that must add up: consumed = accepted + duplicates + late + dead-lettered + held
+    (held: mentions beyond the jump bound not decided yet; none once the input is finished)."""
 
     consumed: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)
@@ -42,6 +48,17 @@ class Tally:
             self.languages[processed.sentiment.lang] += 1
             if not processed.sentiment.scored:
                 self.unscored += 1
+        for released in processed.released:
+            self.release(released)
+
+    def release(self, processed: Processed) -> None:
+        """A held mention (already consumed) is decided: move it to its outcome."""
+        self.outcomes[Outcome.HELD.value] -= 1
+        if not self.outcomes[Outcome.HELD.value]:
+            del self.outcomes[Outcome.HELD.value]
+        self.outcomes[processed.outcome] += 1
+        if processed.error is not None:
+            self.dead_letter_reasons[processed.error.reason] += 1
 
 
 class MentionProcessor:
@@ -50,22 +67,43 @@ class MentionProcessor:
     def __init__(self, scorer: SentimentScorer | None = None) -> None:
         self.scorer = scorer or SentimentScorer()
 
-    def process(self, engine: Engine, raw: bytes | str) -> Processed:
+    def process(self, engine: Engine, raw: bytes | str, ref: Any = None) -> Processed:
+        """`ref` (JSON-serializable) comes back with the mention if it is held and decided later."""
         try:
             mention = decode_mention(raw)
         except DecodeError as exc:
-            return Processed(outcome=DEAD_LETTER, error=exc)
+            return Processed(outcome=DEAD_LETTER, error=exc, ref=ref)
         sentiment = self.scorer.score(mention.text, mention.lang)
-        outcome, closed = engine.ingest(mention, sentiment)
+        outcome, closed = engine.ingest(mention, sentiment, ref)
+        released = self.released(engine)
         if outcome is Outcome.ENTITY_CAP:
-            # Kept on the dead-letter topic, not in state: one more entity than the engine may track.
-            error = DecodeError(
-                "entity_cap",
-                f"entity {mention.entity[:80]!r} not tracked: this engine already tracks "
-                f"{engine.settings.max_entities} entities (FIRESTORM_MAX_ENTITIES)",
-            )
-            return Processed(outcome=DEAD_LETTER, mention=mention, error=error, closed=tuple(closed))
-        return Processed(outcome=outcome.value, mention=mention, sentiment=sentiment, closed=tuple(closed))
+            return Processed(DEAD_LETTER, mention, None, _entity_cap(engine, mention), tuple(closed), released, ref)
+        return Processed(outcome.value, mention, sentiment, None, tuple(closed), released, ref)
+
+    @staticmethod
+    def released(engine: Engine) -> tuple[Processed, ...]:
+        """The engine's held mentions decided since the last call, as processed messages (the
+        end of a replay and the worker's idle advance call it after Engine.finish/advance_to)."""
+        return tuple(_settled(engine, r) for r in engine.take_released())
+
+
+def _entity_cap(engine: Engine, mention: Mention) -> DecodeError:
+    # Kept on the dead-letter topic, not in state: one more entity than the engine may track.
+    return DecodeError(
+        "entity_cap",
+        f"entity {mention.entity[:80]!r} not tracked: this engine already tracks "
+        f"{engine.settings.max_entities} entities (FIRESTORM_MAX_ENTITIES)",
+    )
+
+
+def _settled(engine: Engine, released: Released) -> Processed:
+    if released.outcome is Outcome.ENTITY_CAP:
+        error: DecodeError | None = _entity_cap(engine, released.mention)
+    else:
+        error = released.error()
+    if error is not None:
+        return Processed(DEAD_LETTER, released.mention, None, error, ref=released.ref)
+    return Processed(released.outcome.value, released.mention, released.sentiment, ref=released.ref)
 
 
 __all__ = ["DEAD_LETTER", "MentionProcessor", "Outcome", "Processed", "Tally"]

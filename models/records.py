@@ -182,6 +182,18 @@ def _checked_mention(obj: Any) -> Mention:
     )
 
 
+def mention_to_obj(mention: Mention) -> dict[str, Any]:
+    """The contract's JSON object for a Mention: `mention_from_obj` gives the same Mention back
+    (an engine keeps mentions it holds aside this way in its changelogged state)."""
+    obj: dict[str, Any] = {**mention.extra, "id": mention.id, "entity": mention.entity, "ts": mention.ts_ms}
+    obj["text"] = mention.text
+    optional = {"lang": mention.lang, "source": mention.source, "url": mention.url, "repost_of": mention.repost_of}
+    obj.update({k: v for k, v in optional.items() if v is not None})
+    if mention.author is not None:
+        obj["author"] = {"id": mention.author.id, "followers": mention.author.followers}
+    return obj
+
+
 def decode_mention(raw: bytes | str) -> Mention:
     """Decode one Kafka message value (UTF-8 JSON) into a Mention or raise DecodeError."""
     if isinstance(raw, str):

@@ -12,6 +12,7 @@ from faust import transport as faust_transport
 from faust.transport.drivers import aiokafka as aiokafka_driver
 
 from models.timeutil import parse_duration_ms
+from streams import faust_compat
 from streams.config import Config, ConfigError, env_name
 from streams.intake import BatchIntake, IntakeTransport
 from streams.kafka_security import faust_credentials
@@ -28,12 +29,12 @@ class App(faust.App):
         super().__init__(*args, **kwargs)
         self.intakes: list[BatchIntake] = []
 
-    def _new_transport(self) -> Any:
+    def _new_transport(self) -> Any:  # a Faust internal: checked by streams/faust_compat.py
         url = self.conf.broker_consumer
         cls = faust_transport.by_url(url[0])
         if issubclass(cls, aiokafka_driver.Transport):
             return IntakeTransport(url, self)
-        return super()._new_transport()
+        return super()._new_transport()  # checked by faust_compat
 
     async def on_start(self) -> None:
         await super().on_start()
@@ -77,6 +78,7 @@ def create_app(config: Config) -> FirestormApp:
     broker's default, streams/topics.py) and FIRESTORM_MIN_INSYNC_REPLICAS; every record the
     worker writes (alerts, dead letters, changelogs) is produced with acks=all (-1).
     """
+    faust_compat.check()
     session_s = parse_duration_ms(config.session_timeout) / 1000
     check_data_dir(config.data_dir)
     credentials = faust_credentials(config)

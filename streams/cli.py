@@ -44,6 +44,13 @@ configuration (environment; a TOML file named by FIRESTORM_CONFIG may set the sa
   FIRESTORM_CONTROL_TOPIC    topic of planned events (default: firestorm.control; see `firestorm plan`)
   FIRESTORM_METRICS_PORT     port of /metrics on FIRESTORM_METRICS_HOST (default: 9108, 0: off)
   FIRESTORM_APP_ID           Faust app id: consumer group and state table prefix (default: firestorm)
+  FIRESTORM_MAX_CLOCK_JUMP   a bigger step of event time needs 3 agreeing mentions in a row (default: 1h);
+                             a mention beyond it that none confirm is dead-lettered (future_timestamp)
+  FIRESTORM_IDLE_TIMEOUT     worker: a partition with no record for this long (wall clock) has its
+                             watermark moved on with the wall clock, so windows close and incidents
+                             resolve (default: 2m; 0: off)
+  FIRESTORM_RESOLVE_AFTER    an incident resolves after this long of normal windows (default: 10m)
+  FIRESTORM_SHUTDOWN_TIMEOUT worker: on SIGTERM, exit (status 2) if stopping takes longer (default: 15s)
 """
 
 PAGING_HELP = """paging (firestorm notifier, replay --drill; see README "Paging"):
@@ -435,9 +442,8 @@ def _hhmm(ms: int) -> str:
 
 
 def _run_worker(config: Config) -> int:
-    import faust
-
     from streams.app import create_app
+    from streams.faust_compat import BoundedWorker
     from streams.metrics import Metrics
     from streams.topics import ensure_topics, resolve_replication
     from streams.worker import install_worker
@@ -453,7 +459,9 @@ def _run_worker(config: Config) -> int:
     )
     metrics.serve(config.metrics_host, config.metrics_port)
     install_worker(fapp, config, metrics)
-    worker = faust.Worker(fapp.app, loglevel=config.log_level, quiet=True)
+    worker = BoundedWorker(
+        fapp.app, loglevel=config.log_level, quiet=True, shutdown_timeout_s=config.shutdown_timeout_s
+    )
     worker.execute_from_commandline()
     return EXIT_OK
 

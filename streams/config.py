@@ -57,6 +57,11 @@ class Config:
     max_entities: int = 10_000  # entities per partition engine; mentions of more are dead-lettered (entity_cap)
     max_clock_jump: str = "1h"  # a bigger step of event time must be confirmed by 3 mentions in a row
     log_level: str = "info"
+    # A partition with no record for this long (wall clock) has its watermark moved with the wall
+    # clock, so its windows close and incidents resolve (streams/worker.py); 0 turns it off.
+    idle_timeout: str = "2m"
+    resolve_after: str = "10m"  # an incident resolves after this long of normal windows
+    shutdown_timeout: str = "15s"  # SIGTERM: longer than this (a broker gone), exit non-zero anyway
     # 1: export an open incident's top terms and hashtags as metric labels (free text from posts:
     # it may name people, so it is off unless the deployment accepts that; alerts always carry them)
     metrics_driver_terms: int = 0
@@ -109,6 +114,15 @@ class Config:
         return parse_duration_ms(self.window)
 
     @property
+    def idle_timeout_s(self) -> float:
+        """0: no idle advance."""
+        return parse_duration_ms(self.idle_timeout, allow_zero=True) / 1000
+
+    @property
+    def shutdown_timeout_s(self) -> float:
+        return parse_duration_ms(self.shutdown_timeout) / 1000
+
+    @property
     def lateness_ms(self) -> int:
         return parse_duration_ms(self.allowed_lateness, allow_zero=True)
 
@@ -122,6 +136,7 @@ class Config:
             detector=self.detector,
             max_entities=self.max_entities,
             max_clock_jump_ms=parse_duration_ms(self.max_clock_jump),
+            resolve_after_ms=parse_duration_ms(self.resolve_after),
             drill=drill,
             entity_overrides=load_entity_file(self.entities_file).overrides,
         )
@@ -136,9 +151,10 @@ class Config:
         return load_entity_file(self.entities_file).planned
 
     def validate(self) -> Config:
-        for name in ("window", "allowed_lateness", "session_timeout", "batch_wait", "max_clock_jump"):
+        durations = ("window", "allowed_lateness", "session_timeout", "batch_wait", "max_clock_jump", "resolve_after")
+        for name in (*durations, "idle_timeout", "shutdown_timeout"):
             try:
-                parse_duration_ms(getattr(self, name), allow_zero=name == "allowed_lateness")
+                parse_duration_ms(getattr(self, name), allow_zero=name in ("allowed_lateness", "idle_timeout"))
             except ValueError as exc:
                 raise ConfigError(f"{env_name(name)}: {exc}") from exc
         for name in ("partitions", "batch_size", "entity_label_cap", "min_volume", "max_entities"):

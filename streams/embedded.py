@@ -122,14 +122,17 @@ def replay(
                 continue
             processed = Processed(outcome=DEAD_LETTER, error=raw.as_decode_error())
         else:
-            processed = processor.process(engine, raw)
+            processed = processor.process(engine, raw, ref=number)
         result.tally.add(processed)
-        if processed.error is not None and len(result.bad_lines) < MAX_BAD_LINES_KEPT:
-            result.bad_lines.append((number, str(processed.error)))
+        for decided in (processed, *processed.released):
+            if decided.error is not None and len(result.bad_lines) < MAX_BAD_LINES_KEPT:
+                result.bad_lines.append((decided.ref if isinstance(decided.ref, int) else number, str(decided.error)))
         if metrics is not None:
             metrics.record_message(processed)
-        if on_processed is not None and processed.mention is not None:
-            on_processed(processed)
+        if on_processed is not None:
+            for decided in (processed, *processed.released):
+                if decided.mention is not None:
+                    on_processed(decided)
         emit(processed.closed)
         if metrics is not None and processed.closed:
             metrics.set_watermark("replay", engine.watermark_ms)
@@ -137,6 +140,12 @@ def replay(
             pacer.wait(processed.mention.ts_ms)
     arrived = time.monotonic()
     emit(engine.finish())
+    for decided in processor.released(engine):  # held mentions no jump confirmed: future_timestamp
+        result.tally.release(decided)
+        if metrics is not None:
+            metrics.record_release(decided)
+        if decided.error is not None and len(result.bad_lines) < MAX_BAD_LINES_KEPT:
+            result.bad_lines.append((decided.ref if isinstance(decided.ref, int) else 0, str(decided.error)))
     if metrics is not None:
         metrics.set_watermark("replay", engine.watermark_ms)
     if on_progress is not None:

@@ -31,11 +31,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any, cast
+from typing import Any
 
-from faust.transport.consumer import CONSUMER_FETCHING
 from faust.transport.drivers import aiokafka as aiokafka_driver
+
+from streams import faust_compat
 
 
 class BatchIntake:
@@ -184,7 +184,7 @@ class IntakeConsumer(aiokafka_driver.Consumer):
         self.seeks = 0  # changes when a seek to the committed offsets starts, and when it ends
         self._rewind: dict[Any, int] = {}  # partition -> lowest offset refused since its last rewind
 
-    def _take_in(self, intake: BatchIntake, tp: Any, message: Any, fetched_in: int) -> bool:
+    def take_in(self, intake: BatchIntake, tp: Any, message: Any, fetched_in: int) -> bool:
         """Hand a fetched record to its intake, or refuse it and have its partition rewound.
 
         A record is refused while the flow is suspended (rebalance, recovery) and when it was
@@ -205,11 +205,15 @@ class IntakeConsumer(aiokafka_driver.Consumer):
             self._rewind[tp] = offset
         return False
 
-    def _steady(self) -> bool:
+    def has_refused(self) -> bool:
+        """Some partition has refused records waiting for a rewind."""
+        return bool(self._rewind)
+
+    def steady(self) -> bool:
         """The flow is active and no seek to the committed offsets is under way."""
         return bool(self.flow_active and self.app.flow_control.is_active() and self.seeks % 2 == 0)
 
-    async def _rewind_refused(self) -> None:
+    async def rewind_refused(self) -> None:
         """Seek every partition with refused records back to the last record taken in (or the
         first refused, when none was): a record taken twice is skipped by the worker's offset
         guard, a record never taken would be a hole."""
@@ -217,7 +221,7 @@ class IntakeConsumer(aiokafka_driver.Consumer):
         assigned = self.assignment()
         for tp, lowest in rewind.items():
             if tp in assigned:
-                read = self._read_offset.get(tp)
+                read = faust_compat.read_offsets(self).get(tp)
                 target = lowest if read is None else min(read, lowest)
                 self.log.info("refetching %s from offset %d (records refused while the flow was suspended)", tp, target)
                 await self.seek(tp, target)
@@ -233,73 +237,9 @@ class IntakeConsumer(aiokafka_driver.Consumer):
         finally:
             self.seeks += 1
 
-    async def _drain_messages(self, fetcher: Any) -> None:  # pragma: no cover - exercised by the integration tests
-        # Faust's Consumer._drain_messages (faust-streaming 0.15.3), with the intake branch added.
-        callback = self.callback
-        getmany = self.getmany
-        consumer_should_stop = self._stopped.is_set
-        fetcher_should_stop = fetcher._stopped.is_set
-        get_read_offset = self._read_offset.__getitem__
-        set_read_offset = self._read_offset.__setitem__
-        flag_consumer_fetching = CONSUMER_FETCHING
-        set_flag = self.diag.set_flag
-        unset_flag = self.diag.unset_flag
-        commit_every = self._commit_every
-        acks_enabled_for = self.app.topics.acks_enabled_for
-        intakes = self.intakes
-        yield_every = 100
-        num_since_yield = 0
-        sleep = asyncio.sleep
-        wait_first = cast(Callable[..., Awaitable[Any]], self.wait_first)
-        try:
-            while not (consumer_should_stop() or fetcher_should_stop()):
-                set_flag(flag_consumer_fetching)
-                if self._rewind and self._steady():
-                    await self._rewind_refused()
-                fetched_in = self.seeks
-                ait = getmany(timeout=1.0)
-                await self.sleep(0)
-                if not self.should_stop:
-                    async for tp, message in ait:
-                        num_since_yield += 1
-                        if num_since_yield > yield_every:
-                            await sleep(0)
-                            num_since_yield = 0
-                        offset = message.offset
-                        r_offset = get_read_offset(tp)
-                        if r_offset is None or offset >= r_offset:
-                            intake = intakes.get(tp.topic)
-                            if intake is not None and not self._take_in(intake, tp, message, fetched_in):
-                                continue  # not marked read: fetched again (see _take_in)
-                            gap = offset - (r_offset or 0)
-                            if gap > 1 and r_offset and acks_enabled_for(message.topic):
-                                await self._add_gap(tp, r_offset + 1, offset)
-                            if commit_every is not None and self._n_acked >= commit_every:
-                                self._n_acked = 0
-                                await self.commit()
-                            if intake is not None:
-                                set_read_offset(tp, offset)
-                                if intake.full:
-                                    await wait_first(intake.wait_for_room(), self.suspend_flow.wait())
-                                continue
-                            await wait_first(callback(message), self.suspend_flow.wait())
-                            set_read_offset(tp, offset)
-                    unset_flag(flag_consumer_fetching)
-        except self.consumer_stopped_errors:
-            if self.transport.app.should_stop:
-                self.log.info("Broker stopped consumer, shutting down...")
-                return
-            raise
-        except asyncio.CancelledError:
-            if self.transport.app.should_stop:
-                self.log.info("Consumer shutting down for user cancel.")
-                return
-            raise
-        except Exception as exc:
-            self.log.exception("Drain messages raised: %r", exc)
-            raise
-        finally:
-            unset_flag(flag_consumer_fetching)
+    async def _drain_messages(self, fetcher: Any) -> None:  # pragma: no cover - faust_compat, integration tests
+        # Faust's drain loop with the intake branch added: kept with the other Faust internals.
+        await faust_compat.drain_messages(self, fetcher)
 
 
 class IntakeTransport(aiokafka_driver.Transport):

@@ -50,6 +50,7 @@ OTHER = "other"
 SEVERITIES = ("info", "warning", "critical")
 STATUSES = ("triggered", "escalated", "updated", "resolved")
 OUTCOMES = ("accepted", "duplicate", "late", "dead_letter")
+HELD = "held"  # not an outcome yet: a mention beyond the jump bound, decided later (models/engine.py)
 DEAD_LETTER_REASONS = (
     "empty",
     "too_large",
@@ -60,6 +61,7 @@ DEAD_LETTER_REASONS = (
     "bad_type",
     "bad_timestamp",
     "entity_cap",
+    "future_timestamp",
 )
 TOP_DRIVERS = 3  # top terms and top hashtags of an open incident exported per entity
 DRIVER_TEXT_MAX = 40  # characters of a term or hashtag kept in its label
@@ -411,7 +413,10 @@ class Metrics:
         mentions: dict[str, int] = {}
         for processed in batch:
             outcome = processed.outcome
-            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            if outcome != HELD:  # counted by outcome once decided (in a later message's `released`)
+                outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            for released in processed.released:
+                self.record_release(released)
             if processed.error is not None:
                 reason = processed.error.reason
                 reasons[reason] = reasons.get(reason, 0) + 1
@@ -445,15 +450,26 @@ class Metrics:
     def record_message(self, processed: Processed) -> None:
         """Count one processed message by outcome, dead-letter reason, language and entity."""
         self.consumed.inc()
-        self.outcomes.labels(processed.outcome).inc()
+        if processed.outcome != HELD:  # counted by outcome once decided (see record_release)
+            self.outcomes.labels(processed.outcome).inc()
         if processed.error is not None:
             self.dead_letters.labels(processed.error.reason).inc()
+        for released in processed.released:
+            self.record_release(released)
         sentiment = processed.sentiment
         if sentiment is not None:
             language = self.language_label(sentiment.lang)
             self.sentiment.labels(language, "true" if sentiment.scored else "false").inc()
             if sentiment.compound is not None:
                 self.compound.labels(language).observe(sentiment.compound)
+        if processed.outcome == "accepted" and processed.mention is not None:
+            self._entity(self._label_of(processed.mention.entity)).mentions.inc()
+
+    def record_release(self, processed: Processed) -> None:
+        """A held mention (consumed, and its language counted, when it came) is decided."""
+        self.outcomes.labels(processed.outcome).inc()
+        if processed.error is not None:
+            self.dead_letters.labels(processed.error.reason).inc()
         if processed.outcome == "accepted" and processed.mention is not None:
             self._entity(self._label_of(processed.mention.entity)).mentions.inc()
 

@@ -11,6 +11,7 @@ in the partition the mentions came from, so a restarted or rebalanced worker res
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
 import time
@@ -23,7 +24,8 @@ from faust.types import TP
 from models.engine import Engine, EngineSettings, EntityState
 from models.pipeline import DEAD_LETTER, MentionProcessor, Processed
 from models.planned import PlannedCalendar
-from models.timeutil import parse_duration_ms
+from models.timeutil import iso_utc, parse_duration_ms
+from streams import faust_compat
 from streams.app import FirestormApp
 from streams.config import Config
 from streams.control import follow_control_topic, read_planned_events
@@ -37,6 +39,29 @@ log = logging.getLogger("firestorm.worker")
 window_log = logging.getLogger("firestorm.windows")
 LAG_SAMPLE_INTERVAL_S = 5.0  # consumer lag sample and liveness heartbeat
 IDLE_CHECK_S = 5.0  # with no record for this long, look for records read but never processed
+
+
+class RecordRef:
+    """Where a mention came from, kept by the engine if it holds the mention (models/engine.py
+    Held) so that it can be dead-lettered later, untouched; serialized only then."""
+
+    __slots__ = ("key", "offset", "partition", "raw", "topic")
+
+    def __init__(self, topic: str, partition: int, offset: int, key: bytes | None, raw: bytes) -> None:
+        self.topic, self.partition, self.offset, self.key, self.raw = topic, partition, offset, key, raw
+
+    def to_json(self) -> dict[str, Any]:
+        key = None if self.key is None else base64.b64encode(self.key).decode("ascii")
+        raw = base64.b64encode(self.raw).decode("ascii")
+        return {"topic": self.topic, "partition": self.partition, "offset": self.offset, "key": key, "raw": raw}
+
+    @classmethod
+    def of(cls, ref: Any) -> RecordRef:
+        """The ref as given, or as read back from a changelogged state."""
+        if isinstance(ref, RecordRef):
+            return ref
+        key = None if ref["key"] is None else base64.b64decode(ref["key"])
+        return cls(str(ref["topic"]), int(ref["partition"]), int(ref["offset"]), key, base64.b64decode(ref["raw"]))
 
 
 def table_value(partition: int, state: EntityState) -> bytes:
@@ -93,7 +118,7 @@ class PartitionEngines:
             entities=entities,
             clock_ms=clock_state.get("clock_ms"),
             closed_boundary_ms=clock_state.get("closed_boundary_ms"),
-            pending_jump=clock_state.get("pending_jump"),
+            held=clock_state.get("held", ()),
             planned=self.calendar,
         )
 
@@ -126,7 +151,7 @@ class PartitionEngines:
         keep) and the record goes to the producer at once; the returned future resolves when the
         broker has it. The keys and values are bytes, which is what the tables' raw codec writes.
         """
-        table.data[key] = value
+        faust_compat.table_store(table)[key] = value
         return await self.fapp.app.producer.send(table.changelog_topic_name, key, value, partition, None, None)
 
 
@@ -144,6 +169,8 @@ class BatchHandler:
         self._suspects: dict[int, int] = {}  # partition -> read offset seen at the last idle check
         self._busy = asyncio.Lock()  # a batch and an idle check never touch the engines at once
         self.last_batch_at = time.monotonic()
+        # partition -> (time.monotonic() of its last record, its engine's clock then): the idle advance
+        self._last_record: dict[int, tuple[float, int | None]] = {}
 
     async def process(self, messages: Sequence[Any]) -> list[Awaitable[Any]]:
         """Process a batch; returns the broker acknowledgements of its state, which must all
@@ -194,6 +221,7 @@ class BatchHandler:
             arrived = getattr(message, "time_in", None) or time.monotonic()
             await self._process(engine, partition, message, raw, arrived, sent, done)
             guard.accept(message.offset)
+        self._last_record[partition] = (time.monotonic(), engine.clock_ms)
         return await self._finish(partition, engine, sent, done)
 
     async def _guard(self, partition: int) -> OffsetGuard:
@@ -231,7 +259,7 @@ class BatchHandler:
     async def _check_idle(self) -> None:
         consumer = self.fapp.app.consumer
         assigned = self._assigned() or set()
-        read_offsets: dict[Any, int | None] = getattr(consumer, "_read_offset", {})
+        read_offsets = faust_compat.read_offsets(consumer)
         suspects: dict[int, int] = {}
         for tp in assigned:
             if tp.topic != self.config.mentions_topic:
@@ -292,10 +320,9 @@ class BatchHandler:
         self.metrics.gap_filled.inc(len(records))
         self.metrics.gap_missing.inc(end - start - len(records))
         # Those offsets are now in the state: let Faust's commits pass them (they were never acked).
-        add_gap = getattr(self.fapp.app.consumer, "_add_gap", None)
-        if add_gap is not None and records:
+        if records:
             with contextlib.suppress(Exception):
-                await add_gap(TP(topic, partition), start, end - 1)
+                await faust_compat.add_gap(self.fapp.app.consumer, TP(topic, partition), start, end - 1)
 
     async def _process(
         self,
@@ -307,12 +334,14 @@ class BatchHandler:
         sent: list[Any],
         done: list[Processed],
     ) -> None:
-        processed = self.processor.process(engine, raw)
+        ref = RecordRef(message.topic, message.partition, message.offset, message.key, raw)
+        processed = self.processor.process(engine, raw, ref)
         done.append(processed)
         if processed.outcome == DEAD_LETTER and processed.error is not None:
             value, headers = dead_letter_record(raw, processed.error, message.topic, message.partition, message.offset)
             # Awaited with the alerts before the state: a crash must not lose a dead letter behind the ack.
             sent.append(await self.fapp.dead_letters.send(key=message.key, value=value, headers=headers))
+        await self._dead_letter_released(processed.released, sent)
         for closed in processed.closed:
             if self.log_windows and closed.window.count:
                 w = closed.window
@@ -323,6 +352,82 @@ class BatchHandler:
                 # The alert must reach the broker before the state that says its window is judged.
                 sent.append(await self.fapp.alerts.send(key=alert.entity.encode(), value=alert.to_json()))
                 self.metrics.observe_alert_latency(arrived)
+
+    async def _dead_letter_released(self, released: Sequence[Processed], sent: list[Any]) -> None:
+        """Held mentions decided as dead letters (future_timestamp): to the dead-letter topic, with
+        the record's own bytes and place, acknowledged before the state that no longer holds them."""
+        for decided in released:
+            if decided.outcome == DEAD_LETTER and decided.error is not None and decided.ref is not None:
+                ref = RecordRef.of(decided.ref)
+                value, headers = dead_letter_record(ref.raw, decided.error, ref.topic, ref.partition, ref.offset)
+                sent.append(await self.fapp.dead_letters.send(key=ref.key, value=value, headers=headers))
+
+    def forget(self) -> None:
+        """After a rebalance: the idle clocks start again from the restored state."""
+        self._last_record.clear()
+
+    async def advance_idle(self, timeout_s: float, now: float | None = None, now_ms: int | None = None) -> None:
+        """Move on the clock of every partition that has had no record for `timeout_s` (wall clock).
+
+        Its event time runs on from its clock at the last record by the wall-clock time elapsed
+        since then, never past the wall clock (`now_ms`): the watermark trails it by the lateness,
+        windows close (quiet ones as zero counts), incidents can resolve; alerts and state are
+        written as for a batch. A partition gets its first idle clock at the first check after it is
+        assigned (a restarted worker waits `timeout_s` from then).
+        """
+        async with self._busy:
+            await self._advance_idle(
+                timeout_s,
+                time.monotonic() if now is None else now,
+                int(time.time() * 1000) if now_ms is None else now_ms,
+            )
+
+    async def _advance_idle(self, timeout_s: float, now: float, now_ms: int) -> None:
+        assigned = self._assigned()
+        if assigned is None:  # no consumer (tests drive the handler directly): the partitions it saw
+            partitions = sorted(self._last_record)
+        elif self._flow_active():
+            partitions = sorted(tp.partition for tp in assigned if tp.topic == self.config.mentions_topic)
+        else:
+            return  # a rebalance or a table recovery is under way: the state is not settled
+        for partition in partitions:
+            engine = self.engines.get(partition)
+            last = self._last_record.get(partition)
+            if last is None:
+                self._last_record[partition] = (now, engine.clock_ms)
+                continue
+            at, clock = last
+            idle_s = now - at
+            if clock is None or idle_s < timeout_s:
+                continue
+            target = min(clock + int(idle_s * 1000), now_ms)
+            if engine.clock_ms is not None and target <= engine.clock_ms:
+                continue
+            closed = engine.advance_to(target)
+            released = self.processor.released(engine)
+            log.info("partition %d idle for %.0f s: event time advanced to %s", partition, idle_s, iso_utc(target))
+            sent: list[Any] = []
+            arrived = time.monotonic()
+            for window in closed:
+                self.metrics.record_window(window)
+                if window.alert is not None:
+                    alert = window.alert
+                    log.info("alert %s", alert.timeline_line())
+                    sent.append(await self.fapp.alerts.send(key=alert.entity.encode(), value=alert.to_json()))
+                    self.metrics.observe_alert_latency(arrived)
+            for decided in released:
+                self.metrics.record_release(decided)
+            await self._dead_letter_released(released, sent)
+            self.metrics.set_watermark(f"partition-{partition}", engine.watermark_ms)
+            await asyncio.gather(*sent)
+            await asyncio.gather(*await self.engines.persist(partition, engine))
+
+    def _flow_active(self) -> bool:
+        app: Any = self.fapp.app
+        try:
+            return bool(app.consumer.flow_active and app.flow_control.is_active())
+        except Exception:
+            return False
 
 
 def install_worker(fapp: FirestormApp, config: Config, metrics: Metrics) -> BatchHandler:
@@ -348,6 +453,7 @@ def install_worker(fapp: FirestormApp, config: Config, metrics: Metrics) -> Batc
     def _on_rebalance(sender: Any, /, *args: Any, **kwargs: Any) -> None:
         # Another worker may have changed these partitions' state: rebuild from the tables.
         engines.clear()
+        handler.forget()
         metrics.forget_domains()
 
     def _on_revoked(sender: Any, /, *args: Any, **kwargs: Any) -> None:
@@ -377,6 +483,13 @@ def install_worker(fapp: FirestormApp, config: Config, metrics: Metrics) -> Batc
                 await handler.check_idle()
             except GapFetchError as exc:
                 await crash(exc)
+
+    idle_timeout_s = config.idle_timeout_s
+    if idle_timeout_s > 0:
+
+        @fapp.app.timer(interval=min(IDLE_CHECK_S, max(0.5, idle_timeout_s / 4)))  # type: ignore[untyped-decorator]
+        async def advance_idle_partitions() -> None:
+            await handler.advance_idle(idle_timeout_s)
 
     @fapp.app.task  # type: ignore[untyped-decorator]
     async def process_mentions() -> None:

@@ -177,6 +177,15 @@ class EntityRun:
     seconds: float  # wall time of the whole feed, generation of mentions included
 
 
+def settle(engine: Engine, run: EngineRun) -> None:
+    """Held mentions (beyond the clock's jump bound) decided since the last call: recount them."""
+    for released in engine.take_released():
+        run.outcomes["held"] -= 1
+        if not run.outcomes["held"]:
+            del run.outcomes["held"]
+        run.outcomes[released.outcome.value] = run.outcomes.get(released.outcome.value, 0) + 1
+
+
 def run_engines(series: EntitySeries, key: str, detectors: Sequence[str]) -> EntityRun:
     """Ingest the series in event-time order into one engine per detector, finish, collect every alert."""
     planned = planned_events(series)
@@ -193,9 +202,11 @@ def run_engines(series: EntitySeries, key: str, detectors: Sequence[str]) -> Ent
             if closed:
                 run.collect(closed)
             run.outcomes[outcome.value] = run.outcomes.get(outcome.value, 0) + 1
+            settle(engine, run)
             run.seconds += time.perf_counter() - clock
     for engine, run in engines:
         clock = time.perf_counter()
         run.collect(engine.finish())
+        settle(engine, run)
         run.seconds += time.perf_counter() - clock
     return EntityRun(key, mentions, {run.detector: run for _, run in engines}, time.perf_counter() - started)

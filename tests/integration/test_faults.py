@@ -243,7 +243,7 @@ def test_sigkill_mid_storm_then_restart_counts_every_window_once(
     workers.append(second)
     seen = wait_alerts(fstack, len(expected), [second], 120)
 
-    time.sleep(2)  # the last batch's windows are logged before its alerts are read back
+    fstack.wait_committed()  # every batch processed and committed: all its windows are logged
     check_windows(lines, first, second)
     assert seen == expected, (
         f"after the kill, the alerts differ from an uninterrupted run:\n{alert_diff(seen, expected)}"
@@ -293,7 +293,7 @@ def test_two_workers_one_killed_its_partitions_move_to_the_survivor(
 
     fstack.produce(lines[cut:])
     seen = wait_alerts(fstack, len(expected), [survivor], 120)
-    time.sleep(2)
+    fstack.wait_committed()  # every batch processed and committed: all its windows are logged
     check_windows(lines, owner, survivor)
     assert seen == expected, (
         f"the survivor did not carry on where the killed worker stopped:\n{alert_diff(seen, expected)}"
@@ -343,7 +343,7 @@ def restart_as_uninterrupted(stack: FaultStack, workers: list[WorkerProcess], li
     second = WorkerProcess(stack, name="worker-2")
     workers.append(second)
     seen = wait_alerts(stack, len(expected), [second], 120)
-    time.sleep(2)
+    stack.wait_committed()  # every batch processed and committed: all its windows are logged
     check_windows(lines, *workers)
     assert seen == expected, f"the alerts differ from an uninterrupted run:\n{alert_diff(seen, expected)}"
     return second

@@ -111,6 +111,40 @@ class Stack:
         finally:
             consumer.close()
 
+    @property
+    def group(self) -> str:
+        """The workers' consumer group (Faust's app id)."""
+        return self.env()["FIRESTORM_APP_ID"]
+
+    def committed_to_end(self, topic: str | None = None, group: str | None = None) -> bool:
+        """True once the group's committed offsets reach the end of every partition of `topic`
+        (default: the mentions topic). The worker commits a batch only after its alerts, dead
+        letters and state are on the broker: past this barrier, nothing more comes of the input."""
+        from kafka import KafkaAdminClient, TopicPartition
+        from kafka.errors import KafkaError
+
+        topic, group = topic or self.mentions, group or self.group
+        admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, **self.client_settings())
+        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, **self.client_settings())
+        try:
+            committed = admin.list_group_offsets(group).get(group, {})
+            partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+            ends = consumer.end_offsets(partitions)
+        except KafkaError:  # the coordinator is loading, the group is rebalancing: ask again
+            return False
+        finally:
+            consumer.close()
+            admin.close()
+        if not partitions:
+            return False
+        return all(end == 0 or (tp in committed and committed[tp].offset >= end) for tp, end in ends.items())
+
+    def wait_committed(self, timeout_s: float = 60.0, topic: str | None = None, group: str | None = None) -> None:
+        """Block until `committed_to_end` (a barrier before asserting that nothing else happened)."""
+        from tests.integration.services import wait_for
+
+        wait_for(lambda: self.committed_to_end(topic, group), timeout_s, 0.5, f"{self.group} committed to the end")
+
     def client_settings(self) -> dict[str, Any]:
         """Extra kafka-python settings for the test's own clients (security, in a subclass)."""
         return {}

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -97,9 +97,26 @@ def streams(draw: st.DrawFn, max_size: int = 120, entities: int = 4) -> list[Eve
 
 @dataclass
 class Run:
-    outcomes: list[Outcome]
+    outcomes: list[Outcome]  # on arrival (HELD: decided later, see `released`)
     closed: list[ClosedWindow]
     engine: Engine
+    released: list[tuple[str, Outcome]] = field(default_factory=list)  # held mentions decided: (id, outcome)
+
+    def finish(self) -> None:
+        """End of input: close the tail, decide what is still held."""
+        self.closed.extend(self.engine.finish())
+        self.released.extend((r.mention.id, r.outcome) for r in self.engine.take_released())
+
+    def final_outcomes(self, events: list[Event]) -> list[Outcome]:
+        """Each arrival's outcome, a HELD one replaced by what it was decided to be."""
+        final = list(self.outcomes)
+        waiting: dict[str, list[int]] = {}
+        for i, (event, outcome) in enumerate(zip(events, self.outcomes, strict=True)):
+            if outcome is Outcome.HELD:
+                waiting.setdefault(event.mention.id, []).append(i)
+        for mention_id, outcome in self.released:
+            final[waiting[mention_id].pop(0)] = outcome
+        return final
 
 
 def feed(engine: Engine, events: list[Event], consistent: bool = True) -> Run:
@@ -108,12 +125,15 @@ def feed(engine: Engine, events: list[Event], consistent: bool = True) -> Run:
     s = engine.settings
     outcomes: list[Outcome] = []
     closed: list[ClosedWindow] = []
+    released: list[tuple[str, Outcome]] = []
     for event in events:
         m = event.mention
         before_clock, before_boundary = engine.clock_ms, engine.closed_boundary_ms
         entities_before = len(engine.entities)
         open_before = sum(len(state.open) for state in engine.entities.values())
         outcome, windows = engine.ingest(m, event.sentiment)
+        decided = engine.take_released()
+        released.extend((r.mention.id, r.outcome) for r in decided)
         start = window_start(m.ts_ms, s.window_ms)
         # The watermark a mention meets is the one after its own event time moved the clock (if it did).
         if consistent and engine.clock_ms is not None and m.ts_ms >= engine.clock_ms - s.lateness_ms:
@@ -127,27 +147,33 @@ def feed(engine: Engine, events: list[Event], consistent: bool = True) -> Run:
         assert len(engine.entities) <= s.max_entities
         # Bounded work per mention: at most a gap's worth of windows (plus any holding mentions) per entity.
         gap_windows = max(1, s.max_gap_ms // s.window_ms)
-        assert len(windows) <= len(engine.entities) * gap_windows + open_before
-        # The clock moves by more than the jump bound only when enough distinct mentions confirm it.
+        assert len(windows) <= len(engine.entities) * gap_windows + open_before + len(decided)
+        # The clock moves by more than the jump bound only to a held mention that the jump counted,
+        # confirmed by enough distinct held mentions that agree with each other.
         if (
             before_clock is not None
             and engine.clock_ms is not None
             and engine.clock_ms > before_clock + s.max_clock_jump_ms
         ):
-            assert engine.pending_jump is None
+            confirmed = [r for r in decided if r.outcome is not Outcome.FUTURE_TIMESTAMP]
+            assert engine.clock_ms in {r.mention.ts_ms for r in confirmed}
+            assert len({r.mention.id for r in confirmed}) >= s.jump_confirmations
+        if consistent and outcome is Outcome.HELD and m.id not in {r.mention.id for r in decided}:  # in no window
+            assert all(m.id not in acc.ids for st_ in engine.entities.values() for acc in st_.open.values())
         outcomes.append(outcome)
         closed.extend(windows)
-    return Run(outcomes, closed, engine)
+    return Run(outcomes, closed, engine, released)
 
 
 def check_counts(events: list[Event], run: Run) -> None:
     """Counts add up, and every window's count is the truth from the accepted mentions."""
-    tally = Counter(run.outcomes)
+    final = run.final_outcomes(events)
+    tally = Counter(final)
     assert sum(tally.values()) == len(events)
     assert set(tally) <= set(Outcome)
     truth: Counter[tuple[str, int]] = Counter()
     accepted_ids: Counter[tuple[str, str]] = Counter()
-    for event, outcome in zip(events, run.outcomes, strict=True):
+    for event, outcome in zip(events, final, strict=True):
         if outcome is Outcome.ACCEPTED:
             truth[(event.mention.entity, window_start(event.mention.ts_ms, run.engine.settings.window_ms))] += 1
             accepted_ids[(event.mention.entity, event.mention.id)] += 1
@@ -182,7 +208,7 @@ def restore(settings_: EngineSettings, entities: dict[str, Any], clock: dict[str
         entities={name: EntityState.from_dict(d) for name, d in entities.items()},
         clock_ms=clock.get("clock_ms"),
         closed_boundary_ms=clock.get("closed_boundary_ms"),
-        pending_jump=clock.get("pending_jump"),
+        held=clock.get("held", ()),
     )
 
 
@@ -199,7 +225,7 @@ def closed_key(c: ClosedWindow) -> tuple[Any, ...]:
 def test_hostile_streams_never_crash_and_counts_are_the_truth(events: list[Event]) -> None:
     engine = Engine(QUICK)
     run = feed(engine, events)
-    run.closed.extend(engine.finish())
+    run.finish()
     check_counts(events, run)
 
 
@@ -209,13 +235,14 @@ def test_an_engine_rebuilt_from_its_changelog_carries_on_identically(events: lis
     """The worker's crash story in models: state written after a batch, restored, same results."""
     cut = min(cut, len(events))
     whole = feed(Engine(QUICK), events)
-    whole.closed.extend(whole.engine.finish())
+    whole.finish()
 
     first = feed(Engine(QUICK), events[:cut])
     resumed = restore(QUICK, *snapshot(first.engine))
     second = feed(resumed, events[cut:])
-    second.closed.extend(resumed.finish())
+    second.finish()
     assert first.outcomes + second.outcomes == whole.outcomes
+    assert first.released + second.released == whole.released
     assert [closed_key(c) for c in first.closed + second.closed] == [closed_key(c) for c in whole.closed]
     assert snapshot(resumed) == snapshot(whole.engine)
 
@@ -233,6 +260,7 @@ def test_redelivery_after_a_crash_changes_nothing(events: list[Event], cut: int)
     resumed = restore(QUICK, *state)
     again = feed(resumed, events[saved_at:])  # Kafka hands the whole uncommitted batch over again
     assert first.outcomes + again.outcomes == whole.outcomes
+    assert first.released + again.released == whole.released
     assert snapshot(resumed) == snapshot(whole.engine)
 
 
@@ -275,9 +303,12 @@ def test_far_future_timestamps_do_not_hijack_the_clock(jump: int, outliers: int,
     assert time.perf_counter() - started < 2.0
     late = [e.mention.id for e, o in zip(events, run.outcomes, strict=True) if o is Outcome.LATE]
     assert late == [], "a far-future typo made later mentions late"
-    # The typos are counted, in their own windows, not merged into the current ones.
-    assert run.outcomes.count(Outcome.ACCEPTED) == len(events)
-    run.closed.extend(engine.finish())
+    run.finish()
+    # The typos are counted in no window: dead-lettered (future_timestamp) once nothing confirmed them.
+    final = run.final_outcomes(events)
+    typos = [o for e, o in zip(events, final, strict=True) if e.mention.id.startswith("typo")]
+    assert typos == [Outcome.FUTURE_TIMESTAMP] * outliers
+    assert final.count(Outcome.ACCEPTED) == normal
     check_counts(events, run)
 
 
@@ -289,7 +320,7 @@ def test_found_by_fuzzing_one_timestamp_in_2095_used_to_hang_the_engine() -> Non
         engine.ingest(make_mention(f"q{i}", entity=f"e{i}", ts_ms=T0 + i * SECOND), NEUTRAL)
     started = time.perf_counter()
     outcome, closed = engine.ingest(make_mention("typo", ts_ms=MAX_TS_MS - 1), NEUTRAL)
-    assert outcome is Outcome.ACCEPTED and closed == [] and engine.pending_jump is not None
+    assert outcome is Outcome.HELD and closed == [] and len(engine.held) == 1
     assert engine.ingest(make_mention("next", ts_ms=T0 + 10 * SECOND), NEUTRAL)[0] is Outcome.ACCEPTED
     assert time.perf_counter() - started < 1.0
 
@@ -308,10 +339,10 @@ def test_a_confirmed_long_jump_judges_a_bounded_gap(jump: int, entities: int) ->
     run = feed(engine, events)
     assert time.perf_counter() - started < 10.0
     assert engine.clock_ms is not None and engine.clock_ms >= T0 + jump  # the jump was confirmed
-    assert all(o is Outcome.ACCEPTED for o in run.outcomes)
+    assert all(o is Outcome.ACCEPTED for o in run.final_outcomes(events))
     gap = QUICK.max_gap_ms // QUICK.window_ms
     assert len(run.closed) <= entities * (gap + 2)
-    run.closed.extend(engine.finish())
+    run.finish()
     check_counts(events, run)
 
 
@@ -354,7 +385,7 @@ def test_clock_skew_between_sources(small_skew: int, big_skew: int, zone_bug: in
     ahead = two_sources(zone_bug)  # source b stamps local time as UTC: hours ahead, interleaved
     run = feed(Engine(QUICK), ahead)
     assert Outcome.LATE not in run.outcomes, "a skewed source dragged the clock and made the other late"
-    run.closed.extend(run.engine.finish())
+    run.finish()
     check_counts(ahead, run)
 
 
@@ -423,14 +454,18 @@ def test_pipeline_accounts_for_every_record(raws: list[bytes], cap: int) -> None
     for raw in raws:
         processed = processor.process(engine, raw)
         tally.add(processed)
-        if processed.outcome == DEAD_LETTER:
-            assert isinstance(processed.error, DecodeError)
-            assert processed.error.reason in REASONS | {"entity_cap"}
-        else:
-            assert processed.error is None and processed.mention is not None and processed.sentiment is not None
+        for decided in (processed, *processed.released):
+            if decided.outcome == DEAD_LETTER:
+                assert isinstance(decided.error, DecodeError)
+                assert decided.error.reason in REASONS | {"entity_cap", "future_timestamp"}
+            else:
+                assert decided.error is None and decided.mention is not None and decided.sentiment is not None
         for name in engine.take_dirty():  # the worker's per-batch write must never fail to serialise
             orjson.dumps(engine.entities[name].to_dict())
         orjson.dumps(engine.clock_state())
+    engine.finish()
+    for decided in processor.released(engine):
+        tally.release(decided)
     assert tally.consumed == len(raws)
     assert set(tally.outcomes) <= {"accepted", "duplicate", "late", DEAD_LETTER}
     assert sum(tally.outcomes.values()) == tally.consumed

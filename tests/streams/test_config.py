@@ -117,6 +117,9 @@ def test_file_integers_are_not_silently_coerced(tmp_path: Path, value: str) -> N
         ("FIRESTORM_ALLOWED_LATENESS", "-5s"),
         ("FIRESTORM_SESSION_TIMEOUT", "10 parsecs"),
         ("FIRESTORM_BATCH_WAIT", "0ms"),
+        ("FIRESTORM_IDLE_TIMEOUT", "soon"),
+        ("FIRESTORM_SHUTDOWN_TIMEOUT", "0"),
+        ("FIRESTORM_RESOLVE_AFTER", "-1m"),
         ("FIRESTORM_BROKER", "127.0.0.1:9092"),
     ],
 )
@@ -136,3 +139,12 @@ def test_sub_millisecond_window_is_rejected() -> None:
     # Validation must not accept a window the engine then refuses (window_ms == 0).
     with pytest.raises(ConfigError, match="FIRESTORM_WINDOW"):
         load_config({"FIRESTORM_WINDOW": "0.5ms"})
+
+
+def test_idle_shutdown_and_resolve_settings() -> None:
+    config = load_config(
+        {"FIRESTORM_IDLE_TIMEOUT": "90s", "FIRESTORM_SHUTDOWN_TIMEOUT": "5s", "FIRESTORM_RESOLVE_AFTER": "2m"}
+    )
+    assert (config.idle_timeout_s, config.shutdown_timeout_s) == (90.0, 5.0)
+    assert config.engine_settings().resolve_after_ms == 120_000
+    assert load_config({"FIRESTORM_IDLE_TIMEOUT": "0"}).idle_timeout_s == 0.0  # off
