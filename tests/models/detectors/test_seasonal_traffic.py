@@ -103,6 +103,25 @@ def test_a_busy_entity_whose_mentions_are_often_negative_does_not_page() -> None
     assert pages(events) == []
 
 
+def drifting_negative(rng: random.Random, days: int, rate: float, share: float) -> Iterator[WindowStats]:
+    """Overdispersed minutes (variance about 4x the mean) and a usual share that drifts from hour to
+    hour (log-odds, sd 0.25): a busy complaint-heavy entity's ordinary traffic, bumps included."""
+    log_odds = math.log(share / (1 - share))
+    hour_share = share
+    for m in range(days * 24 * 60):
+        start = T0 + m * MINUTE
+        if m % 60 == 0:
+            hour_share = 1 / (1 + math.exp(-(log_odds + rng.gauss(0.0, 0.25))))
+        count = poisson(rng, rate * daily_rhythm(start) * rng.gammavariate(1 / 0.3, 0.3))
+        yield window(start, MINUTE, count, sum(rng.random() < hour_share for _ in range(count)))
+
+
+def test_the_ordinary_bumps_of_a_complaint_heavy_entity_do_not_page() -> None:
+    # Its bumps bring many negatives at about its usual share: the share is not unusual for the count.
+    events = replay(drifting_negative(random.Random(8), days=4, rate=10.0, share=0.4), MINUTE)
+    assert pages(events) == []
+
+
 def bursty(rng: random.Random, weeks: int, storm_at_ms: int | None) -> Iterator[WindowStats]:
     """5-minute counts around 20 with a daily rhythm and about 4 bursts a week (5-15x for 5-30
     minutes, usual sentiment: 10% negative); a negative storm (10x, 80% negative) at `storm_at_ms`."""
