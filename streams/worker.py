@@ -15,7 +15,7 @@ import base64
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import orjson
@@ -166,6 +166,8 @@ class BatchHandler:
         self.config = config
         self.processor = MentionProcessor(config.scorer())
         self.log_windows = False
+        # Where a partition with no state starts (asks the broker; tests on fakes give their own).
+        self.first_offset: Callable[[Config, str, int], Awaitable[int]] = start_offset
         self._suspects: dict[int, int] = {}  # partition -> read offset seen at the last idle check
         self._busy = asyncio.Lock()  # a batch and an idle check never touch the engines at once
         self.last_batch_at = time.monotonic()
@@ -230,7 +232,7 @@ class BatchHandler:
         brand-new group skipped while it rebalanced are a hole read back, not lost."""
         guard = self.engines.guard(partition)
         if guard.next_offset is None:
-            guard.next_offset = await start_offset(self.config, self.config.mentions_topic, partition)
+            guard.next_offset = await self.first_offset(self.config, self.config.mentions_topic, partition)
             log.info("partition %d: no state yet, starting at offset %d", partition, guard.next_offset)
         return guard
 

@@ -120,6 +120,7 @@ class Harness:
         engines = PartitionEngines(self.fapp, self.config.engine_settings(), PlannedCalendar())
         self.metrics = Metrics(100)
         self.handler = BatchHandler(self.fapp, engines, self.metrics, self.config)
+        self.handler.first_offset = first_offset_zero  # a new partition's log starts at 0, as on a fresh topic
 
     def records(self, partition: int, values: list[bytes]) -> list[Record]:
         start = self.offsets.get(partition, 0)
@@ -144,3 +145,7 @@ class Harness:
     def outcome(self, name: str) -> float:
         value = self.metrics.registry.get_sample_value("firestorm_mentions_total", {"outcome": name})
         return value or 0.0
+
+
+async def first_offset_zero(config: Config, topic: str, partition: int) -> int:
+    return 0
