@@ -8,6 +8,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from models.narratives import Post, WindowSample
 from models.records import Mention
 from models.sentiment import POSITIVE_COMPOUND, Sentiment
 from models.text import PieceMemo, terms_of
@@ -64,6 +65,7 @@ class WindowStats:
     top_authors: tuple[tuple[str, int], ...] = ()
     samples: tuple[tuple[str, str | None], ...] = ()
     languages: tuple[tuple[str, int], ...] = ()
+    posts: tuple[Post, ...] = field(default=(), compare=False, repr=False)  # a sample, for the narratives
 
     @property
     def negative_share(self) -> float:
@@ -107,6 +109,7 @@ class WindowAccumulator:
     samples: list[tuple[str, str | None]] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
     texts: set[int] = field(default_factory=set)
+    posts: WindowSample = field(default_factory=WindowSample)  # for the narratives
 
     def add(self, mention: Mention, sentiment: Sentiment) -> None:
         """Count one accepted mention into this window."""
@@ -134,6 +137,7 @@ class WindowAccumulator:
             self.hashtags[tag] = self.hashtags.get(tag, 0) + 1
         if len(self.samples) < MAX_SAMPLES and not mention.repost_of:
             self.samples.append((mention.id, mention.url))
+        self.posts.offer(mention, sentiment)
 
     def close(self, entity: str, size_ms: int) -> WindowStats:
         """Summarise the window once the watermark has passed its end."""
@@ -155,6 +159,7 @@ class WindowAccumulator:
             top_authors=_top(self.authors, TOP_K),
             samples=tuple(self.samples),
             languages=_top(self.languages, 10),
+            posts=self.posts.posts(),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -174,6 +179,7 @@ class WindowAccumulator:
             "samples": [list(s) for s in self.samples],
             "ids": sorted(self.ids),
             "texts": sorted(self.texts),
+            "posts": self.posts.to_list(),
         }
 
     @classmethod
@@ -194,6 +200,7 @@ class WindowAccumulator:
             samples=[(s[0], s[1]) for s in data["samples"]],
             ids=set(data["ids"]),
             texts=set(data.get("texts", ())),
+            posts=WindowSample.from_list(data.get("posts", ())),
         )
 
 
