@@ -378,7 +378,7 @@ def _features(text: str, drop: frozenset[str]) -> tuple[str, ...]:
     """The sorted distinct terms of a text, hashtags without their '#', the entity's own name left out."""
     terms, hashtags = terms_of(text)
     found = terms | {h[1:] for h in hashtags}
-    return tuple(sorted(t for t in found if t not in drop))
+    return tuple(sorted(t for t in found if t not in drop and t.split("'")[0] not in drop))
 
 
 def _text_key(text: str) -> int:
