@@ -321,7 +321,7 @@ class Engine:
                 incident.incident_id or incident_id or "", status, incident.severity, stats, assessment, state.narrative
             )
         if not incident.open:  # a resolved incident's alert still had its narratives; now only the ramp is kept
-            state.narrative.observe(stats.start_ms, stats.count, stats.posts, assessment.normal, None)
+            state.narrative.observe(stats.start_ms, stats.count, lambda: stats.posts, assessment.normal, None)
         return ClosedWindow(stats, assessment, incident.open, incident.severity, alert)
 
     def _alert(

@@ -23,9 +23,10 @@ alert event, need no approximation, and stay bit-for-bit deterministic (see docs
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -202,7 +203,7 @@ class NarrativeState:
     since_ms: int | None = None  # start of the incident's first window (prelude included)
     new_terms: list[str] = field(default_factory=list)  # the storm's new terms, first seen first
     prelude: list[tuple[int, int, list[Post]]] = field(default_factory=list)  # (start, count, posts)
-    _priorities: list[float] | None = field(default=None, repr=False, compare=False)  # of `posts`, cached
+    _heap: list[tuple[float, str, Post]] | None = field(default=None, repr=False, compare=False)  # of `posts`
 
     @property
     def empty(self) -> bool:
@@ -212,27 +213,31 @@ class NarrativeState:
         self,
         start_ms: int,
         count: int,
-        posts: Sequence[Post],
+        posts: Sequence[Post] | Callable[[], Sequence[Post]],
         normal: bool,
         incident_id: str | None,
         new_terms: Sequence[str] = (),
     ) -> None:
-        """Account for one closed window, after the lifecycle stepped on it."""
+        """Account for one closed window, after the lifecycle stepped on it. `posts` may be a
+        function giving them: most windows are normal and need none."""
+        if incident_id is None and self.incident_id is None and not self.prelude and (normal or not count):
+            return  # the usual quiet window: nothing kept, nothing to forget
         if incident_id is None:
             self.incident_id, self.posts, self.threshold, self.seen, self.since_ms = None, [], 0.0, 0, None
-            self.new_terms = []
+            self.new_terms, self._heap = [], None
             if normal or not count:
                 self.prelude = []
             else:
-                self.prelude = [*self.prelude, (start_ms, count, list(posts))][-PRELUDE_WINDOWS:]
+                kept = list(posts() if callable(posts) else posts)
+                self.prelude = [*self.prelude, (start_ms, count, kept)][-PRELUDE_WINDOWS:]
             return
         if self.incident_id != incident_id:  # a new incident: its ramp first
             self.incident_id, self.posts, self.threshold, self.seen, self.since_ms = incident_id, [], 0.0, 0, None
-            self.new_terms = []
+            self.new_terms, self._heap = [], None
             for p_start, p_count, p_posts in self.prelude:
                 self._add_window(p_start, p_count, p_posts)
             self.prelude = []
-        self._add_window(start_ms, count, posts)
+        self._add_window(start_ms, count, posts() if callable(posts) else posts)
         for term in new_terms:
             if term not in self.new_terms and len(self.new_terms) < MAX_NEW_TERMS:
                 self.new_terms.append(term)
@@ -246,18 +251,24 @@ class NarrativeState:
         if not posts:
             return
         weight = count / len(posts)
-        if self._priorities is None or len(self._priorities) != len(self.posts):
-            self._priorities = [_priority(p) for p in self.posts]
-        pool = list(zip(self._priorities, self.posts, strict=True))
+        heap = self._heap
+        if heap is None:
+            heap = self._heap = [(_priority(p), p.id, p) for p in self.posts]
+            heapq.heapify(heap)
+        kept = {e[1] for e in heap}
         for p in posts:
-            post = p.with_weight(weight)
-            pool.append((_priority(post), post))
-        if len(pool) > INCIDENT_POSTS:
-            pool.sort(key=lambda e: (-e[0], e[1].id))
-            self.threshold = max(self.threshold, pool[INCIDENT_POSTS][0])
-            del pool[INCIDENT_POSTS:]
-        self._priorities = [e[0] for e in pool]
-        self.posts = [e[1] for e in pool]
+            if p.id in kept:  # the same id again (a re-sent post in a later window): counted once
+                continue
+            priority = weight * _HASH_SPAN / (post_hash(p.id) + 1)
+            if len(heap) < INCIDENT_POSTS:
+                heapq.heappush(heap, (priority, p.id, p.with_weight(weight)))
+            elif (priority, p.id) > (heap[0][0], heap[0][1]):
+                dropped = heapq.heapreplace(heap, (priority, p.id, p.with_weight(weight)))
+                self.threshold = max(self.threshold, dropped[0])
+            else:
+                self.threshold = max(self.threshold, priority)
+            kept.add(p.id)
+        self.posts = [e[2] for e in heap]
 
     def estimated_weights(self) -> list[float]:
         """Each kept post's estimate of the posts it stands for: max(weight, tau)."""

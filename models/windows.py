@@ -65,7 +65,12 @@ class WindowStats:
     top_authors: tuple[tuple[str, int], ...] = ()
     samples: tuple[tuple[str, str | None], ...] = ()
     languages: tuple[tuple[str, int], ...] = ()
-    posts: tuple[Post, ...] = field(default=(), compare=False, repr=False)  # a sample, for the narratives
+    post_sample: WindowSample | None = field(default=None, compare=False, repr=False)  # for the narratives
+
+    @property
+    def posts(self) -> tuple[Post, ...]:
+        """The window's sample of posts (made into Posts only when asked for)."""
+        return self.post_sample.posts() if self.post_sample is not None else ()
 
     @property
     def negative_share(self) -> float:
@@ -159,7 +164,7 @@ class WindowAccumulator:
             top_authors=_top(self.authors, TOP_K),
             samples=tuple(self.samples),
             languages=_top(self.languages, 10),
-            posts=self.posts.posts(),
+            post_sample=self.posts,
         )
 
     def to_dict(self) -> dict[str, Any]:
