@@ -7,7 +7,7 @@ of 2-4 narratives for 70-100 minutes, then a quiet tail. Every narrative is a st
 several phrasings with varying details (places, numbers, emojis, hashtags); some start
 10-40 minutes after the first one; in about half the storms one narrative is in another
 language (French, German or Spanish); in about half one narrative is carried by reposts (a
-viral post copied many times, a few paraphrases). The mentions go through the real path
+viral post copied many times, a few paraphrases of it). The mentions go through the real path
 (decode, language, sentiment, engine) and the incident's narratives are read from the engine's
 state when the storm ends, and from the alert events.
 
@@ -25,6 +25,7 @@ import random
 import statistics
 import sys
 import time
+import tracemalloc
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from typing import Any
 import orjson
 
 from models.engine import Engine, EngineSettings
-from models.narratives import INCIDENT_POSTS, WindowSample, group
+from models.narratives import INCIDENT_POSTS, NarrativeState, WindowSample, group
 from models.pipeline import MentionProcessor
 from models.timeutil import iso_utc
 
@@ -136,10 +137,11 @@ STORIES: dict[str, tuple[str, tuple[str, ...]]] = {
         ),
     ),
 }
-VIRAL = (
+VIRAL = (  # the viral post, then paraphrases of the same story
     "BREAKING: leaked memo shows {e} knew about the faulty update for months and shipped it anyway",
-    "Whistleblower says {e} ignored safety warnings for months. Leaked memo inside",
-    "Thread: how {e} quietly cut the support team by half before the meltdown",
+    "A leaked memo says {e} knew the update was faulty months ago. They shipped it anyway",
+    "So {e} shipped an update they knew was faulty? That leaked memo is damning",
+    "{e} knew for months, the memo proves it. Faulty update shipped on purpose",
 )
 QUIET = (
     "Paid my bill with {e} today, quick and easy",
@@ -203,7 +205,7 @@ def make_storm(seed: int) -> Storm:
     storm_start = START_MS + WARMUP_MINUTES * MINUTE_MS
     lines: list[tuple[int, bytes]] = []
     truth: dict[str, str] = {}
-    viral_text = _fill(rng, rng.choice(VIRAL), entity)
+    viral_text = _fill(rng, VIRAL[0], entity)
     seq = 0
 
     def emit(ts: int, text: str, label: str, lang: str | None, followers: int, repost_of: str | None = None) -> str:
@@ -253,7 +255,7 @@ def make_storm(seed: int) -> Storm:
                     elif rng.random() < 0.85:
                         emit(ts, viral_text, n.name, "en", followers, repost_of=viral_id)
                     else:
-                        emit(ts, _fill(rng, rng.choice(VIRAL), entity), n.name, "en", followers)
+                        emit(ts, _fill(rng, rng.choice(VIRAL[1:]), entity), n.name, "en", followers)
                     continue
                 lang, phrasings = STORIES[n.name]
                 emit(ts, _fill(rng, rng.choice(phrasings), entity), n.name, lang, followers)
@@ -278,6 +280,7 @@ class Score:
     alert_top_correct: bool = False
     narratives: int = 0
     state_bytes: int = 0
+    state_json: bytes = b""
     sampled: int = 0
     labels: list[str] = field(default_factory=list)
     group_s: float = 0.0
@@ -314,7 +317,8 @@ def _grade(score: Score, engine: Engine, storm: Storm, alerts: list[Any]) -> Non
         return
     score.detected = True
     score.sampled = len(sample.posts)
-    score.state_bytes = len(orjson.dumps(sample.to_dict()))
+    score.state_json = orjson.dumps(sample.to_dict())
+    score.state_bytes = len(score.state_json)
     started = time.perf_counter()
     grouping = group(
         sample.posts,
@@ -360,6 +364,18 @@ def _ts(storm: Storm, mid: str) -> int:
             obj = orjson.loads(line)
             cache[obj["id"]] = int(obj["ts"])
     return cache[mid]
+
+
+def state_memory(state_json: bytes) -> int:
+    """Bytes of Python memory one open incident's narrative state takes (tracemalloc)."""
+    data = orjson.loads(state_json)
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    state = NarrativeState.from_dict(data)
+    used = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    del state
+    return used
 
 
 def window_sample_cost(storms: Sequence[Storm], processor: MentionProcessor) -> float:
@@ -434,6 +450,8 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [s.state_bytes for s in detected]
     median_kib, max_kib = statistics.median(sizes) / 1024, max(sizes) / 1024
     print(f"open incident's narrative state:       median {median_kib:.1f} KiB, max {max_kib:.1f} KiB serialized")
+    biggest = max(detected, key=lambda s: s.state_bytes)
+    print(f"  in memory (the largest, tracemalloc):  {state_memory(biggest.state_json) / 1024:.1f} KiB")
     print(f"first storm starts {iso_utc(storms[0].storm_start_ms)}")
     return 0
 
