@@ -80,3 +80,14 @@ def test_replay_prints_the_top_narrative_with_a_post() -> None:
     events = [line for line in lines if not line.startswith("    ")]
     stories = [line for line in lines if line.startswith("    top narrative")]
     assert len(stories) == len(events)  # every alert event of the sample names its top narrative
+
+
+def test_png_headline_names_the_top_narrative(skyway_collected: tuple[ReportCollector, ReplayResult]) -> None:
+    from streams.report.png import _narrative_text
+
+    collector, result = skyway_collected
+    report = build_report(collector, title="t", input_name=str(SAMPLE), input_format="jsonl", summary={}, bad_lines=[])
+    final = [a for a in result.alerts if a.entity == "skyway" and a.drivers.get("narratives")][-1]
+    top = final.drivers["narratives"][0]
+    line = _narrative_text(report)
+    assert line.startswith(f'top narrative: "{top["label"]}"') and top["examples"][0]["text"][:40] in line
