@@ -188,6 +188,10 @@ class WindowSample:
 # --- the incident's sample ----------------------------------------------------------------------
 
 
+def _by_time(post: Post) -> tuple[int, str]:
+    return post.ts_ms, post.id
+
+
 def _priority(post: Post) -> float:
     return post.weight * _HASH_SPAN / (post_hash(post.id) + 1)
 
@@ -268,7 +272,7 @@ class NarrativeState:
             else:
                 self.threshold = max(self.threshold, priority)
             kept.add(p.id)
-        self.posts = [e[2] for e in heap]
+        self.posts = sorted((e[2] for e in heap), key=_by_time)  # the order to_dict keeps
 
     def estimated_weights(self) -> list[float]:
         """Each kept post's estimate of the posts it stands for: max(weight, tau)."""
@@ -277,7 +281,7 @@ class NarrativeState:
     def to_dict(self) -> dict[str, Any]:
         return {
             "incident_id": self.incident_id,
-            "posts": [p.to_list() for p in sorted(self.posts, key=lambda p: (p.ts_ms, p.id))],
+            "posts": [p.to_list() for p in sorted(self.posts, key=_by_time)],
             "threshold": self.threshold,
             "seen": self.seen,
             "since_ms": self.since_ms,
