@@ -165,8 +165,11 @@ class WindowSample:
 
     def posts(self) -> tuple[Post, ...]:
         """The kept posts in event-time order."""
-        out = [item if isinstance(item, Post) else post_of(*item) for item in self.items.values()]
-        return tuple(sorted(out, key=lambda p: (p.ts_ms, p.id)))
+        items = self.items
+        for key, item in items.items():
+            if not isinstance(item, Post):  # made once: a worker serializes open windows every batch
+                items[key] = post_of(*item)
+        return tuple(sorted(items.values(), key=_by_time))  # type: ignore[arg-type]
 
     def __len__(self) -> int:
         return len(self.keys)

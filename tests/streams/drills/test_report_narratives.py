@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from functools import cache
 from html import unescape
 
 import orjson
@@ -27,6 +28,14 @@ def _html(collected: tuple[ReportCollector, ReplayResult]) -> str:
         bad_lines=[],
     )
     return render_html(report)
+
+
+@cache
+def replay_output() -> list[str]:
+    """What `firestorm replay examples/skyway-outage-en.jsonl` prints on stdout."""
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["replay", str(SAMPLE), "--no-progress"], out=out, err=err) == EXIT_OK
+    return out.getvalue().splitlines()
 
 
 def _texts() -> dict[str, str]:
@@ -64,10 +73,7 @@ def test_report_sample_mentions_show_their_text(skyway_collected: tuple[ReportCo
 
 def test_replay_prints_the_top_narrative_with_a_post() -> None:
     """The documented command: firestorm replay examples/skyway-outage-en.jsonl"""
-    out, err = io.StringIO(), io.StringIO()
-    code = main(["replay", str(SAMPLE), "--no-progress"], out=out, err=err)
-    assert code == EXIT_OK
-    lines = out.getvalue().splitlines()
+    lines = replay_output()
     texts = set(_texts().values())
     urls = {obj.get("url") for obj in map(orjson.loads, SAMPLE.read_bytes().splitlines())}
     triggered = next(i for i, line in enumerate(lines) if "TRIGGERED" in line and "skyway" in line)
@@ -91,3 +97,12 @@ def test_png_headline_names_the_top_narrative(skyway_collected: tuple[ReportColl
     top = final.drivers["narratives"][0]
     line = _narrative_text(report)
     assert line.startswith(f'top narrative: "{top["label"]}"') and top["examples"][0]["text"][:40] in line
+
+
+def test_docs_show_the_replay_output_as_it_is() -> None:
+    """docs/narratives.md quotes the first alert and its top narrative line of the bundled sample."""
+    docs = (EXAMPLES.parent / "docs" / "narratives.md").read_text(encoding="utf-8")
+    first_two = replay_output()[:2]
+    assert "firestorm replay examples/skyway-outage-en.jsonl" in docs
+    for line in first_two:
+        assert line in docs, line
