@@ -502,16 +502,36 @@ def _big_enough(cluster: Sequence[_Variant], total: float) -> bool:
 
 
 def _best(
-    v: _Variant, clusters: Sequence[Sequence[_Variant]], centroids: Sequence[Mapping[str, float]]
+    v: _Variant,
+    clusters: Sequence[Sequence[_Variant]],
+    centroids: Sequence[Mapping[str, float]],
+    index: Mapping[str, set[int]] | None = None,
 ) -> tuple[int | None, float]:
+    """The most similar compatible cluster and its cosine; with `index` (term -> clusters whose
+    centroid has it), only the clusters sharing a term are compared (the others score 0)."""
+    if index is None:
+        candidates: Iterable[int] = range(len(clusters))
+    else:
+        found: set[int] = set()
+        for t in v.vector:
+            found |= index.get(t, set())
+        candidates = sorted(found)
     best, best_sim = None, 0.0
-    for n, (c, centroid) in enumerate(zip(clusters, centroids, strict=True)):
-        if not _compatible(v.group, c[0].group):
+    for n in candidates:
+        if not _compatible(v.group, clusters[n][0].group):
             continue
-        sim = _cosine(v.vector, centroid)
+        sim = _cosine(v.vector, centroids[n])
         if sim > best_sim:
             best, best_sim = n, sim
     return best, best_sim
+
+
+def _index(centroids: Sequence[Mapping[str, float]]) -> dict[str, set[int]]:
+    index: dict[str, set[int]] = {}
+    for n, centroid in enumerate(centroids):
+        for t in centroid:
+            index.setdefault(t, set()).add(n)
+    return index
 
 
 def _compatible(a: str, b: str) -> bool:
@@ -524,8 +544,9 @@ def _leader(ordered: Sequence[_Variant]) -> list[list[_Variant]]:
     clusters: list[list[_Variant]] = []
     sums: list[dict[str, float]] = []
     centroids: list[dict[str, float]] = []
+    index: dict[str, set[int]] = {}
     for v in ordered:
-        best, sim = _best(v, clusters, centroids) if v.vector else (None, 0.0)
+        best, sim = _best(v, clusters, centroids, index) if v.vector else (None, 0.0)
         if best is None or sim < JOIN:
             best = len(clusters)
             clusters.append([])
@@ -535,6 +556,7 @@ def _leader(ordered: Sequence[_Variant]) -> list[list[_Variant]]:
         total, w = sums[best], math.log1p(v.weight)
         for t, x in v.vector.items():
             total[t] = total.get(t, 0.0) + w * x
+            index.setdefault(t, set()).add(best)
         centroids[best] = _normalized({t: total[t] for t in sorted(total)})
     return clusters
 
@@ -546,10 +568,11 @@ def _refine(ordered: Sequence[_Variant], clusters: list[list[_Variant]], rounds:
         if not seeds:
             return clusters
         centroids = [_centroid(c) for c in seeds]
+        index = _index(centroids)
         moved: list[list[_Variant]] = [[] for _ in seeds]
         alone: list[list[_Variant]] = []
         for v in ordered:
-            best, sim = _best(v, seeds, centroids) if v.vector else (None, 0.0)
+            best, sim = _best(v, seeds, centroids, index) if v.vector else (None, 0.0)
             if best is not None and sim >= JOIN:
                 moved[best].append(v)
             else:
