@@ -133,35 +133,33 @@ class WindowSample:
     does not depend on the order they arrive in. A mention is only made a `Post` when the
     window closes (or is serialized), so the common case costs a hash and an append."""
 
-    __slots__ = ("_sorted", "cap", "items", "keys")
+    __slots__ = ("cap", "items", "keys")
 
     def __init__(self, cap: int = WINDOW_POSTS) -> None:
         self.cap = cap
-        self.keys: list[tuple[int, str]] = []  # (hash, id), sorted once full
         self.items: dict[str, Post | tuple[Mention, Sentiment]] = {}
-        self._sorted = False
+        self.keys: list[tuple[int, str]] | None = None  # (hash, id) of the items, sorted: made once full
 
     def offer(self, mention: Mention, sentiment: Sentiment) -> None:
+        items = self.items
+        if mention.id in items:
+            return
+        if len(items) < self.cap:  # the common case: no hash until the window is full
+            items[mention.id] = (mention, sentiment)
+            return
+        keys = self.keys
+        if keys is None:
+            keys = self.keys = sorted((post_hash(i), i) for i in items)
         key = (post_hash(mention.id), mention.id)
-        if mention.id in self.items:
-            return
-        if len(self.keys) < self.cap:
-            self.keys.append(key)
-            self.items[mention.id] = (mention, sentiment)
-            return
-        if not self._sorted:
-            self.keys.sort()
-            self._sorted = True
-        if key < self.keys[-1]:
-            bisect.insort(self.keys, key)
-            del self.items[self.keys.pop()[1]]
-            self.items[mention.id] = (mention, sentiment)
+        if key < keys[-1]:
+            bisect.insort(keys, key)
+            del items[keys.pop()[1]]
+            items[mention.id] = (mention, sentiment)
 
     def add_post(self, post: Post) -> None:
         """A post restored from the changelog."""
-        self.keys.append((post_hash(post.id), post.id))
         self.items[post.id] = post
-        self._sorted = False
+        self.keys = None
 
     def posts(self) -> tuple[Post, ...]:
         """The kept posts in event-time order."""
@@ -172,7 +170,7 @@ class WindowSample:
         return tuple(sorted(items.values(), key=_by_time))  # type: ignore[arg-type]
 
     def __len__(self) -> int:
-        return len(self.keys)
+        return len(self.items)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, WindowSample) and self.posts() == other.posts()
