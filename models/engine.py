@@ -31,6 +31,7 @@ from models.detectors.seasonal import SeasonalDetector, SeasonalSettings
 from models.detectors.seasonal_state import KIND as SEASONAL_KIND
 from models.detectors.seasonal_state import SeasonalState
 from models.incidents import IncidentState, LifecycleSettings, step
+from models.narratives import NarrativeState, narratives_of
 from models.planned import PlannedCalendar, PlannedEvent
 from models.records import DecodeError, Mention, mention_from_obj, mention_to_obj
 from models.sentiment import Sentiment
@@ -141,9 +142,11 @@ class EntityState:
     # judged, a mention before closed_until_ms is late whatever the clock says; this holds even when
     # a restarted worker restores this state with an older clock (its clock write was lost in a crash).
     fresh: bool = True
+    # The open incident's sample of posts (and the ramp's before it): its narratives.
+    narrative: NarrativeState = field(default_factory=NarrativeState)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "entity": self.entity,
             "closed_until_ms": self.closed_until_ms,
             "open": [acc.to_dict() for acc in self.open.values()],
@@ -153,6 +156,9 @@ class EntityState:
             "incident": self.incident.to_dict(),
             "fresh": self.fresh,
         }
+        if not self.narrative.empty:
+            data["narrative"] = self.narrative.to_dict()
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EntityState:
@@ -164,6 +170,7 @@ class EntityState:
             detector=_detector_state(data["detector"]),
             incident=IncidentState.from_dict(data["incident"]),
             fresh=bool(data.get("fresh", False)),
+            narrative=NarrativeState.from_dict(data.get("narrative") or {}),
         )
 
 
@@ -445,15 +452,32 @@ class Engine:
         incident = state.incident
         incident_id = incident.incident_id
         status = step(incident, stats, assessment, self.lifecycle, self.settings.window_ms)
+        new_terms = assessment.details.get("new_terms") or ()
+        if incident.open:  # this window's posts join the incident's sample before its alert
+            state.narrative.observe(
+                stats.start_ms, stats.count, stats.posts, assessment.normal, incident.incident_id, new_terms
+            )
         alert = None
         if status is not None:
-            alert = self._alert(incident.incident_id or incident_id or "", status, incident, stats, assessment)
+            alert = self._alert(
+                incident.incident_id or incident_id or "", status, incident, stats, assessment, state.narrative
+            )
+        if not incident.open:  # a resolved incident's alert still had its narratives; now only the ramp is kept
+            state.narrative.observe(stats.start_ms, stats.count, lambda: stats.posts, assessment.normal, None)
         return ClosedWindow(stats, assessment, incident.open, incident.severity, alert)
 
     def _alert(
-        self, incident_id: str, status: Any, incident: IncidentState, stats: WindowStats, assessment: Assessment
+        self,
+        incident_id: str,
+        status: Any,
+        incident: IncidentState,
+        stats: WindowStats,
+        assessment: Assessment,
+        narrative: NarrativeState | None = None,
     ) -> Alert:
         drivers = drivers_of(stats, assessment)
+        if narrative is not None:
+            drivers["narratives"], drivers["narrative_sample"] = narratives_of(narrative, stats.entity)
         if incident.reopens:
             drivers["reopens"] = incident.reopens  # the same episode came back (models/incidents.py)
         return Alert(

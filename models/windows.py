@@ -8,6 +8,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from models.narratives import Post, WindowSample
 from models.records import Mention
 from models.sentiment import POSITIVE_COMPOUND, Sentiment
 from models.text import PieceMemo, terms_of
@@ -64,6 +65,12 @@ class WindowStats:
     top_authors: tuple[tuple[str, int], ...] = ()
     samples: tuple[tuple[str, str | None], ...] = ()
     languages: tuple[tuple[str, int], ...] = ()
+    post_sample: WindowSample | None = field(default=None, compare=False, repr=False)  # for the narratives
+
+    @property
+    def posts(self) -> tuple[Post, ...]:
+        """The window's sample of posts (made into Posts only when asked for)."""
+        return self.post_sample.posts() if self.post_sample is not None else ()
 
     @property
     def negative_share(self) -> float:
@@ -107,6 +114,7 @@ class WindowAccumulator:
     samples: list[tuple[str, str | None]] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
     texts: set[int] = field(default_factory=set)
+    posts: WindowSample = field(default_factory=WindowSample)  # for the narratives
 
     def add(self, mention: Mention, sentiment: Sentiment) -> None:
         """Count one accepted mention into this window."""
@@ -134,6 +142,7 @@ class WindowAccumulator:
             self.hashtags[tag] = self.hashtags.get(tag, 0) + 1
         if len(self.samples) < MAX_SAMPLES and not mention.repost_of:
             self.samples.append((mention.id, mention.url))
+        self.posts.offer(mention, sentiment)
 
     def close(self, entity: str, size_ms: int) -> WindowStats:
         """Summarise the window once the watermark has passed its end."""
@@ -155,6 +164,7 @@ class WindowAccumulator:
             top_authors=_top(self.authors, TOP_K),
             samples=tuple(self.samples),
             languages=_top(self.languages, 10),
+            post_sample=self.posts,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -174,6 +184,7 @@ class WindowAccumulator:
             "samples": [list(s) for s in self.samples],
             "ids": sorted(self.ids),
             "texts": sorted(self.texts),
+            "posts": self.posts.to_list(),
         }
 
     @classmethod
@@ -194,6 +205,7 @@ class WindowAccumulator:
             samples=[(s[0], s[1]) for s in data["samples"]],
             ids=set(data["ids"]),
             texts=set(data.get("texts", ())),
+            posts=WindowSample.from_list(data.get("posts", ())),
         )
 
 

@@ -280,6 +280,7 @@ def _print_bad_lines(err: IO[str], bad_lines: list[tuple[int, str]], total: int)
 
 
 def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[str]) -> int:
+    from models.narratives import top_narrative_line
     from models.pipeline import MentionProcessor
     from streams.compare import CachingScorer, format_table, run_variants, variant_settings
     from streams.embedded import Pacer, replay
@@ -338,6 +339,9 @@ def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[
             if not args.quiet:
                 progress.close()
                 print(alert.timeline_line(), file=out, flush=True)
+                story = top_narrative_line(alert.drivers)
+                if story is not None:
+                    print(f"    {story}", file=out, flush=True)
             if sink is not None:
                 sink.write(alert.to_json() + b"\n")
             if pager is not None:

@@ -115,6 +115,7 @@ class WebhookSink(_HttpHook):
             "delivery_id": delivery_id(alert),
             "group": group,
             "summary": render.summary(alert),
+            "narratives": render.narrative_details(alert),
             "links": {"grafana": grafana, "samples": [u for _i, u in render.sample_mentions(alert, self.sample_links)]},
             "alert": alert.to_dict(),
         }
@@ -134,6 +135,25 @@ class WebhookSink(_HttpHook):
 
 def _slack_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _slack_narratives(alert: Alert, limit: int = 2900) -> str:
+    """What people are saying: one bullet per narrative with its most telling post (mrkdwn)."""
+    lines: list[str] = []
+    for n in render.narratives(alert):
+        share, negative = n.get("share"), n.get("negative_share")
+        figures = [f"{share:.0%} of posts" if isinstance(share, int | float) else ""]
+        if isinstance(negative, int | float):
+            figures.append(f"{negative:.0%} negative")
+        line = f"• *{_slack_escape(str(n['label'])[:120])}* ({', '.join(f for f in figures if f)})"
+        example = next(iter(render.narrative_examples(n, 1)), None)
+        if example is not None:
+            quote = _slack_escape(example["text"])
+            line += f"\n> {quote}" + (f" <{example['url']}|post>" if example["url"] else "")
+        if sum(len(x) + 1 for x in lines) + len(line) > limit - 40:
+            break
+        lines.append(line)
+    return "*What people are saying*\n" + "\n".join(lines) if lines else ""
 
 
 SLACK_ICONS = {"critical": ":rotating_light:", "warning": ":warning:", "info": ":information_source:"}
@@ -159,6 +179,9 @@ class SlackSink(_HttpHook):
             {"type": "section", "text": {"type": "mrkdwn", "text": line}},
             {"type": "context", "elements": [{"type": "mrkdwn", "text": facts}]},
         ]
+        stories = _slack_narratives(alert)
+        if stories:
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": stories}})
         if links:
             blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(links)[:2900]}]})
         return {"text": line, "blocks": blocks, "action": action_of(alert)}

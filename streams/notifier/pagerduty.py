@@ -22,6 +22,7 @@ import aiohttp
 import orjson
 
 from models.alerts import Alert
+from models.narratives import shorten
 from streams.notifier import render
 from streams.notifier.delivery import Result, classify_http
 from streams.notifier.routing import DEFAULT_GRAFANA_LINK, PAGERDUTY
@@ -49,6 +50,11 @@ def _links(alert: Alert, grafana: str | None, sample_links: int) -> list[dict[st
     links = []
     if grafana:
         links.append({"href": grafana, "text": f"Grafana: {alert.entity[:100]} during {alert.incident_id[:120]}"})
+    for number, narrative in enumerate(render.narratives(alert)[:3], 1):
+        example = next((e for e in render.narrative_examples(narrative) if e["url"]), None)
+        if example is not None:
+            label = shorten(str(narrative["label"]), 80)
+            links.append({"href": example["url"], "text": f"Narrative {number}: {label} - {example['text'][:120]}"})
     for number, (mention_id, url) in enumerate(render.sample_mentions(alert, sample_links), 1):
         links.append({"href": url, "text": f"Sample mention {number}" + (f" ({mention_id})" if mention_id else "")})
     return links
@@ -62,7 +68,8 @@ def _fit(event: dict[str, Any]) -> dict[str, Any]:
     """Drop the bulkiest details until the event fits PagerDuty's 512 KB (it practically always does)."""
     payload = event["payload"]
     details = payload.get("custom_details", {})
-    for key in [*_SHRINK_ORDER, *sorted(details, key=lambda k: -len(orjson.dumps(details[k])))]:
+    by_size = sorted(details, key=lambda k: (k == "narratives", -len(orjson.dumps(details[k]))))  # narratives last
+    for key in [*_SHRINK_ORDER, *by_size]:
         if _encoded_size(event) <= EVENT_MAX_BYTES:
             return event
         if key in details and key not in ("incident_id", "entity", "status"):

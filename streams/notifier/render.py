@@ -7,6 +7,7 @@ import urllib.parse
 from typing import Any
 
 from models.alerts import Alert
+from models.narratives import SHOWN_TEXT_CHARS, shorten
 from models.timeutil import TimestampError, parse_ts
 
 GRAFANA_MARGIN_MS = 30 * 60 * 1000  # show half an hour either side of the incident
@@ -61,7 +62,8 @@ def headline(alert: Alert) -> str:
 
 
 def summary(alert: Alert, limit: int = 1024) -> str:
-    """One line: entity, what happened, ratio to normal, sentiment (at most `limit` characters)."""
+    """One line: entity, what happened, ratio to normal, sentiment, the top narrative (at most
+    `limit` characters; the narrative's label is shortened first, so it is always named)."""
     x = ratio(alert)
     text = (
         f"{'[DRILL] ' if alert.drill else ''}{alert.entity}: {headline(alert)} - "
@@ -70,7 +72,70 @@ def summary(alert: Alert, limit: int = 1024) -> str:
         f"{alert.negative_share:.0%} negative, mean sentiment {alert.mean_compound:+.2f}"
     )
     text = " ".join(text.split())  # one line, whatever the entity holds
+    top = top_narrative(alert)
+    if top is not None:
+        label, share = top
+        room = limit - len(text) - len(' - top narrative "" (100% of posts)')
+        if room >= 20:
+            text += f' - top narrative "{shorten(label, min(room, 120))}" ({share:.0%} of posts)'
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def narratives(alert: Alert) -> list[dict[str, Any]]:
+    """The alert's narratives (drivers.narratives), the well-formed ones."""
+    found = alert.drivers.get("narratives") if isinstance(alert.drivers, dict) else None
+    return (
+        [n for n in found if isinstance(n, dict) and isinstance(n.get("label"), str)] if isinstance(found, list) else []
+    )
+
+
+def top_narrative(alert: Alert) -> tuple[str, float] | None:
+    """(label, share of posts) of the largest narrative."""
+    for n in narratives(alert)[:1]:
+        share = n.get("share")
+        return " ".join(str(n["label"]).split()), float(share) if isinstance(share, int | float) else 0.0
+    return None
+
+
+def narrative_examples(narrative: dict[str, Any], limit: int = 3) -> list[dict[str, Any]]:
+    """A narrative's representative posts: text (one line, at most SHOWN_TEXT_CHARS), url or None."""
+    out: list[dict[str, Any]] = []
+    examples = narrative.get("examples")
+    for example in examples if isinstance(examples, list) else []:
+        if len(out) >= limit:
+            break
+        if not isinstance(example, dict) or not isinstance(example.get("text"), str):
+            continue
+        url = example.get("url")
+        ok_url = isinstance(url, str) and url.startswith(("https://", "http://")) and len(url) <= 2048
+        out.append(
+            {
+                "text": shorten(example["text"], SHOWN_TEXT_CHARS),
+                "url": url if ok_url else None,
+                "reach": example.get("reach"),
+                "why": example.get("why"),
+            }
+        )
+    return out
+
+
+def narrative_details(alert: Alert) -> list[dict[str, Any]]:
+    """The narratives as an on-call screen shows them (no timeline, texts shortened)."""
+    out = []
+    for n in narratives(alert):
+        share, negative = n.get("share"), n.get("negative_share")
+        out.append(
+            {
+                "narrative": n["label"][:200],
+                "share_of_posts": share,
+                "negative_share": negative,
+                "languages": n.get("languages"),
+                "since": n.get("start"),
+                "reposts": n.get("reposts"),
+                "posts": [f"{e['text']}" + (f" <{e['url']}>" if e["url"] else "") for e in narrative_examples(n)],
+            }
+        )
+    return out
 
 
 def incident_start_ms(alert: Alert) -> int | None:
@@ -159,5 +224,14 @@ def details(alert: Alert, group: str | None = None) -> dict[str, Any]:
         out["sample_mentions"] = [
             (s.get("url") or s.get("id")) if isinstance(s, dict) else s for s in samples[:10] if s
         ]
+    stories = drivers.pop("narratives", None)
+    if stories is not None:
+        out["narratives"] = narrative_details(alert)
+    sample = drivers.pop("narrative_sample", None)
+    if isinstance(sample, dict) and sample.get("sampled"):
+        out["narratives_from"] = (
+            f"{sample.get('sampled')} sampled of {sample.get('seen')} posts since {sample.get('since')}; "
+            f"{sample.get('other_share', 0):.0%} in smaller stories"
+        )
     out.update({k: v for k, v in drivers.items() if k not in out})  # what later detectors add
     return {k: v for k, v in out.items() if v is not None}

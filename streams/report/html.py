@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from html import escape
+from typing import Any
 
+from models.narratives import shorten
 from models.timeutil import iso_utc, parse_ts
 from streams.report.model import (
     PAGING,
@@ -18,6 +20,10 @@ from streams.report.model import (
     fmt_duration,
 )
 from streams.report.svg import TimeChart, nice_max
+
+SAMPLE_TEXT_CHARS = 140
+NARRATIVE_CLASSES = ("n0", "n1", "n2", "n3", "n4")
+TAKEOVER_STEPS = 8
 
 OVERVIEW_POINTS = 480
 ZOOM_BEFORE_MS = 60 * 60_000
@@ -86,6 +92,12 @@ td.text { max-width: 560px; } .muted { color: var(--muted); } code { font-size: 
 .quiet { color: var(--muted); }
 ul.bad { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12px; }
 footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
+.sample { font-size: 12px; margin-bottom: 4px; max-width: 320px; }
+.n0 { fill: #2563eb; background: #2563eb; } .n1 { fill: #d97706; background: #d97706; }
+.n2 { fill: #16a34a; background: #16a34a; } .n3 { fill: #9333ea; background: #9333ea; }
+.n4 { fill: #db2777; background: #db2777; }
+svg polygon.n0, svg polygon.n1, svg polygon.n2, svg polygon.n3, svg polygon.n4 { fill-opacity: .75; stroke: #fff; }
+.takeover { margin: 4px 0 10px; } .narrative-posts p { margin: 0 0 4px; font-size: 12px; }
 """
 
 
@@ -281,7 +293,17 @@ def _zoom_range(report: Report, entity: EntityReport) -> tuple[int, int] | None:
     return lo, max(hi, lo + report.settings.window_ms * 10)
 
 
-def _drivers_table(entity: EntityReport) -> str:
+def _sample_html(sample: dict[str, Any], texts: dict[str, str]) -> str:
+    """A sample mention: its text (when the replay saw it) linked to the post, else its id."""
+    mention_id = str(sample.get("id", ""))
+    label = escape(shorten(texts[mention_id], SAMPLE_TEXT_CHARS)) if mention_id in texts else escape(mention_id)
+    url = sample.get("url")
+    inner = f'<a href="{escape(str(url))}" rel="noreferrer">{label}</a>' if url else label
+    return f'<div class="sample">{inner}</div>'
+
+
+def _drivers_table(entity: EntityReport, texts: dict[str, str] | None = None) -> str:
+    texts = texts or {}
     rows = []
     for inc in entity.incidents:
         for a in inc.events:
@@ -290,12 +312,7 @@ def _drivers_table(entity: EntityReport) -> str:
             tags = ", ".join(f"#{t.lstrip('#')} ({n})" for t, n in d.get("top_hashtags", [])[:4])
             authors = ", ".join(f"{x['id']} ({x['followers']:,})" for x in d.get("top_authors", [])[:3])
             langs = ", ".join(f"{k} {v}" for k, v in d.get("languages", {}).items())
-            samples = " ".join(
-                f'<a href="{escape(s["url"])}" rel="noreferrer">{escape(s["id"])}</a>'
-                if s.get("url")
-                else escape(s["id"])
-                for s in d.get("samples", [])[:3]
-            )
+            samples = "".join(_sample_html(s, texts) for s in d.get("samples", [])[:3])
             ratio = f"x{a.volume / a.baseline:.1f}" if a.baseline else "-"
             rows.append(
                 f"<tr><td>{escape(_t_iso(a.detected_at))}</td>"
@@ -317,6 +334,122 @@ def _drivers_table(entity: EntityReport) -> str:
         "<th>top terms / hashtags</th><th>top authors by reach</th><th>languages</th><th>samples</th></tr>"
     )
     return f'<table class="drivers">{head}{"".join(rows)}</table>'
+
+
+def _final_narratives(events: Sequence[Any]) -> Any:
+    """The incident's last alert event that carries narratives (a resolve carries the whole incident's)."""
+    return next((a for a in reversed(events) if a.drivers.get("narratives")), None)
+
+
+def _takeovers(
+    narratives: list[dict[str, Any]], origin: int, bucket_ms: int, steps: int = TAKEOVER_STEPS
+) -> list[tuple[int, int]]:
+    """(start, narrative index) each time another narrative becomes the largest, over at most
+    `steps` spans of whole buckets (a sample is too thin to tell minute by minute)."""
+    span = max((len(n.get("timeline", [])) for n in narratives), default=0)
+    per = max(1, math.ceil(span / steps))
+    out: list[tuple[int, int]] = []
+    for b in range(0, span, per):
+        counts = [sum(n.get("timeline", [])[b : b + per]) for n in narratives]
+        if max(counts) <= 0:
+            continue
+        leader = counts.index(max(counts))
+        if not out or out[-1][1] != leader:
+            out.append((origin + b * bucket_ms, leader))
+    return out
+
+
+def _narratives_chart(narratives: list[dict[str, Any]], origin: int, bucket_ms: int, title: str) -> str:
+    span = max((len(n.get("timeline", [])) for n in narratives), default=0)
+    if span == 0:
+        return ""
+    xs = [origin + b * bucket_ms for b in range(span)]
+    stacked: list[list[float]] = []
+    running = [0.0] * span
+    for n in narratives:
+        line = n.get("timeline", [])
+        running = [running[b] + (line[b] if b < len(line) else 0) for b in range(span)]
+        stacked.append(running)
+    chart = TimeChart(
+        origin,
+        origin + span * bucket_ms,
+        0,
+        nice_max(max(stacked[-1]) * 1.08 or 1),
+        title=title,
+        y_label=f"posts per {fmt_duration(bucket_ms).lstrip('+')} (estimated from the sample)",
+        height=200,
+    )
+    for k in reversed(range(len(narratives))):  # the tallest stack first, each narrative on top of the next
+        chart.area(xs, stacked[k], NARRATIVE_CLASSES[k % len(NARRATIVE_CLASSES)], step_ms=bucket_ms)
+    chart.legend = [
+        (NARRATIVE_CLASSES[k % len(NARRATIVE_CLASSES)], f"{k + 1}. {n['label']}") for k, n in enumerate(narratives)
+    ]
+    return f'<div class="figure"><div class="cap">{escape(title)}</div>{chart.render()}</div>{chart.legend_html()}'
+
+
+def _narratives_panel(report: Report, entity: EntityReport) -> str:
+    """Per incident: which stories people told, when each took over, their most telling posts."""
+    parts = []
+    for inc in entity.incidents:
+        final = _final_narratives(inc.events)
+        if final is None:
+            continue
+        narratives = [n for n in final.drivers["narratives"] if isinstance(n, dict)]
+        meta = final.drivers.get("narrative_sample") or {}
+        bucket_ms = int(meta.get("bucket_minutes", 5)) * 60_000
+        origin = parse_ts(meta["bucket_from"]) if meta.get("bucket_from") else inc.window_start_ms
+        parts.append(f"<h3>Narratives of {escape(inc.incident_id)}</h3>")
+        parts.append(
+            f'<p class="muted">From a sample of {meta.get("sampled", "?")} of the incident\'s '
+            f"{meta.get('seen', '?')} posts since {escape(_t(origin, full=True))}; "
+            f"{_pct(meta.get('other_share'))} of the posts are in smaller stories. "
+            f"As of the {escape(final.status)} event at {escape(_t_iso(final.detected_at))}.</p>"
+        )
+        takeovers = _takeovers(narratives, origin, bucket_ms)
+        if takeovers:
+            steps = " &rarr; ".join(
+                f'{escape(_t(ms))} <span class="badge {NARRATIVE_CLASSES[k % 5]}">{k + 1}</span> '
+                f"{escape(str(narratives[k]['label']))}"
+                for ms, k in takeovers
+            )
+            parts.append(f'<p class="takeover"><b>Largest story over time:</b> {steps}</p>')
+        parts.append(_narratives_chart(narratives, origin, bucket_ms, f"{inc.incident_id}: posts per story"))
+        rows = []
+        for k, n in enumerate(narratives):
+            posts = "".join(
+                f"<p>{escape(shorten(str(e.get('text', '')), 200))}"
+                + (f' <a href="{escape(str(e["url"]))}" rel="noreferrer">post</a>' if e.get("url") else "")
+                + f" <span class='muted'>({escape(str(e.get('why', '')))}, {int(e.get('reach') or 0):,} followers)"
+                "</span></p>"
+                for e in n.get("examples", [])[:3]
+                if isinstance(e, dict)
+            )
+            langs = ", ".join(f"{escape(str(lang))} {c}" for lang, c in (n.get("languages") or {}).items())
+            rows.append(
+                f'<tr><td><span class="badge {NARRATIVE_CLASSES[k % 5]}">{k + 1}</span></td>'
+                f"<td>{escape(str(n.get('label', '')))}</td>"
+                f'<td class="num">{_pct(n.get("share"))}</td><td class="num">{int(n.get("posts") or 0):,}</td>'
+                f'<td class="num">{_pct(n.get("negative_share"))}</td><td>{langs}</td>'
+                f"<td>{escape(_t_iso(str(n.get('start', ''))))}</td><td class='num'>{int(n.get('reposts') or 0)}</td>"
+                f'<td class="text narrative-posts">{posts}</td></tr>'
+            )
+        parts.append(
+            "<table class=narratives><tr><th>#</th><th>narrative</th><th class=num>share</th>"
+            "<th class=num>posts (est.)</th><th class=num>negative</th><th>languages</th><th>since</th>"
+            f"<th class=num>reposts (sampled)</th><th>representative posts</th></tr>{''.join(rows)}</table>"
+        )
+        timeline_rows = "".join(
+            f"<tr><td>{escape(_t_iso(a.detected_at))}</td><td>{escape(a.status)}</td>"
+            f"<td>{escape(str(a.drivers['narratives'][0].get('label', '')))}</td>"
+            f'<td class="num">{_pct(a.drivers["narratives"][0].get("share"))}</td></tr>'
+            for a in inc.events
+            if a.drivers.get("narratives")
+        )
+        parts.append(
+            "<p class=muted>The top narrative at each alert event:</p><table class=narrative-events><tr>"
+            f"<th>detected</th><th>event</th><th>top narrative</th><th class=num>share</th></tr>{timeline_rows}</table>"
+        )
+    return "".join(parts)
 
 
 def _t_iso(iso: str) -> str:
@@ -409,7 +542,8 @@ def _entity_section(report: Report, entity: EntityReport) -> str:
         lo, hi = entity.windows[0].start_ms, entity.windows[-1].start_ms + report.settings.window_ms
         parts.append(_volume_chart(report, entity, lo, hi, f"{entity.entity}: the whole replay", True))
     if entity.incidents:
-        parts.append("<h3>Alerts and their drivers</h3>" + _drivers_table(entity))
+        parts.append("<h3>Alerts and their drivers</h3>" + _drivers_table(entity, report.sample_texts))
+        parts.append(_narratives_panel(report, entity))
         parts.append(_first_mentions(report, entity))
     else:
         parts.append('<p class="quiet">No alerts for this entity.</p>')

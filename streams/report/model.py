@@ -101,6 +101,7 @@ class ReportCollector:
         self.storms: dict[str, StormStart] = {}
         self.languages: dict[str, dict[int, dict[str, LangStats]]] = {}
         self.mentions: dict[str, int] = {}
+        self.sample_texts: dict[str, str] = {}  # id -> text of the alerts' sample mentions
 
     def on_processed(self, processed: Processed) -> None:
         mention, sentiment = processed.mention, processed.sentiment
@@ -154,8 +155,23 @@ class ReportCollector:
         )
         if closed.alert is not None:
             self.alerts.append(closed.alert)
+            self._keep_sample_texts(closed.alert)
             if closed.alert.status == "triggered":
                 self._snapshot_storm(closed.alert, series, w.end_ms)
+
+    def _keep_sample_texts(self, alert: Alert) -> None:
+        """The alert names its sample mentions by id: keep their texts while they are recent."""
+        samples = alert.drivers.get("samples")
+        wanted = {s.get("id") for s in samples if isinstance(s, dict)} if isinstance(samples, list) else set()
+        wanted.discard(None)
+        if not wanted:
+            return
+        for row in reversed(self.recent.get(alert.entity, ())):
+            if row.id in wanted:
+                self.sample_texts[row.id] = row.text
+                wanted.discard(row.id)
+                if not wanted:
+                    break
 
     def _snapshot_storm(self, alert: Alert, series: list[WindowPoint], until_ms: int) -> None:
         """Walk back from the triggering window over the above-normal ones: the storm's ramp."""
@@ -301,6 +317,7 @@ class Report:
     alerts: list[Alert]
     generated_at: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
     version: str = ""
+    sample_texts: dict[str, str] = field(default_factory=dict)  # id -> text of the alerts' sample mentions
 
     def entity(self, name: str) -> EntityReport | None:
         return next((e for e in self.entities if e.entity == name), None)
@@ -379,6 +396,7 @@ def build_report(
         storms=collector.storms,
         alerts=collector.alerts,
         version=version,
+        sample_texts=dict(collector.sample_texts),
     )
 
 

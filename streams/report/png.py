@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from models.narratives import shorten
 from models.timeutil import parse_ts
 from streams.report.html import _zoom_range
 from streams.report.model import Report, alert_threshold, fmt_duration
@@ -37,6 +38,20 @@ def _headline_text(report: Report) -> str:
     return "   |   ".join(bits)
 
 
+def _narrative_text(report: Report) -> str:
+    """The primary entity's first incident's top narrative, as of its last event carrying narratives."""
+    if not report.entities:
+        return ""
+    for inc in report.entities[0].incidents:
+        final = next((a for a in reversed(inc.events) if a.drivers.get("narratives")), None)
+        if final is not None:
+            top = final.drivers["narratives"][0]
+            example: dict[str, Any] = next(iter(top.get("examples") or []), {})
+            text = shorten(str(example.get("text", "")), 110)
+            return f'top narrative: "{shorten(str(top.get("label", "")), 60)}" ({top.get("share", 0):.0%}): "{text}"'
+    return ""
+
+
 def render_png(report: Report, path: str | Path) -> None:
     import matplotlib
 
@@ -53,6 +68,9 @@ def render_png(report: Report, path: str | Path) -> None:
     drill = " [DRILL]" if report.settings.drill else ""
     fig.suptitle(f"Firestorm drill report: {report.title}{drill}", fontsize=14, fontweight="bold", x=0.01, ha="left")
     fig.text(0.01, 0.955, _headline_text(report), fontsize=10, ha="left", va="top", color="#334e68")
+    story = _narrative_text(report)
+    if story:
+        fig.text(0.01, 0.937, story, fontsize=9, ha="left", va="top", color="#1d4ed8")
     if primary is None:
         axes[0].text(0.5, 0.5, "no data", ha="center")
         fig.savefig(path, dpi=110)
@@ -136,6 +154,6 @@ def render_png(report: Report, path: str | Path) -> None:
         ax3.xaxis.set_major_formatter(mdates.DateFormatter("%b %d", tz=UTC))  # type: ignore[no-untyped-call]
         ax3.grid(alpha=0.3)
         ax3.set_ylim(bottom=0)
-    fig.tight_layout(rect=(0, 0, 1, 0.94))
+    fig.tight_layout(rect=(0, 0, 1, 0.925 if story else 0.94))
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -46,7 +46,10 @@ def test_replay_writes_the_alert_lifecycle(tmp_path: Path, storm_objs: list[dict
     assert alerts[0]["severity"] == "critical" and alerts[0]["drill"] is False
     assert when(alerts[0]["detected_at"]) < when(alerts[-1]["detected_at"])
     # the timeline on stdout, the summary on stderr
-    assert [line.split()[1] for line in out.splitlines()] == ["TRIGGERED", "UPDATED", "RESOLVED"]
+    events = [line for line in out.splitlines() if not line.startswith("    ")]
+    assert [line.split()[1] for line in events] == ["TRIGGERED", "UPDATED", "RESOLVED"]
+    # each event is followed by its top narrative (docs/narratives.md)
+    assert [line.split()[:2] for line in out.splitlines() if line.startswith("    ")] == [["top", "narrative"]] * 3
     assert f"replayed {len(storm_objs)} mentions" in err
     assert f"{len(storm_objs)} accepted, 0 duplicates, 0 late, 0 bad" in err
 
