@@ -21,20 +21,23 @@ help:
 	@echo "make bench-replay      embedded replay benchmark on the bundled samples"
 	@echo "make bench-detection   detection quality benchmark (recall, delay, false pages)"
 
+# Quiet on success (pip's build backend prints notes that are not about firestorm); the log is kept.
 $(STAMP): pyproject.toml
-	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
-	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip "setuptools>=78.1.1"
-	$(BIN)/pip install -q -e ".[dev]"
-	touch $(STAMP)
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (or make ... PYTHON=python3.12)"; exit 1; }
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	@echo "installing firestorm and its dependencies into $(VENV) (log: $(VENV)/install.log)"
+	@{ $(BIN)/pip install -q --upgrade pip "setuptools>=78.1.1" && $(BIN)/pip install -q -e ".[dev]"; } \
+		>$(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
+	@touch $(STAMP)
 
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/firestorm replay $(SAMPLE) --alerts-out .run/demo-alerts.jsonl
+	@$(BIN)/firestorm replay $(SAMPLE) --alerts-out .run/demo-alerts.jsonl
 
 examples: $(STAMP)
 	$(BIN)/python examples/generate.py
+	$(BIN)/python examples/export_csv.py
 
 kafka-up:
 	deploy/kafka/kafka.sh up

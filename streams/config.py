@@ -61,6 +61,7 @@ class Config:
     pagerduty_routing_key_file: str = ""
     pagerduty_drill_routing_key: str = field(default="", repr=False)
     pagerduty_drill_routing_key_file: str = ""
+    runbook_url: str = ""  # the on-call runbook pages link to; empty: the notify config's (default: Grafana's panel)
     notify_config: str = ""  # TOML: thresholds and routing per entity/group, webhook and Slack sinks
     notifier_group: str = ""  # empty: "<app_id>-notifier"
     notifier_dlq_topic: str = ""  # empty: "<alerts_topic>.notifier-dlq"
@@ -126,6 +127,9 @@ class Config:
 
     def validate(self) -> Config:
         for name in ("window", "allowed_lateness", "session_timeout", "batch_wait", "max_clock_jump"):
+            value = str(getattr(self, name)).strip()
+            if value.replace(".", "", 1).isdigit() and value not in ("0",):
+                raise ConfigError(f"{env_name(name)}: {value!r} has no unit: write {value}s, {value}m or {value}h")
             try:
                 parse_duration_ms(getattr(self, name), allow_zero=name == "allowed_lateness")
             except ValueError as exc:
