@@ -292,7 +292,7 @@ def nothing_usable(name: str, bad_lines: Sequence[tuple[int, str]], reasons: Map
     if len(reasons) == 1:
         why = f"all {total} rows failed with {next(iter(reasons))}"
     else:
-        why = f"all {total} rows failed ({', '.join(f'{r} {n}' for r, n in Counter(reasons).most_common())})"
+        why = f"all {total} rows failed: {', '.join(f'{r} {n}' for r, n in Counter(reasons).most_common())}"
     first = f" (first, line {bad_lines[0][0]}: {bad_lines[0][1].split(': ', 1)[-1]})" if bad_lines else ""
     detail = bad_lines[0][1] if bad_lines else ""
     hint = ""
@@ -590,6 +590,20 @@ def _run_notifier(config: Config) -> int:
     return EXIT_OK
 
 
+class _TransientMetadata(logging.Filter):
+    """kafka-python logs an ERROR when a topic created a moment ago is not in its metadata yet; it retries."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "not found in cluster metadata" not in record.getMessage()
+
+
+def _quiet_kafka_client() -> None:
+    """kafka-python narrates every connection at INFO: keep its warnings and errors only (debug shows all)."""
+    client = logging.getLogger("kafka")
+    client.setLevel(max(client.getEffectiveLevel(), logging.WARNING))
+    logging.getLogger("kafka.cluster").addFilter(_TransientMetadata())
+
+
 def main(argv: Sequence[str] | None = None, out: IO[str] | None = None, err: IO[str] | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
@@ -606,6 +620,8 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None, err: IO[
         print(f"firestorm: configuration error: {exc}", file=err)
         return EXIT_ERROR
     logging.basicConfig(level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if config.log_level.lower() != "debug":
+        _quiet_kafka_client()
     try:
         if args.command == "replay":
             return _run_replay(args, config, out, err)
