@@ -6,13 +6,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SAMPLE ?= examples/skyway-outage-en.jsonl
 
-.PHONY: help venv demo test test-unit test-integration lint typecheck check audit kafka-up kafka-down \
+.PHONY: help venv demo test test-unit test-versions test-integration lint typecheck check audit kafka-up kafka-down \
         prometheus-up prometheus-down services-up services-down examples bench bench-replay bench-detection clean
 
 help:
 	@echo "make demo              replay a bundled incident through the real engine (no broker)"
 	@echo "make test              install everything, start Kafka + Prometheus, run all tests, stop them"
 	@echo "make test-unit         unit tests only (no services)"
+	@echo "make test-versions     the unit tests on Python 3.12 and 3.13 too (.venv312, .venv313)"
 	@echo "make test-integration  integration tests (starts the services)"
 	@echo "make check             ruff + mypy"
 	@echo "make audit             installed packages against the vendored advisory snapshot"
@@ -69,6 +70,10 @@ test: $(STAMP)
 	deploy/chromium/install.sh
 	status=0; $(MAKE) services-up && $(BIN)/pytest -q --durations=10 || status=$$?; \
 	$(MAKE) services-down; exit $$status
+
+test-versions:
+	.ci/unit-tier 3.12
+	.ci/unit-tier 3.13
 
 test-integration: $(STAMP)
 	status=0; $(MAKE) services-up && $(BIN)/pytest -m integration -q --durations=10 || status=$$?; \

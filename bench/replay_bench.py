@@ -17,7 +17,7 @@ from pathlib import Path
 from models.engine import EngineSettings
 from models.pipeline import MentionProcessor
 from streams.embedded import replay
-from streams.sources import iter_lines
+from streams.formats import jsonl_lines
 
 DEFAULT_FILES = ["examples/skyway-outage-en.jsonl", "examples/maison-rappel-fr.jsonl"]
 
@@ -31,7 +31,7 @@ def main() -> int:
     print(f"# embedded replay, {args.runs} runs per file, Python {platform.python_version()}, {platform.machine()}")
     print(f"{'file':<40} {'mentions':>9} {'median/s':>10} {'min/s':>9} {'max/s':>9} {'alerts':>7}")
     for path in args.files:
-        lines = list(iter_lines(path))  # read once: measure the engine, not the disk
+        lines = list(jsonl_lines(path))  # read once: measure the engine, not the disk
         rates = []
         alerts = 0
         for _ in range(args.runs):

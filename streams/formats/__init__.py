@@ -33,6 +33,7 @@ __all__ = [
     "Rejected",
     "WatchList",
     "detect_format",
+    "jsonl_lines",
     "parse_csv_map",
     "read_records",
 ]
@@ -134,6 +135,14 @@ def read_records(source: InputFile, spec: InputSpec) -> tuple[str, Iterator[Reco
     else:
         raise InputError(f"unknown input format {fmt!r} (known: {', '.join(FORMATS)})")
     return fmt, _guard(records, source)
+
+
+def jsonl_lines(path: str) -> Iterator[tuple[int, bytes]]:
+    """(line number, bytes) of the non-blank lines of a JSON-lines file (plain, gzip, or '-'), untouched."""
+    with InputFile(path) as source:
+        for number, raw in source.lines():
+            if raw.strip():
+                yield number, raw
 
 
 def _guard(records: Iterator[Record], source: InputFile) -> Iterator[Record]:

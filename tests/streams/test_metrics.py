@@ -56,7 +56,9 @@ def feed(metrics: Metrics, processor: MentionProcessor, raws: list[bytes], finis
     done = []
     for raw in raws:
         processed = processor.process(engine, raw)
-        metrics.record(processed)
+        metrics.record_message(processed)
+        for closed in processed.closed:
+            metrics.record_window(closed)
         done.append(processed)
     if finish:
         for closed in engine.finish():
