@@ -456,7 +456,7 @@ def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[
             version=_version(),
         )
         for path in args.report:
-            write_report(report, path)
+            write_report(report, path, shown_tz)
             print(f"report written to {path}", file=err)
     if metrics is not None:
         _hold_metrics(metrics, config.metrics_host, args.metrics_port, args.hold, err)
