@@ -75,21 +75,21 @@ SECTIONS: dict[str, list[tuple[str, dict[str, str]]]] = {
         ("detector", DETECTOR),
         ("with --metrics-port", METRICS),
         ("with --drill (see docs/paging.md)", PAGING),
-        ("", COMMON),
+        ("general", COMMON),
     ],
     "worker": [
         ("Kafka", {**BROKER, **TOPICS}),
         ("detector", DETECTOR),
         ("worker", {**WORKER, **METRICS}),
-        ("", COMMON),
+        ("general", COMMON),
     ],
     "notifier": [
         ("Kafka", {**BROKER, **{k: v for k, v in TOPICS.items() if k in ("APP_ID", "ALERTS_TOPIC", "PARTITIONS")}}),
         ("paging (see docs/paging.md)", {**PAGING, **NOTIFIER}),
-        ("", COMMON),
+        ("general", COMMON),
     ],
-    "produce": [("Kafka", {**BROKER, **TOPICS}), ("", COMMON)],
-    "plan": [("Kafka", {**BROKER, **TOPICS}), ("", COMMON)],
+    "produce": [("Kafka", {**BROKER, **TOPICS}), ("general", COMMON)],
+    "plan": [("Kafka", {**BROKER, **TOPICS}), ("general", COMMON)],
 }
 
 
