@@ -6,13 +6,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SAMPLE ?= examples/skyway-outage-en.jsonl
 
-.PHONY: help venv demo test test-unit test-integration lint typecheck check audit kafka-up kafka-down \
+.PHONY: help venv demo test test-unit test-versions test-integration lint typecheck check audit kafka-up kafka-down \
         prometheus-up prometheus-down services-up services-down examples bench bench-replay bench-detection clean
 
 help:
 	@echo "make demo              replay a bundled incident through the real engine (no broker)"
 	@echo "make test              install everything, start Kafka + Prometheus, run all tests, stop them"
 	@echo "make test-unit         unit tests only (no services)"
+	@echo "make test-versions     the unit tests on Python 3.12 and 3.13 too (.venv312, .venv313)"
 	@echo "make test-integration  integration tests (starts the services)"
 	@echo "make check             ruff + mypy"
 	@echo "make audit             installed packages against the vendored advisory snapshot"
@@ -21,20 +22,23 @@ help:
 	@echo "make bench-replay      embedded replay benchmark on the bundled samples"
 	@echo "make bench-detection   detection quality benchmark (recall, delay, false pages)"
 
+# Quiet on success (pip's build backend prints notes that are not about firestorm); the log is kept.
 $(STAMP): pyproject.toml
-	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
-	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip "setuptools>=78.1.1"
-	$(BIN)/pip install -q -e ".[dev]"
-	touch $(STAMP)
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (or make ... PYTHON=python3.12)"; exit 1; }
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	@echo "installing firestorm and its dependencies into $(VENV) (log: $(VENV)/install.log)"
+	@{ $(BIN)/pip install -q --upgrade pip "setuptools>=78.1.1" && $(BIN)/pip install -q -e ".[dev]"; } \
+		>$(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
+	@touch $(STAMP)
 
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/firestorm replay $(SAMPLE) --alerts-out .run/demo-alerts.jsonl
+	@$(BIN)/firestorm replay $(SAMPLE) --alerts-out .run/demo-alerts.jsonl
 
 examples: $(STAMP)
 	$(BIN)/python examples/generate.py
+	$(BIN)/python examples/export_csv.py
 
 kafka-up:
 	deploy/kafka/kafka.sh up
@@ -66,6 +70,10 @@ test: $(STAMP)
 	deploy/chromium/install.sh
 	status=0; $(MAKE) services-up && $(BIN)/pytest -q --durations=10 || status=$$?; \
 	$(MAKE) services-down; exit $$status
+
+test-versions:
+	.ci/unit-tier 3.12
+	.ci/unit-tier 3.13
 
 test-integration: $(STAMP)
 	status=0; $(MAKE) services-up && $(BIN)/pytest -m integration -q --durations=10 || status=$$?; \

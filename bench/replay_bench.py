@@ -19,7 +19,7 @@ from models.engine import EngineSettings
 from models.pipeline import MentionProcessor
 from models.sentiment import DEFAULT_MODE, SENTIMENT_MODES, SentimentScorer
 from streams.embedded import replay
-from streams.sources import iter_lines
+from streams.formats import jsonl_lines
 
 DEFAULT_FILES = ["examples/skyway-outage-en.jsonl", "examples/maison-rappel-fr.jsonl"]
 
@@ -37,7 +37,7 @@ def main() -> int:
     )
     print(f"{'file':<40} {'mentions':>9} {'median/s':>10} {'min/s':>9} {'max/s':>9} {'cpu/s':>9} {'alerts':>7}")
     for path in args.files:
-        lines = list(iter_lines(path))  # read once: measure the engine, not the disk
+        lines = list(jsonl_lines(path))  # read once: measure the engine, not the disk
         rates = []
         cpu_rates = []
         alerts = 0

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import logging
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, tzinfo
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, NoReturn, cast
 
 from models.alerts import Alert
 from models.sentiment import SENTIMENT_MODES
+from streams import cli_help
 from streams.config import Config, ConfigError, load_config
 from streams.formats.base import InputError, InputSpec
 
@@ -24,52 +28,72 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_BAD_LINES = 3  # the replay finished, but some lines were dead-lettered
 
-CONFIG_HELP = """\
-configuration (environment; a TOML file named by FIRESTORM_CONFIG may set the same keys in lowercase):
-  FIRESTORM_BROKER           Kafka URL, e.g. kafka://127.0.0.1:9092
-  FIRESTORM_MENTIONS_TOPIC   topic to read mentions from (default: mentions)
-  FIRESTORM_ALERTS_TOPIC     topic to write alert events to (default: alerts)
-  FIRESTORM_DLQ_TOPIC        dead-letter topic (default: <mentions>.dlq)
-  FIRESTORM_PARTITIONS       partitions of the topics and state tables (default: 4)
-  FIRESTORM_REPLICATION_FACTOR  copies of the topics and state changelogs (default: the broker's
-                             default.replication.factor)
-  FIRESTORM_MIN_INSYNC_REPLICAS  copies a write needs before it is acknowledged (acks=all), set on
-                             the topics firestorm creates (default: the broker's min.insync.replicas)
-  FIRESTORM_WINDOW           tumbling window size (default: 1m)
-  FIRESTORM_ALLOWED_LATENESS how far the watermark trails event time (default: 30s)
-  FIRESTORM_MIN_VOLUME       never alert below this many mentions in a window (default: 10)
-  FIRESTORM_DETECTOR         seasonal (default) or poisson
-  FIRESTORM_SENTIMENT        vader (stock VADER) or vader+crisis (with the crisis/complaint overlay)
-  FIRESTORM_ENTITIES_FILE    TOML file: per-entity sensitivity and planned events
-  FIRESTORM_CONTROL_TOPIC    topic of planned events (default: firestorm.control; see `firestorm plan`)
-  FIRESTORM_METRICS_PORT     port of /metrics on FIRESTORM_METRICS_HOST (default: 9108, 0: off)
-  FIRESTORM_APP_ID           Faust app id: consumer group and state table prefix (default: firestorm)
-  FIRESTORM_MAX_CLOCK_JUMP   a bigger step of event time needs 3 agreeing mentions in a row (default: 1h);
-                             a mention beyond it that none confirm is dead-lettered (future_timestamp)
-  FIRESTORM_IDLE_TIMEOUT     worker: a partition with no record for this long (wall clock) has its
-                             watermark moved on with the wall clock, so windows close and incidents
-                             resolve (default: 2m; 0: off)
-  FIRESTORM_RESOLVE_AFTER    an incident resolves after this long of normal windows (default: 10m)
-  FIRESTORM_SHUTDOWN_TIMEOUT worker: on SIGTERM, exit (status 2) if stopping takes longer (default: 15s)
-"""
-
-PAGING_HELP = """paging (firestorm notifier, replay --drill; see README "Paging"):
-  FIRESTORM_PAGERDUTY_URL                 Events API base (default: https://events.pagerduty.com)
-  FIRESTORM_PAGERDUTY_ROUTING_KEY[_FILE]  default routing key, or a file holding it
-  FIRESTORM_PAGERDUTY_DRILL_ROUTING_KEY[_FILE]  the only key drills use (none: drills page nobody)
-  FIRESTORM_NOTIFY_CONFIG                 TOML: thresholds, routing per entity/group, webhook/Slack sinks
-  FIRESTORM_NOTIFIER_DLQ_TOPIC            rejected events (default: <alerts>.notifier-dlq)
-  FIRESTORM_NOTIFIER_GROUP                consumer group (default: <app id>-notifier)
-  FIRESTORM_NOTIFIER_OFFSET_RESET         where a new group starts: latest (default) or earliest
-  FIRESTORM_NOTIFIER_METRICS_PORT         port of the notifier's /metrics (default: 9109, 0: off)
-"""
-
 
 def _version() -> str:
     try:
         return version("firestorm")
     except PackageNotFoundError:
         return "0+unknown"
+
+
+DURATION_OPTIONS = ("--window", "--lateness")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with a suggestion when an option is mistyped (`--no-label`: did you mean --no-labels?)."""
+
+    def error(self, message: str) -> NoReturn:
+        if message.startswith("unrecognized arguments:"):
+            unknown = [word for word in message.split(":", 1)[1].split() if word.startswith("-")]
+            options = [o for action in self._active()._actions for o in action.option_strings if o.startswith("--")]
+            for word in unknown:
+                close = difflib.get_close_matches(word.split("=", 1)[0], options, n=1, cutoff=0.6)
+                if close:
+                    message += f" (did you mean {close[0]}?)"
+        super().error(message)
+
+    def _active(self) -> argparse.ArgumentParser:
+        """The subcommand's parser when one was named (its options are the ones to suggest)."""
+        chosen = getattr(self, "chosen_command", None)
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction) and chosen in action.choices:
+                return cast(argparse.ArgumentParser, action.choices[chosen])
+        return self
+
+
+def duration(text: str) -> str:
+    """A duration option's value: a number with a unit (30s, 1m, 5m, 1h), checked here."""
+    from models.timeutil import parse_duration_ms
+
+    if text.strip().replace(".", "", 1).isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} has no unit: write {text}s, {text}m or {text}h")
+    if text.strip().startswith("-"):
+        raise argparse.ArgumentTypeError(f"{text!r} is negative: a duration is positive, e.g. 1m")
+    try:
+        parse_duration_ms(text, allow_zero=True)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    return text
+
+
+def time_zone(text: str) -> tzinfo:
+    from streams.zones import ZoneError, zone
+
+    try:
+        return zone(text)
+    except ZoneError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _glue_negative_values(argv: list[str]) -> list[str]:
+    """`--window -1m` as `--window=-1m`, so it reaches the value check instead of reading as an option."""
+    out: list[str] = []
+    for word in argv:
+        if out and out[-1] in DURATION_OPTIONS and word[:1] == "-" and word[1:2].isdigit():
+            out[-1] = f"{out[-1]}={word}"
+        else:
+            out.append(word)
+    return out
 
 
 INPUT_HELP = (
@@ -94,6 +118,12 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--entity", help="entity of every row of an export that has no entity column (CSV, X)")
     parser.add_argument(
+        "--tz",
+        type=time_zone,
+        metavar="ZONE",
+        help="time zone (IANA name, e.g. Europe/Paris) of input times written without an offset (JSON lines, CSV)",
+    )
+    parser.add_argument(
         "--watch",
         action="append",
         metavar="ENTITY=TERM,...",
@@ -102,10 +132,10 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="firestorm",
         description="Early warning for social-media firestorms: sentiment, event-time windows, spike alerts.",
-        epilog=CONFIG_HELP,
+        epilog=cli_help.overview(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"firestorm {_version()}")
@@ -116,11 +146,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="replay a mentions file through the engine, no broker needed",
         description="Run the real engine on a file of mentions (JSON lines, CSV, X API v2; .gz ok, - for stdin) "
         "and print the alert timeline; optionally write a drill report and compare detector settings.",
+        epilog=cli_help.epilog("replay"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     rep.add_argument("file", help=INPUT_HELP)
     _add_input_options(rep)
-    rep.add_argument("--window", help="tumbling window size (default: FIRESTORM_WINDOW or 1m)")
-    rep.add_argument("--lateness", help="allowed lateness (default: FIRESTORM_ALLOWED_LATENESS or 30s)")
+    rep.add_argument("--window", type=duration, help="tumbling window size: 30s, 1m, 5m, 1h (default: 1m)")
+    rep.add_argument("--lateness", type=duration, help="allowed lateness: 0s, 30s, 2m (default: 30s)")
     rep.add_argument("--min-volume", type=int, help="minimum mentions in a window to alert (default: 10)")
     rep.add_argument("--alerts-out", metavar="PATH", help="also write alert events as JSON lines to PATH")
     rep.add_argument(
@@ -146,6 +178,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rep.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
     rep.add_argument(
+        "--display-tz",
+        type=time_zone,
+        metavar="ZONE",
+        help="show the times of the timeline, the summary and the reports in this IANA zone, with its offset "
+        "(default: UTC)",
+    )
+    rep.add_argument(
         "--report",
         action="append",
         metavar="PATH",
@@ -166,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
         "worker",
         help="run the Faust worker on Kafka (configured from FIRESTORM_* variables)",
         description="Consume the mentions topic, keep changelogged per-entity state, emit alerts.",
-        epilog=CONFIG_HELP,
+        epilog=cli_help.epilog("worker"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
 
@@ -175,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="deliver alert events to PagerDuty, webhooks and Slack (configured from FIRESTORM_* variables)",
         description="Consume the alerts topic and page: PagerDuty Events API v2 (dedup_key = incident id), "
         "webhooks, Slack; at-least-once, retried with backoff, rate limited, rejected events dead-lettered.",
-        epilog=CONFIG_HELP + PAGING_HELP,
+        epilog=cli_help.epilog("notifier"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
 
@@ -184,6 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="load a mentions file into the mentions topic, keyed by entity",
         description="Send each mention of a file (JSON lines, CSV, X API v2; .gz ok) to FIRESTORM_MENTIONS_TOPIC, "
         "keyed by entity, with its event time in the payload.",
+        epilog=cli_help.epilog("produce"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     prod.add_argument("file", help=INPUT_HELP)
     _add_input_options(prod)
@@ -199,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the sentiment of each mention of a file, one JSON line each",
         description="Score each mention of a file (JSON lines, CSV, X API v2; .gz ok, - for stdin): "
         "one JSON line with id, lang, compound and label (negative <= -0.05 < neutral < 0.05 <= positive).",
-        epilog="FIRESTORM_SENTIMENT (vader or vader+crisis) picks the scorer; see docs/sentiment.md.",
+        epilog=cli_help.epilog("score") + "See docs/sentiment.md.\n",
     )
     score.add_argument("file", help=INPUT_HELP)
     _add_input_options(score)
@@ -211,6 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="declare a planned event (expected uplift or a mute window) to running workers",
         description="Send a planned event to FIRESTORM_CONTROL_TOPIC: between START and END the detector "
         "expects UPLIFT x the normal volume of ENTITY (or, with --mute, raises nothing for it).",
+        epilog=cli_help.epilog("plan"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     plan.add_argument("entity", help="the entity (lowercase slug)")
     plan.add_argument("--start", required=True, help="ISO-8601 time with zone, e.g. 2026-03-10T09:00:00Z")
@@ -246,6 +289,7 @@ def _run_score(args: argparse.Namespace, config: Config, out: IO[str], err: IO[s
 
 def _run_plan(args: argparse.Namespace, config: Config, err: IO[str]) -> int:
     from models.planned import PlannedEventError, planned_event_from_obj
+    from models.timeutil import iso_utc
     from streams.control import publish_planned_event
     from streams.topics import ensure_topics
 
@@ -257,7 +301,12 @@ def _run_plan(args: argparse.Namespace, config: Config, err: IO[str]) -> int:
         return EXIT_ERROR
     ensure_topics(config)
     publish_planned_event(config, event)
-    print(f"planned event sent to {config.control_topic}: {event.to_dict()}", file=err)
+    what = "muted" if event.mute else f"expect {event.uplift:g}x the usual volume"
+    print(
+        f"planned event sent to {config.control_topic}: {event.entity} from {iso_utc(event.start_ms)} "
+        f"to {iso_utc(event.end_ms)}, {what}" + (f" ({event.name})" if event.name else ""),
+        file=err,
+    )
     return EXIT_OK
 
 
@@ -269,7 +318,25 @@ def _input_spec(args: argparse.Namespace) -> InputSpec:
         csv_map=parse_csv_map(args.csv_map) if args.csv_map else {},
         entity=args.entity,
         watch=WatchList.parse(args.watch or []),
+        tz=args.tz,
     )
+
+
+def nothing_usable(name: str, bad_lines: Sequence[tuple[int, str]], reasons: Mapping[str, int]) -> str:
+    """One line for a file where every row failed: how many, why, the first one, and what to do."""
+    total = sum(reasons.values())
+    if len(reasons) == 1:
+        why = f"all {total} rows failed with {next(iter(reasons))}"
+    else:
+        why = f"all {total} rows failed: {', '.join(f'{r} {n}' for r, n in Counter(reasons).most_common())}"
+    first = f" (first, line {bad_lines[0][0]}: {bad_lines[0][1].split(': ', 1)[-1]})" if bad_lines else ""
+    detail = bad_lines[0][1] if bad_lines else ""
+    hint = ""
+    if "no time zone" in detail:
+        hint = ": the times have no offset: give their zone with --tz, e.g. --tz Europe/Paris"
+    elif "not_object" in detail or "not_json" in detail:
+        hint = ": is it JSON lines (one mention object per line)? see docs/drills.md#your-own-exports"
+    return f"no usable row in {name}: {why}{first}{hint}"
 
 
 def _print_bad_lines(err: IO[str], bad_lines: list[tuple[int, str]], total: int) -> None:
@@ -296,8 +363,10 @@ def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[
         load_labels,
         write_report,
     )
+    from streams.timeline import timeline_line
 
     spec = _input_spec(args)
+    shown_tz: tzinfo = args.display_tz or UTC
     for path in args.report or []:
         check_report_path(path)
     labels = None
@@ -338,7 +407,7 @@ def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[
         def on_alert(alert: Alert) -> None:
             if not args.quiet:
                 progress.close()
-                print(alert.timeline_line(), file=out, flush=True)
+                print(timeline_line(alert, shown_tz), file=out, flush=True)
                 story = top_narrative_line(alert.drivers)
                 if story is not None:
                     print(f"    {story}", file=out, flush=True)
@@ -363,6 +432,12 @@ def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[
         finally:
             progress.close()
     tally = result.tally
+    if tally.consumed and not tally.outcomes["accepted"] and tally.outcomes["dead_letter"] == tally.consumed:
+        print(f"firestorm: {nothing_usable(source.name, result.bad_lines, tally.dead_letter_reasons)}", file=err)
+        return EXIT_ERROR
+    if not tally.consumed and not result.unmatched:
+        what = "is empty" if source.total_bytes == 0 else "holds no mentions"
+        print(f"firestorm: warning: {source.name} {what}: nothing to replay", file=err)
     unmatched = f"; {result.unmatched} rows named no watched entity" if result.unmatched else ""
     print(
         f"replayed {tally.consumed} mentions in {result.elapsed_s:.2f}s ({result.rate:,.0f}/s): "
@@ -375,14 +450,17 @@ def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[
     _print_bad_lines(err, result.bad_lines, tally.outcomes["dead_letter"])
     if labels is not None and labels.onset_ms is not None:
         from streams.compare import evaluate
+        from streams.zones import clock_time, zone_label
 
         drill = evaluate("", settings, result.alerts, labels, result.elapsed_s)
         quiet = ", ".join(labels.quiet_entities)
         first = drill.first_alert_ms
         print(
-            f"labels {labels.path}: {labels.entity} onset {_hhmm(labels.onset_ms)}, "
+            f"labels {labels.path}: {labels.entity} onset {clock_time(labels.onset_ms, shown_tz)}"
+            + ("" if shown_tz is UTC else f" ({zone_label(shown_tz)})")
+            + ", "
             + (
-                f"first alert {_hhmm(first)} (time to detect {fmt_duration(drill.time_to_detect_ms)})"
+                f"first alert {clock_time(first, shown_tz)} (time to detect {fmt_duration(drill.time_to_detect_ms)})"
                 if first is not None
                 else "NOT DETECTED"
             )
@@ -418,7 +496,7 @@ def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[
             version=_version(),
         )
         for path in args.report:
-            write_report(report, path)
+            write_report(report, path, shown_tz)
             print(f"report written to {path}", file=err)
     if metrics is not None:
         _hold_metrics(metrics, config.metrics_host, args.metrics_port, args.hold, err)
@@ -436,13 +514,6 @@ def _hold_metrics(metrics: Metrics, host: str, port: int, hold_s: float, err: IO
         with contextlib.suppress(KeyboardInterrupt):
             time.sleep(hold_s)
     metrics.close()
-
-
-def _hhmm(ms: int) -> str:
-    from models.timeutil import iso_utc
-
-    iso = iso_utc(ms)
-    return iso[11:19] if iso[17:19] != "00" else iso[11:16]
 
 
 def _run_worker(config: Config) -> int:
@@ -480,6 +551,7 @@ def _run_produce(args: argparse.Namespace, config: Config, err: IO[str]) -> int:
     ensure_topics(config)
     bad: list[tuple[int, str]] = []
     skipped = {"bad": 0, "unmatched": 0}
+    reasons: Counter[str] = Counter()
     with InputFile(args.file) as source:
         fmt, records = read_records(source, spec)
 
@@ -487,6 +559,8 @@ def _run_produce(args: argparse.Namespace, config: Config, err: IO[str]) -> int:
             for number, item in items:
                 if isinstance(item, Rejected):
                     skipped["bad" if item.error else "unmatched"] += 1
+                    if item.error:
+                        reasons[item.reason] += 1
                     if item.error and len(bad) < 50:
                         bad.append((number, f"{item.reason}: {item.detail}"))
                     continue
@@ -505,6 +579,9 @@ def _run_produce(args: argparse.Namespace, config: Config, err: IO[str]) -> int:
             )
         finally:
             progress.close()
+    if skipped["bad"] and not result.sent:
+        print(f"firestorm: {nothing_usable(source.name, bad, reasons)}", file=err)
+        return EXIT_ERROR
     print(
         f"sent {result.sent} mentions ({fmt}) to {config.mentions_topic} in {result.elapsed_s:.2f}s"
         + (f" ({result.unkeyed} without a readable entity)" if result.unkeyed else "")
@@ -526,6 +603,7 @@ def _drill_pager(config: Config, err: IO[str], stack: contextlib.ExitStack) -> D
     install_redaction(paging.secrets())
     pager = DrillPager(paging)
     if not pager.has_destinations:
+        pager.discard()
         print("drill: not paging (no FIRESTORM_PAGERDUTY_DRILL_ROUTING_KEY, no webhook with drills = true)", file=err)
         return None
     print(f"drill: paging {paging.describe()}", file=err)
@@ -554,10 +632,27 @@ def _run_notifier(config: Config) -> int:
     return EXIT_OK
 
 
+class _TransientMetadata(logging.Filter):
+    """kafka-python logs an ERROR when a topic created a moment ago is not in its metadata yet; it retries."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "not found in cluster metadata" not in record.getMessage()
+
+
+def _quiet_kafka_client() -> None:
+    """kafka-python narrates every connection at INFO: keep its warnings and errors only (debug shows all)."""
+    client = logging.getLogger("kafka")
+    client.setLevel(max(client.getEffectiveLevel(), logging.WARNING))
+    logging.getLogger("kafka.cluster").addFilter(_TransientMetadata())
+
+
 def main(argv: Sequence[str] | None = None, out: IO[str] | None = None, err: IO[str] | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
-    args = build_parser().parse_args(argv)
+    words = _glue_negative_values(list(sys.argv[1:] if argv is None else argv))
+    parser = build_parser()
+    parser.chosen_command = next((w for w in words if not w.startswith("-")), None)  # type: ignore[attr-defined]
+    args = parser.parse_args(words)
     try:
         overrides = {}
         if args.command == "replay":
@@ -567,6 +662,8 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None, err: IO[
         print(f"firestorm: configuration error: {exc}", file=err)
         return EXIT_ERROR
     logging.basicConfig(level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if config.log_level.lower() != "debug":
+        _quiet_kafka_client()
     try:
         if args.command == "replay":
             return _run_replay(args, config, out, err)

@@ -73,6 +73,7 @@ class Config:
     pagerduty_routing_key_file: str = ""
     pagerduty_drill_routing_key: str = field(default="", repr=False)
     pagerduty_drill_routing_key_file: str = ""
+    runbook_url: str = ""  # the on-call runbook pages link to; empty: the notify config's (default: Grafana's panel)
     notify_config: str = ""  # TOML: thresholds and routing per entity/group, webhook and Slack sinks
     notifier_group: str = ""  # empty: "<app_id>-notifier"
     notifier_dlq_topic: str = ""  # empty: "<alerts_topic>.notifier-dlq"
@@ -153,6 +154,9 @@ class Config:
     def validate(self) -> Config:
         durations = ("window", "allowed_lateness", "session_timeout", "batch_wait", "max_clock_jump", "resolve_after")
         for name in (*durations, "idle_timeout", "shutdown_timeout"):
+            value = str(getattr(self, name)).strip()
+            if value.replace(".", "", 1).isdigit() and value not in ("0",):
+                raise ConfigError(f"{env_name(name)}: {value!r} has no unit: write {value}s, {value}m or {value}h")
             try:
                 parse_duration_ms(getattr(self, name), allow_zero=name in ("allowed_lateness", "idle_timeout"))
             except ValueError as exc:

@@ -395,17 +395,11 @@ class Metrics:
 
     # --- recording ----------------------------------------------------------------------
 
-    def record(self, processed: Processed) -> None:
-        """Count one processed message and report the windows it closed."""
-        self.record_message(processed)
-        for closed in processed.closed:
-            self.record_window(closed)
-
     def record_batch(self, batch: Sequence[Processed]) -> None:
-        """`record` for every message of a batch, with one counter update per series instead of
-        one per message (a labelled child lookup and a locked increment each). Labels are given
-        in the same order as `record` would give them, so the entity and language caps fold the
-        same series into "other"."""
+        """`record_message` and `record_window` for every message of a batch, with one counter
+        update per series instead of one per message (a labelled child lookup and a locked
+        increment each). Labels are given in the same order as message by message, so the entity
+        and language caps fold the same series into "other"."""
         outcomes: dict[str, int] = {}
         reasons: dict[str, int] = {}
         sentiments: dict[tuple[str, str], int] = {}

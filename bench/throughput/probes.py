@@ -75,13 +75,13 @@ def replay_file(path: str) -> dict[str, Any]:
     from models.engine import EngineSettings
     from models.pipeline import MentionProcessor
     from streams.embedded import replay
-    from streams.sources import iter_lines
+    from streams.formats import jsonl_lines
 
     processor = MentionProcessor()
     processor.scorer.score("warm up the lexicons", "en")
     processor.scorer.score("on charge les lexiques", "fr")
     started = time.perf_counter()
-    result = replay(iter_lines(path), EngineSettings(), processor=processor)
+    result = replay(jsonl_lines(path), EngineSettings(), processor=processor)
     elapsed = time.perf_counter() - started
     return {
         "mentions": result.tally.consumed,

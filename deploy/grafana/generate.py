@@ -21,12 +21,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "dashboards"
+RUNBOOK = HERE.parent.parent / "docs" / "runbook.md"
+RUNBOOK_PANEL_ID = 100  # the notifier's default FIRESTORM_RUNBOOK_URL opens it (?viewPanel=100)
 DATASOURCE_UID = "firestorm-prometheus"
 DS = {"type": "prometheus", "uid": DATASOURCE_UID}
 SCHEMA_VERSION = 39
@@ -261,6 +264,31 @@ def dashboard(
     }
 
 
+def runbook_text() -> str:
+    """docs/runbook.md's "first five minutes" for the dashboard's runbook panel (links to other pages dropped)."""
+    page = RUNBOOK.read_text(encoding="utf-8")
+    start = page.index("## The first five minutes")
+    end = page.index("\n## ", start + 1)
+    section = re.sub(r"\[([^\]]+)\]\([^)]*\.md[^)]*\)", r"\1", page[start:end]).strip()
+    return (
+        "## You were paged by firestorm\n\n"
+        + section.removeprefix("## The first five minutes").strip()
+        + "\n\nThe whole runbook (bot bursts, planned events and mutes with `firestorm plan`, when firestorm "
+        "itself is down) is docs/runbook.md in the firestorm repository."
+    )
+
+
+def runbook_panel(grid: tuple[int, int, int, int]) -> Panel:
+    x, y, w, h = grid
+    return {
+        "type": "text",
+        "title": "On-call runbook",
+        "description": "Generated from docs/runbook.md by deploy/grafana/generate.py; PagerDuty pages link here.",
+        "gridPos": {"x": x, "y": y, "w": w, "h": h},
+        "options": {"mode": "markdown", "content": runbook_text()},
+    }
+
+
 SEVERITY_COLORS = [(None, "green"), (1, "red")]
 
 
@@ -431,6 +459,7 @@ def oncall() -> dict[str, Any]:
                 )
             ),
         ),
+        runbook_panel((0, 38, 24, 16)),
     ]
     score = next(p for p in panels if p["title"] == "Detector score")
     score["fieldConfig"]["defaults"] = _score_defaults()  # the trigger score as a threshold line
@@ -475,9 +504,21 @@ def oncall() -> dict[str, Any]:
             "asDropdown": False,
             "tags": [],
             "tooltip": "Is the pipeline itself healthy?",
-        }
+        },
+        {
+            "title": "On-call runbook",
+            "type": "link",
+            "url": f"/d/firestorm-entity/firestorm?orgId=1&viewPanel={RUNBOOK_PANEL_ID}",
+            "icon": "doc",
+            "keepTime": False,
+            "includeVars": False,
+            "targetBlank": False,
+            "asDropdown": False,
+            "tags": [],
+            "tooltip": "You were paged by firestorm: what to do",
+        },
     ]
-    return dashboard(
+    model = dashboard(
         "firestorm-entity",
         "Firestorm",
         "On-call view of one watched entity: volume against its expected band, sentiment, incidents, drivers.",
@@ -486,6 +527,8 @@ def oncall() -> dict[str, Any]:
         annotations,
         links,
     )
+    panels[-1]["id"] = RUNBOOK_PANEL_ID
+    return model
 
 
 def _score_defaults() -> dict[str, Any]:

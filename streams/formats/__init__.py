@@ -18,8 +18,10 @@ from streams.formats.base import NO_ENTITY, InputError, InputSpec, Record, Rejec
 from streams.formats.csvfmt import parse_csv_map, read_csv
 from streams.formats.source import InputFile
 from streams.formats.xv2 import is_page, is_tweet, read_x_v2
+from streams.zones import localize_json_line
 
 FORMATS = ("auto", "jsonl", "csv", "x-v2")
+JSON_ARRAY = "json-array"  # what some tools export instead of JSON lines: read as its items
 
 __all__ = [
     "FORMATS",
@@ -31,6 +33,7 @@ __all__ = [
     "Rejected",
     "WatchList",
     "detect_format",
+    "jsonl_lines",
     "parse_csv_map",
     "read_records",
 ]
@@ -54,6 +57,8 @@ def detect_format(path: str, first_line: bytes | None, spec: InputSpec) -> str:
         return "csv"
     if first_line is None:
         return "jsonl"
+    if spec.format in ("auto", "jsonl") and _starts_array(first_line):
+        return JSON_ARRAY
     try:
         obj = orjson.loads(first_line)
     except orjson.JSONDecodeError:
@@ -66,10 +71,28 @@ def detect_format(path: str, first_line: bytes | None, spec: InputSpec) -> str:
     return "jsonl"
 
 
-def _jsonl(lines: Iterator[tuple[int, bytes]]) -> Iterator[Record]:
+def _starts_array(first_line: bytes) -> bool:
+    """`[` then an object (or the end of the line): a JSON array of mentions or tweets."""
+    stripped = first_line.strip()
+    return stripped.startswith(b"[") and (stripped == b"[" or stripped[1:].lstrip().startswith((b"{", b"]")))
+
+
+def _jsonl(lines: Iterator[tuple[int, bytes]], spec: InputSpec) -> Iterator[Record]:
     for number, raw in lines:
         if raw.strip():
-            yield number, raw
+            yield number, raw if spec.tz is None else localize_json_line(raw, spec.tz)
+
+
+def _array_items(lines: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, bytes]] | Rejected:
+    """The items of a JSON array file (one line or indented) as JSON lines, numbered by position."""
+    text = b"\n".join(raw for _, raw in lines)
+    try:
+        items = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        return Rejected("not_json", f"the file starts like a JSON array but is not one: {exc}")
+    if not isinstance(items, list):
+        return Rejected("not_json", "the file starts like a JSON array but is not one")
+    return iter([(number, orjson.dumps(item)) for number, item in enumerate(items, start=1)])
 
 
 def read_records(source: InputFile, spec: InputSpec) -> tuple[str, Iterator[Record]]:
@@ -86,9 +109,25 @@ def read_records(source: InputFile, spec: InputSpec) -> tuple[str, Iterator[Reco
     except (OSError, EOFError, zlib.error) as exc:
         return "jsonl", iter([(1, Rejected("bad_input", f"cannot read {source.name}: {exc}"))])
     fmt = detect_format(source.path, first, spec)
-    chained = itertools.chain(peeked, lines)
-    if fmt == "jsonl":
-        records = _jsonl(chained)
+    chained: Iterator[tuple[int, bytes]] = itertools.chain(peeked, lines)
+    if fmt == JSON_ARRAY:
+        try:
+            items = _array_items(chained)
+        except (OSError, EOFError, zlib.error) as exc:
+            return fmt, iter([(1, Rejected("bad_input", f"cannot read {source.name}: {exc}"))])
+        if isinstance(items, Rejected):
+            return fmt, iter([(1, items)])
+        first_item = next(items, None)
+        if first_item is None:
+            return fmt, iter([])
+        inner = detect_format("", first_item[1], InputSpec(format="auto"))
+        fmt, chained = (
+            f"{JSON_ARRAY} of {'tweets' if inner == 'x-v2' else 'mentions'}",
+            itertools.chain([first_item], items),
+        )
+        records = read_x_v2(chained, spec) if inner == "x-v2" else _jsonl(chained, spec)
+    elif fmt == "jsonl":
+        records = _jsonl(chained, spec)
     elif fmt == "csv":
         records = read_csv(chained, spec)
     elif fmt == "x-v2":
@@ -96,6 +135,14 @@ def read_records(source: InputFile, spec: InputSpec) -> tuple[str, Iterator[Reco
     else:
         raise InputError(f"unknown input format {fmt!r} (known: {', '.join(FORMATS)})")
     return fmt, _guard(records, source)
+
+
+def jsonl_lines(path: str) -> Iterator[tuple[int, bytes]]:
+    """(line number, bytes) of the non-blank lines of a JSON-lines file (plain, gzip, or '-'), untouched."""
+    with InputFile(path) as source:
+        for number, raw in source.lines():
+            if raw.strip():
+                yield number, raw
 
 
 def _guard(records: Iterator[Record], source: InputFile) -> Iterator[Record]:

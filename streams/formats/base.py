@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from typing import Any
 
 import orjson
@@ -76,6 +77,7 @@ class InputSpec:
     csv_delimiter: str | None = None
     entity: str | None = None  # every mapped row is about this entity ...
     watch: WatchList = field(default_factory=WatchList)  # ... or the ones its text names
+    tz: tzinfo | None = None  # --tz: the zone of input times written without an offset
 
     def entities_for(self, obj: Mapping[str, Any]) -> list[str] | Rejected:
         """The entities a mapped row is about: its own field, --entity, or the watch list."""

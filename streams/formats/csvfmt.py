@@ -14,10 +14,12 @@ import csv
 import json
 import tomllib
 from collections.abc import Iterator, Mapping
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
 from streams.formats.base import BAD_ROW, InputError, InputSpec, Record, Rejected, finish
+from streams.zones import localize_ts
 
 FIELDS = ("id", "entity", "ts", "text", "lang", "author.id", "author.followers", "source", "url", "repost_of")
 ALIASES = {
@@ -88,7 +90,7 @@ def _ts(value: str) -> str | int:
     return value
 
 
-def _row_to_obj(row: list[str], columns: Mapping[str, int]) -> dict[str, Any] | Rejected:
+def _row_to_obj(row: list[str], columns: Mapping[str, int], tz: tzinfo | None = None) -> dict[str, Any] | Rejected:
     obj: dict[str, Any] = {}
     author: dict[str, Any] = {}
     for name, i in columns.items():
@@ -96,7 +98,8 @@ def _row_to_obj(row: list[str], columns: Mapping[str, int]) -> dict[str, Any] | 
         if value == "" and name != "text":
             continue
         if name == "ts":
-            obj["ts"] = _ts(value)
+            ts = _ts(value)
+            obj["ts"] = localize_ts(ts, tz) if tz is not None and isinstance(ts, str) else ts
         elif name == "author.id":
             author["id"] = value
         elif name == "author.followers":
@@ -158,7 +161,7 @@ def read_csv(lines: Iterator[tuple[int, bytes]], spec: InputSpec) -> Iterator[Re
         if len(row) != len(header):
             yield start, Rejected(BAD_ROW, f"row has {len(row)} fields, the header has {len(header)}")
             continue
-        obj = _row_to_obj(row, columns)
+        obj = _row_to_obj(row, columns, spec.tz)
         if isinstance(obj, Rejected):
             yield start, obj
             continue

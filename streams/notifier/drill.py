@@ -69,6 +69,11 @@ class DrillPager:
     def has_destinations(self) -> bool:
         return bool(self.paging.keys) or bool(self.paging.notify.hooks)
 
+    def discard(self) -> None:
+        """Release a pager that will not be started (nowhere to page)."""
+        if not self._thread.is_alive():
+            self._loop.close()
+
     def start(self) -> DrillPager:
         self._thread.start()
         asyncio.run_coroutine_threadsafe(self._setup(), self._loop).result(timeout=30)

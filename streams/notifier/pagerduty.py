@@ -25,7 +25,7 @@ from models.alerts import Alert
 from models.narratives import shorten
 from streams.notifier import render
 from streams.notifier.delivery import Result, classify_http
-from streams.notifier.routing import DEFAULT_GRAFANA_LINK, PAGERDUTY
+from streams.notifier.routing import DEFAULT_GRAFANA_LINK, DEFAULT_RUNBOOK_URL, PAGERDUTY
 from streams.notifier.secrets import Secret, redact
 
 ENQUEUE_PATH = "/v2/enqueue"
@@ -46,10 +46,12 @@ def dedup_key(incident_id: str) -> str:
     return f"{incident_id[: DEDUP_KEY_MAX - 34]}~{digest}"
 
 
-def _links(alert: Alert, grafana: str | None, sample_links: int) -> list[dict[str, str]]:
+def _links(alert: Alert, grafana: str | None, runbook: str, sample_links: int) -> list[dict[str, str]]:
     links = []
     if grafana:
         links.append({"href": grafana, "text": f"Grafana: {alert.entity[:100]} during {alert.incident_id[:120]}"})
+    if runbook:
+        links.append({"href": runbook, "text": "Runbook: you were paged by firestorm"})
     for number, narrative in enumerate(render.narratives(alert)[:3], 1):
         example = next((e for e in render.narrative_examples(narrative) if e["url"]), None)
         if example is not None:
@@ -87,6 +89,7 @@ def pagerduty_event(
     source: str = "firestorm",
     group: str | None = None,
     grafana_link: str = DEFAULT_GRAFANA_LINK,
+    runbook_url: str = DEFAULT_RUNBOOK_URL,
     sample_links: int = 3,
 ) -> dict[str, Any]:
     """The Events API v2 event for one alert event, without the routing key (the sink adds it)."""
@@ -109,7 +112,7 @@ def pagerduty_event(
         "dedup_key": key,
         "payload": payload,
         "client": "firestorm",
-        "links": _links(alert, grafana, sample_links),
+        "links": _links(alert, grafana, runbook_url, sample_links),
     }
     if grafana:
         event["client_url"] = grafana
@@ -127,6 +130,7 @@ class PagerDutySink:
         *,
         source: str = "firestorm",
         grafana_link: str = DEFAULT_GRAFANA_LINK,
+        runbook_url: str = DEFAULT_RUNBOOK_URL,
         sample_links: int = 3,
         request_timeout_s: float = 10.0,
     ) -> None:
@@ -135,6 +139,7 @@ class PagerDutySink:
         self._session = session
         self.source = source
         self.grafana_link = grafana_link
+        self.runbook_url = runbook_url
         self.sample_links = sample_links
         self._timeout = aiohttp.ClientTimeout(total=request_timeout_s)
 
@@ -147,7 +152,12 @@ class PagerDutySink:
 
     def render(self, alert: Alert, group: str | None) -> dict[str, Any]:
         return pagerduty_event(
-            alert, source=self.source, group=group, grafana_link=self.grafana_link, sample_links=self.sample_links
+            alert,
+            source=self.source,
+            group=group,
+            grafana_link=self.grafana_link,
+            runbook_url=self.runbook_url,
+            sample_links=self.sample_links,
         )
 
     async def send(self, destination: str, payload: dict[str, Any]) -> Result:

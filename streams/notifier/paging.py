@@ -13,6 +13,7 @@ from streams.notifier.routing import (
     Router,
     load_notify_config,
     resolve_routing_keys,
+    runbook_link,
 )
 from streams.notifier.secrets import Secret, SecretError, secret_from
 from streams.notifier.sinks import HookSecrets, all_secrets, hook_secrets
@@ -50,6 +51,8 @@ def load_paging(config: Config, environ: Mapping[str, str] | None = None, drill_
     with the drill key, to refuse a drill key that is in fact a production one.
     """
     notify = load_notify_config(config.notify_config)
+    if config.runbook_url:
+        notify = replace(notify, runbook_url=runbook_link(config.runbook_url, "FIRESTORM_RUNBOOK_URL"))
     try:
         default = secret_from(config.pagerduty_routing_key, config.pagerduty_routing_key_file, ROUTING_KEY_VAR)
         drill = secret_from(

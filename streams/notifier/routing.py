@@ -30,6 +30,9 @@ SIGNATURE_HEADER = "X-Firestorm-Signature-256"
 DEFAULT_GRAFANA_LINK = (
     "http://127.0.0.1:3000/d/firestorm-entity/firestorm-entity?orgId=1&var-entity={entity}&from={from_ms}&to={to_ms}"
 )
+# The on-call runbook (docs/runbook.md) as the runbook panel of the same Grafana dashboard
+# (deploy/grafana/generate.py, RUNBOOK_PANEL_ID); FIRESTORM_RUNBOOK_URL or runbook_url overrides it.
+DEFAULT_RUNBOOK_URL = "http://127.0.0.1:3000/d/firestorm-entity/firestorm-entity?orgId=1&viewPanel=100"
 
 
 class NotifyConfigError(ConfigError):
@@ -89,6 +92,7 @@ class NotifyConfig:
     page_on_updated: bool = True
     source: str = "firestorm"
     grafana_link: str = DEFAULT_GRAFANA_LINK
+    runbook_url: str = DEFAULT_RUNBOOK_URL  # "" or "none": no runbook link
     sample_links: int = 3
     routing_keys: Mapping[str, SecretRef] = field(default_factory=dict)
     groups: Mapping[str, Group] = field(default_factory=dict)
@@ -252,6 +256,16 @@ def _hook(kind: str, data: Any, where: str) -> HookSpec:
     return spec
 
 
+def runbook_link(value: str, where: str) -> str:
+    """The runbook URL to link ("" for none); it must be an absolute http(s) URL, as PagerDuty requires."""
+    value = value.strip()
+    if value.lower() in ("", "none"):
+        return ""
+    if not value.startswith(("https://", "http://")):
+        raise NotifyConfigError(f"{where} must be an http(s) URL or 'none', got {value[:100]!r}")
+    return value
+
+
 def parse_notify_config(data: dict[str, Any], where: str = "notify config") -> NotifyConfig:
     top = _Table(data, where)
     defaults = NotifyConfig()
@@ -298,6 +312,7 @@ def parse_notify_config(data: dict[str, Any], where: str = "notify config") -> N
         page_on_updated=top.get("page_on_updated", bool, defaults.page_on_updated),
         source=top.get("source", str, defaults.source),
         grafana_link=top.get("grafana_link", str, defaults.grafana_link),
+        runbook_url=runbook_link(top.get("runbook_url", str, defaults.runbook_url), f"{where}: runbook_url"),
         sample_links=top.get("sample_links", int, defaults.sample_links),
         routing_keys=routing_keys,
         groups=groups,

@@ -70,6 +70,7 @@ def build_sinks(
             session,
             source=notify.source,
             grafana_link=notify.grafana_link,
+            runbook_url=notify.runbook_url,
             sample_links=notify.sample_links,
             request_timeout_s=timeout,
         )

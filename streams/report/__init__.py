@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, tzinfo
 from pathlib import Path
 
 from streams.formats.base import InputError
+from streams.report.clock import showing
 from streams.report.html import render_html
 from streams.report.labels import Labels, find_sidecar, load_labels
 from streams.report.model import Report, ReportCollector, build_report, fmt_duration, summarize_incidents
@@ -32,14 +34,15 @@ def check_report_path(path: str) -> None:
         raise InputError(f"--report {path}: the name must end in .html or .png")
 
 
-def write_report(report: Report, path: str) -> None:
-    """HTML or PNG by the file's suffix; the folder is created."""
+def write_report(report: Report, path: str, tz: tzinfo = UTC) -> None:
+    """HTML or PNG by the file's suffix, times shown in `tz` (named in the report); the folder is created."""
     check_report_path(path)
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    if target.suffix.lower() == ".png":
-        from streams.report.png import render_png
+    with showing(tz):
+        if target.suffix.lower() == ".png":
+            from streams.report.png import render_png
 
-        render_png(report, target)
-    else:
-        target.write_text(render_html(report), encoding="utf-8")
+            render_png(report, target)
+        else:
+            target.write_text(render_html(report), encoding="utf-8")

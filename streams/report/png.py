@@ -2,20 +2,57 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import textwrap
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from models.narratives import shorten
 from models.timeutil import parse_ts
+from streams.report.clock import local, zone, zone_with_offset
 from streams.report.html import _zoom_range
 from streams.report.model import Report, alert_threshold, fmt_duration
+
+DAY_MS = 86_400_000
 
 COLORS = {"info": "#2563eb", "warning": "#d97706", "critical": "#dc2626", "resolved": "#16a34a"}
 
 
 def _dt(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+    return local(ms)
+
+
+def _pairs(value: Any, limit: int) -> str:
+    if not isinstance(value, list):
+        return ""
+    return ", ".join(f"{p[0]} ({p[1]})" for p in value[:limit] if isinstance(p, list | tuple) and len(p) == 2)
+
+
+def _drivers_text(report: Report, entity: str) -> str:
+    """What people said in the first alert that paged (else the first alert) of the storm entity."""
+    alerts = [a for a in report.alerts if a.entity == entity and a.status != "resolved"]
+    first = next((a for a in alerts if a.severity in ("warning", "critical")), alerts[0] if alerts else None)
+    if first is None or not isinstance(first.drivers, dict):
+        return ""
+    terms = _pairs(first.drivers.get("top_terms"), 8)
+    tags = _pairs(first.drivers.get("top_hashtags"), 4)
+    parts = [p for p in (terms, tags) if p]
+    when = _dt(parse_ts(first.detected_at)).strftime("%H:%M:%S")
+    return f"Top drivers of the first alert ({when}): " + "; ".join(parts) if parts else ""
+
+
+def _context_text(report: Report, start_ms: int) -> str:
+    """The date and zone of the times shown, then the labelled description and the drivers."""
+    lines = [f"{_dt(start_ms):%A %d %B %Y}, times in {zone_with_offset(start_ms)} (event time)"]
+    labels = report.labels
+    if labels is not None and labels.description:
+        wrapped = textwrap.wrap(labels.description, 150)
+        lines += wrapped[:3] if len(wrapped) <= 3 else [*wrapped[:2], wrapped[2] + " ..."]
+    primary = report.entities[0].entity if report.entities else ""
+    drivers = _drivers_text(report, primary)
+    if drivers:
+        lines += textwrap.wrap(drivers, 150)[:2]
+    return "\n".join(lines)
 
 
 def _headline_text(report: Report) -> str:
@@ -52,6 +89,22 @@ def _narrative_text(report: Report) -> str:
     return ""
 
 
+def date_axis(ax: Any, first_ms: int, last_ms: int) -> None:
+    """Date ticks for a replay of days: one per day (or fewer) so no date repeats; a short span gets times."""
+    import matplotlib.dates as mdates
+
+    tz = zone()
+    span_days = (last_ms - first_ms) / DAY_MS
+    if span_days >= 2:
+        interval = max(1, round(span_days / 8))
+        ax.xaxis.set_major_locator(mdates.DayLocator(interval=interval, tz=tz))  # type: ignore[no-untyped-call]
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %d", tz=tz))  # type: ignore[no-untyped-call]
+    else:
+        locator = mdates.AutoDateLocator(tz=tz)  # type: ignore[no-untyped-call]
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=tz))  # type: ignore[no-untyped-call]
+
+
 def render_png(report: Report, path: str | Path) -> None:
     import matplotlib
 
@@ -63,15 +116,16 @@ def render_png(report: Report, path: str | Path) -> None:
     others = report.entities[1:4]
     rows = 2 + len(others) if primary is not None else 1
     ratios = [3, 1.6] + [1] * len(others) if primary is not None else [1]
-    fig, axes_any = plt.subplots(rows, 1, figsize=(12, 2.2 * sum(ratios) + 1), height_ratios=ratios, squeeze=False)
+    height = 2.2 * sum(ratios) + 2.2
+    fig, axes_any = plt.subplots(rows, 1, figsize=(12, height), height_ratios=ratios, squeeze=False)
     axes: list[Any] = [a[0] for a in axes_any]
     drill = " [DRILL]" if report.settings.drill else ""
     fig.suptitle(f"Firestorm drill report: {report.title}{drill}", fontsize=14, fontweight="bold", x=0.01, ha="left")
-    fig.text(0.01, 0.955, _headline_text(report), fontsize=10, ha="left", va="top", color="#334e68")
+    fig.text(0.01, 1 - 0.55 / height, _headline_text(report), fontsize=10, ha="left", va="top", color="#334e68")
     story = _narrative_text(report)
     if story:
-        fig.text(0.01, 0.937, story, fontsize=9, ha="left", va="top", color="#1d4ed8")
-    if primary is None:
+        fig.text(0.01, 1 - 0.85 / height, story, fontsize=9, ha="left", va="top", color="#1d4ed8")
+    if primary is None or not primary.windows:
         axes[0].text(0.5, 0.5, "no data", ha="center")
         fig.savefig(path, dpi=110)
         plt.close(fig)
@@ -81,6 +135,7 @@ def render_png(report: Report, path: str | Path) -> None:
         primary.windows[0].start_ms,
         primary.windows[-1].start_ms + size,
     )
+    fig.text(0.01, 1 - 0.85 / height, _context_text(report, zoom[0]), fontsize=9, ha="left", va="top", color="#486581")
     pts = [p for p in primary.windows if zoom[0] <= p.start_ms < zoom[1]]
     xs = [_dt(p.start_ms) for p in pts]
     ax = axes[0]
@@ -135,15 +190,16 @@ def render_png(report: Report, path: str | Path) -> None:
         [p.mean_compound for p in scored],
         color="#2b6cb0",
         lw=1,
-        label="mean compound",
+        label="mean sentiment (-1..+1)",
     )
     twin.axhline(0, color="#a0aec0", ls="--", lw=0.8)
     twin.set_ylim(-1, 1)
-    twin.set_ylabel("mean compound")
+    twin.set_ylabel("mean sentiment (-1..+1)")
     ax2.set_title(f"{primary.entity}: negative share and mean sentiment", loc="left", fontsize=11)
+    tz = zone()
     for a_ in (ax, ax2):
         a_.set_xlim(_dt(zoom[0]), _dt(zoom[1]))
-        a_.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M", tz=UTC))  # type: ignore[no-untyped-call]
+        a_.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M", tz=tz))  # type: ignore[no-untyped-call]
         a_.grid(alpha=0.3)
     for ax3, entity in zip(axes[2:], others, strict=False):
         ws = entity.windows
@@ -151,9 +207,10 @@ def render_png(report: Report, path: str | Path) -> None:
         ax3.plot([_dt(p.start_ms) for p in ws], [p.expected for p in ws], color="#2f855a", lw=0.8, ls="--")
         n = sum(len(i.events) for i in entity.incidents)
         ax3.set_title(f"{entity.entity}: whole replay, {n} alert events", loc="left", fontsize=10)
-        ax3.xaxis.set_major_formatter(mdates.DateFormatter("%b %d", tz=UTC))  # type: ignore[no-untyped-call]
+        if ws:
+            date_axis(ax3, ws[0].start_ms, ws[-1].start_ms)
         ax3.grid(alpha=0.3)
         ax3.set_ylim(bottom=0)
-    fig.tight_layout(rect=(0, 0, 1, 0.925 if story else 0.94))
+    fig.tight_layout(rect=(0, 0, 1, 1 - (2.05 if story else 1.75) / height))
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from html import escape
+
+from streams.report.clock import local
 
 MINUTE = 60_000
 _STEPS = [m * MINUTE for m in (1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880)]
@@ -30,7 +31,7 @@ def nice_max(value: float) -> float:
 
 
 def _time_label(ms: int, step: int) -> str:
-    t = datetime.fromtimestamp(ms / 1000, tz=UTC)
+    t = local(ms)
     if step >= 1440 * MINUTE or (t.hour == 0 and t.minute == 0):
         return t.strftime("%b %d")
     return t.strftime("%H:%M")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import urllib.parse
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from streams.notifier.routing import DEFAULT_GRAFANA_LINK
+from streams.notifier.routing import DEFAULT_GRAFANA_LINK, DEFAULT_RUNBOOK_URL
 from tests.deploy.dashboards import (
     GRAFANA_BUILTINS,
     PROVISIONING,
@@ -48,6 +49,18 @@ def test_the_two_dashboards_are_there_and_up_to_date() -> None:
         cwd=REPO,
     )
     assert result.returncode == 0, f"regenerate the dashboards: {result.stderr}"
+
+
+def test_the_runbook_is_on_the_oncall_dashboard_where_pages_link() -> None:
+    """The notifier's default runbook URL opens the on-call dashboard's runbook panel, made from docs/runbook.md."""
+    oncall = load(next(p for p in FILES if p.name == "firestorm.json"))
+    query = urllib.parse.parse_qs(urllib.parse.urlparse(DEFAULT_RUNBOOK_URL).query)
+    assert "/d/firestorm-entity/" in DEFAULT_RUNBOOK_URL
+    panel = next(p for p in all_panels(oncall) if str(p["id"]) == query["viewPanel"][0])
+    assert panel["type"] == "text" and panel["title"] == "On-call runbook"
+    runbook = (Path(__file__).resolve().parents[2] / "docs" / "runbook.md").read_text()
+    assert "Acknowledge it in PagerDuty" in runbook and "Acknowledge it in PagerDuty" in panel["options"]["content"]
+    assert any(link["title"] == "On-call runbook" and "viewPanel=100" in link["url"] for link in oncall["links"])
 
 
 def test_provisioning_files() -> None:
@@ -93,6 +106,9 @@ def test_json_model(path: Path) -> None:
             for y in range(grid["y"], grid["y"] + grid["h"]):
                 assert (x, y) not in cells, f"panel {item['title']!r} overlaps another"
                 cells.add((x, y))
+        if item["type"] == "text":
+            assert item["options"]["content"].strip(), f"text panel {item['title']!r} is empty"
+            continue
         refs = [t["refId"] for t in item.get("targets", [])]
         assert refs, f"panel {item['title']!r} has no query"
         assert len(set(refs)) == len(refs), f"panel {item['title']!r}: duplicate refIds {refs}"
@@ -108,7 +124,7 @@ def test_every_datasource_is_the_provisioned_one(path: Path) -> None:
     uids = datasource_uids(model)
     assert uids and set(uids) == {provisioned_datasource()["uid"]}
     for item in all_panels(model):
-        for t in item["targets"]:
+        for t in item.get("targets", []):
             assert t["datasource"]["uid"] == "firestorm-prometheus"
 
 

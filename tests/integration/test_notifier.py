@@ -11,6 +11,7 @@ import orjson
 import pytest
 
 from streams.notifier.hooks import verify_signature
+from streams.notifier.routing import DEFAULT_RUNBOOK_URL
 from tests.integration.services import free_port, wait_for
 from tests.integration.worker_process import Stack, WorkerProcess
 from tests.paging.harness import (
@@ -96,6 +97,7 @@ url = {{ env = "SLACK_URL" }}
     trigger = acme[0]
     assert trigger["payload"]["summary"].startswith("acme: negative spike - 40 mentions in 1m vs 2.0 expected (x20.0)")
     assert trigger["links"][0]["href"].startswith("https://grafana.example/d/firestorm?var-entity=acme&from=")
+    assert trigger["links"][1] == {"href": DEFAULT_RUNBOOK_URL, "text": "Runbook: you were paged by firestorm"}
     assert trigger["payload"]["custom_details"]["top_terms"] == "outage (12), refund (7)"
 
     (drilled,) = pagerduty.events("drillco-20260105T0830Z")

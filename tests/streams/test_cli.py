@@ -93,11 +93,13 @@ def test_missing_file(tmp_path: Path) -> None:
     assert "nope.jsonl" in err
 
 
-def test_bad_window_option_is_a_configuration_error(tmp_path: Path) -> None:
+def test_bad_window_option_names_the_flag_not_the_variable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write_jsonl(tmp_path / "one.jsonl", storm_stream(baseline_minutes=1, storm_counts=(), tail_minutes=0))
-    code, _out, err = run("replay", str(path), "--window", "soon")
-    assert code == EXIT_ERROR
-    assert "configuration error" in err and "FIRESTORM_WINDOW" in err
+    with pytest.raises(SystemExit) as exit_info:
+        run("replay", str(path), "--window", "soon")
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --window: not a duration: 'soon'" in err and "FIRESTORM_WINDOW" not in err
 
 
 def test_bad_environment_is_a_configuration_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -128,3 +130,37 @@ def test_bundled_sample(tmp_path: Path, sample: str) -> None:
     assert triggered[0]["severity"] in ("warning", "critical")
     for quiet in labels["quiet_entities"]:
         assert [a for a in alerts if a["entity"] == quiet] == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--window", "5"], "argument --window: '5' has no unit: write 5s, 5m or 5h"),
+        (["--window", "-1m"], "argument --window: '-1m' is negative: a duration is positive, e.g. 1m"),
+        (["--lateness", "-30s"], "argument --lateness: '-30s' is negative"),
+        (["--no-lables"], "unrecognized arguments: --no-lables (did you mean --no-labels?)"),
+        (["--windw", "5m"], "(did you mean --window?)"),
+        (["--display-tz", "Paris"], "argument --display-tz: unknown time zone 'Paris'"),
+    ],
+)
+def test_bad_options_are_usage_errors_that_name_the_flag(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["replay", "x.jsonl", *argv])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "FIRESTORM_" not in err.splitlines()[-1]
+
+
+def test_a_duration_without_unit_in_the_environment_is_refused_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FIRESTORM_WINDOW", "5")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["replay", "x.jsonl"], out=out, err=err) == EXIT_ERROR
+    assert "FIRESTORM_WINDOW: '5' has no unit: write 5s, 5m or 5h" in err.getvalue()
+
+
+def test_plan_rejects_bad_times_before_any_broker() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["plan", "skyway", "--start", "tomorrow", "--end", "2026-03-10T12:00:00Z"], out=out, err=err) == 1
+    assert "firestorm:" in err.getvalue()

@@ -8,8 +8,8 @@ from prometheus_client import generate_latest
 from models.alerts import Alert
 from models.engine import EngineSettings
 from streams.embedded import MAX_BAD_LINES_KEPT, replay
+from streams.formats import jsonl_lines
 from streams.metrics import Metrics
-from streams.sources import iter_lines
 from tests.models.builders import storm_stream, write_jsonl
 
 
@@ -18,7 +18,7 @@ def test_replay_of_a_storm(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "storm.jsonl", objs)
     seen: list[Alert] = []
     metrics = Metrics()
-    result = replay(iter_lines(str(path)), EngineSettings(), on_alert=seen.append, metrics=metrics)
+    result = replay(jsonl_lines(str(path)), EngineSettings(), on_alert=seen.append, metrics=metrics)
     assert result.tally.consumed == len(objs) == result.tally.outcomes["accepted"]
     assert result.bad_lines == []
     assert [a.status for a in result.alerts] == ["triggered", "updated", "resolved"]
@@ -37,7 +37,7 @@ def test_bad_lines_keep_their_numbers(tmp_path: Path) -> None:
     lines.insert(4, b"{not json")
     lines.insert(9, orjson.dumps({k: v for k, v in objs[9].items() if k != "ts"}))
     path = write_jsonl(tmp_path / "storm.jsonl", lines)
-    result = replay(iter_lines(str(path)), EngineSettings())
+    result = replay(jsonl_lines(str(path)), EngineSettings())
     assert [n for n, _reason in result.bad_lines] == [5, 10]
     assert result.bad_lines[0][1].startswith("not_json: ")
     assert result.bad_lines[1][1].startswith("missing_field: ")
@@ -48,7 +48,7 @@ def test_bad_lines_keep_their_numbers(tmp_path: Path) -> None:
 
 def test_bad_lines_kept_are_capped(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "junk.jsonl", [b"junk"] * (MAX_BAD_LINES_KEPT + 10))
-    result = replay(iter_lines(str(path)), EngineSettings())
+    result = replay(jsonl_lines(str(path)), EngineSettings())
     assert len(result.bad_lines) == MAX_BAD_LINES_KEPT
     assert result.tally.outcomes["dead_letter"] == MAX_BAD_LINES_KEPT + 10
     assert result.alerts == [] and result.windows_closed == 0
@@ -56,5 +56,5 @@ def test_bad_lines_kept_are_capped(tmp_path: Path) -> None:
 
 def test_drill_settings_mark_alerts(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "storm.jsonl", storm_stream())
-    result = replay(iter_lines(str(path)), EngineSettings(drill=True))
+    result = replay(jsonl_lines(str(path)), EngineSettings(drill=True))
     assert result.alerts and all(a.drill for a in result.alerts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import platform
 import re
 import socket
 import threading
@@ -56,7 +57,9 @@ def feed(metrics: Metrics, processor: MentionProcessor, raws: list[bytes], finis
     done = []
     for raw in raws:
         processed = processor.process(engine, raw)
-        metrics.record(processed)
+        metrics.record_message(processed)
+        for closed in processed.closed:
+            metrics.record_window(closed)
         done.append(processed)
     if finish:
         for closed in engine.finish():
@@ -134,7 +137,8 @@ def test_messages_and_windows(processor: MentionProcessor) -> None:
     assert not family(got, "firestorm_entity_driver_mentions")
     assert not any(k.endswith("_created") or "_created{" in k for k in got)  # no _created series
     (build,) = family(got, "firestorm_build_info")
-    assert 'role="worker"' in build and 'version="' in build and 'python_version="3.11' in build
+    assert 'role="worker"' in build and 'version="' in build
+    assert f'python_version="{platform.python_version()}"' in build
 
 
 def test_incident_state_severity_and_drivers_follow_the_lifecycle(processor: MentionProcessor) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import urllib.parse
+from pathlib import Path
 
 import orjson
 import pytest
 
 from streams.notifier import render
 from streams.notifier.pagerduty import DEDUP_KEY_MAX, EVENT_MAX_BYTES, SUMMARY_MAX, dedup_key, pagerduty_event
+from streams.notifier.routing import DEFAULT_RUNBOOK_URL
 from tests.paging.alerts import lifecycle, make_alert, routing_key
 from tests.paging.server import validate_event
 
@@ -96,7 +98,8 @@ def test_links_grafana_over_the_incident_range_and_samples() -> None:
     event = pagerduty_event(
         alert, grafana_link="https://grafana.example/d/fs?var-entity={entity}&from={from_ms}&to={to_ms}"
     )
-    grafana, *samples = event["links"]
+    grafana, runbook, *samples = event["links"]
+    assert runbook == {"href": DEFAULT_RUNBOOK_URL, "text": "Runbook: you were paged by firestorm"}
     query = urllib.parse.parse_qs(urllib.parse.urlparse(grafana["href"]).query)
     assert query["var-entity"] == ["sky way"]
     opened_ms = 1_767_601_800_000  # 2026-01-05T08:30Z, the incident's start (from its id)
@@ -112,9 +115,32 @@ def test_no_grafana_template_no_link_and_samples_are_capped_and_http_only() -> N
     samples = [{"id": f"m{i}", "url": f"https://example.org/{i}"} for i in range(10)]
     samples.insert(0, {"id": "bad", "url": "javascript:alert(1)"})
     alert = make_alert(samples=samples)
-    event = pagerduty_event(alert, grafana_link="", sample_links=3)
+    event = pagerduty_event(alert, grafana_link="", runbook_url="", sample_links=3)
     assert [link["href"] for link in event["links"]] == [f"https://example.org/{i}" for i in range(3)]
     assert "client_url" not in event
+
+
+def test_every_event_links_the_runbook_and_the_url_is_configurable(tmp_path: Path) -> None:
+    from streams.config import load_config
+    from streams.notifier.paging import load_paging
+    from streams.notifier.routing import NotifyConfigError
+
+    event = pagerduty_event(make_alert(), runbook_url="https://wiki.example/firestorm-runbook")
+    assert {"href": "https://wiki.example/firestorm-runbook", "text": "Runbook: you were paged by firestorm"} in event[
+        "links"
+    ]
+    assert valid(event) == []
+    config = tmp_path / "notify.toml"
+    config.write_text('runbook_url = "https://wiki.example/from-toml"\n')
+    env = {"FIRESTORM_NOTIFY_CONFIG": str(config)}
+    assert load_paging(load_config(env), env).notify.runbook_url == "https://wiki.example/from-toml"
+    env["FIRESTORM_RUNBOOK_URL"] = "https://wiki.example/from-env"
+    assert load_paging(load_config(env), env).notify.runbook_url == "https://wiki.example/from-env"
+    env["FIRESTORM_RUNBOOK_URL"] = "none"
+    assert load_paging(load_config(env), env).notify.runbook_url == ""
+    env["FIRESTORM_RUNBOOK_URL"] = "wiki/runbook"
+    with pytest.raises(NotifyConfigError, match="FIRESTORM_RUNBOOK_URL must be an http"):
+        load_paging(load_config(env), env)
 
 
 def test_unknown_drivers_are_kept_in_custom_details() -> None:
