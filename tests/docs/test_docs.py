@@ -54,7 +54,7 @@ def run_command(command: str, cwd: Path, timeout: float = 180) -> tuple[int, lis
 
 
 def scratch(tmp_path: Path) -> Path:
-    for name in ("examples", "deploy"):
+    for name in ("examples", "deploy", "docs"):
         (tmp_path / name).symlink_to(REPO / name)
     (tmp_path / ".run").mkdir()  # where the docs write outputs; `make demo` has made it in a clone
     return tmp_path

@@ -45,16 +45,6 @@ def sh_command(fragment: str) -> str:
     return found[0]
 
 
-def test_console_examples_print_what_the_page_shows() -> None:
-    examples = blocks("console")
-    assert len(examples) == 3
-    for block in examples:
-        assert block[0].startswith("$ ")
-        result = shell(block[0][2:])
-        assert result.returncode == 0, result.stderr
-        assert result.stdout.splitlines() == block[1:]
-
-
 def test_the_sanders_command_prints_both_tables(tmp_path: Path) -> None:
     corpus = tmp_path / "full-corpus.csv"
     with corpus.open("w", encoding="utf-8", newline="") as handle:

@@ -13,11 +13,11 @@ import orjson
 from models.alerts import Alert
 from models.engine import EngineSettings
 from streams.embedded import replay
+from streams.formats import jsonl_lines
 from streams.notifier import render
 from streams.notifier.hooks import SlackSink, WebhookSink
 from streams.notifier.pagerduty import EVENT_MAX_BYTES, SUMMARY_MAX, PagerDutySink, pagerduty_event
 from streams.notifier.secrets import Secret
-from streams.sources import iter_lines
 from tests.paging.alerts import make_alert, routing_key
 from tests.paging.server import PagerDutyServer, validate_event
 
@@ -28,7 +28,7 @@ KEY = routing_key("narratives")
 @cache
 def sample_alerts() -> tuple[Alert, ...]:
     """The alert events of the bundled sample, from the real engine."""
-    return tuple(replay(iter_lines(str(SAMPLE)), EngineSettings()).alerts)
+    return tuple(replay(jsonl_lines(str(SAMPLE)), EngineSettings()).alerts)
 
 
 def sample_texts() -> set[str]:
