@@ -53,6 +53,7 @@ class SeasonalSettings:
     negative_margin: float = 0.2  # negative share must exceed the usual share by this much ...
     share_score: float = 3.0  # ... and be unlikely for the usual share (-log10 binomial tail) at this count,
     share_drift_mentions: float = 60.0  # counted as at most about this many mentions: the share drifts hour to hour
+    far_negative_margin: float = 0.4  # a share this far above the usual needs no binomial evidence (a small storm)
     prior_negative_share: float = 0.1  # the usual negative share before anything is learned ...
     prior_negative_weight: float = 5.0  # ... with the weight of this many scored mentions
     min_usual_negative_share: float = 0.05  # floor on the usual share the signals use
@@ -228,7 +229,11 @@ class SeasonalDetector:
             details["planned"] = {"uplift": uplift, "muted": muted}
             state.n += 1  # planned windows do not teach the baseline
         else:
-            self._learn(state, window, signals, baseline.base, anomalous)
+            # A window of a surge that is not over (an anomalous window came, no normal one since)
+            # teaches like an anomalous one: a storm that no longer fires window by window must not
+            # become the entity's normal (its volume, spread and negative share) while it lasts.
+            self._learn(state, window, signals, baseline.base, anomalous or (state.surging and not normal))
+        state.surging = (anomalous or state.surging) and not normal
         return Assessment(
             expected=baseline.expected,
             score=max(signals.volume_score, signals.negative_score),
@@ -265,7 +270,8 @@ class SeasonalDetector:
         # A volume bump of an entity whose mentions are often negative brings many negatives at its
         # usual share: the share itself must be unusual for this many scored mentions, not only high.
         share_elevated = window.negative_share >= negative_line and (
-            self._share_score(window.negative, window.scored, b.usual_negative) >= s.share_score
+            window.negative_share >= b.usual_negative + s.far_negative_margin
+            or self._share_score(window.negative, window.scored, b.usual_negative) >= s.share_score
         )
         volume_line = self._burst_line(state, "window", s.min_ratio)
         volume_signal = (
@@ -399,7 +405,10 @@ class SeasonalDetector:
                 and negative_total >= s.min_volume / 2
                 and negative_total >= s.negative_ratio * expected_negative_total
                 and share >= w.negative_line
-                and self._share_score(negative_total, total, b.usual_negative) >= s.share_score
+                and (
+                    share >= b.usual_negative + s.far_negative_margin
+                    or self._share_score(negative_total, total, b.usual_negative) >= s.share_score
+                )
             ):
                 score = poisson_tail_score(negative_total, max(expected_negative_total, 0.1))
                 if score >= s.trigger_score:
