@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from models.engine import EngineSettings
 from models.incidents import IncidentState, step
 from models.windows import WindowStats
-from tests.models.builders import MINUTE, T0
+from tests.models.builders import MINUTE, T0, window_stats
 
 HOUR = 60 * MINUTE
 PAGE_STATUSES = ("triggered", "escalated")
@@ -33,19 +33,8 @@ class Event:
 
 def window(start_ms: int, size_ms: int, count: int, negative: int) -> WindowStats:
     """`count` distinct mentions from distinct authors, `negative` of them negative."""
-    share = negative / count if count else 0.0
-    return WindowStats(
-        entity="acme",
-        start_ms=start_ms,
-        end_ms=start_ms + size_ms,
-        count=count,
-        scored=count,
-        negative=negative,
-        positive=count - negative,
-        mean_compound=(0.3 - 0.8 * share) if count else 0.0,
-        unique_authors=count,
-        distinct_texts=count,
-    )
+    mean = 0.3 - 0.8 * negative / count if count else 0.0
+    return window_stats(start_ms, count, size_ms=size_ms, negative=negative, authors=count, mean=mean)
 
 
 def poisson(rng: random.Random, lam: float) -> int:
