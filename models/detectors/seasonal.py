@@ -229,11 +229,7 @@ class SeasonalDetector:
             details["planned"] = {"uplift": uplift, "muted": muted}
             state.n += 1  # planned windows do not teach the baseline
         else:
-            # A window of a surge that is not over (an anomalous window came, no normal one since)
-            # teaches like an anomalous one: a storm that no longer fires window by window must not
-            # become the entity's normal (its volume, spread and negative share) while it lasts.
-            self._learn(state, window, signals, baseline.base, anomalous or (state.surging and not normal))
-        state.surging = (anomalous or state.surging) and not normal
+            self._learn(state, window, signals, baseline.base, anomalous)
         return Assessment(
             expected=baseline.expected,
             score=max(signals.volume_score, signals.negative_score),

@@ -55,7 +55,6 @@ class SeasonalState:
     spans: dict[str, list[float]] = field(default_factory=lambda: {name: [0.0] * 4 for name in SPANS})
     # The entity's own burstiness: decayed tails of its volume ratios, per window and per span.
     bursts: dict[str, array[float]] = field(default_factory=lambda: {k: bursts.empty() for k in bursts.SCALES})
-    surging: bool = False  # an anomalous window came and no normal one since: windows teach little
 
     def to_json(self) -> dict[str, Any]:
         """The changelog form (JSON-able; float arrays as base64 of little-endian doubles)."""
@@ -75,7 +74,6 @@ class SeasonalState:
             "reach": self.reach,
             "authors": self.authors,
             "spans": self.spans,
-            "surging": self.surging,
         }
         flat.update({f"bursts_{k}": v for k, v in self.bursts.items()})
         return state_to_json(flat)
@@ -101,7 +99,6 @@ class SeasonalState:
             authors=[float(x) for x in flat["authors"]],
             spans={name: [float(x) for x in sums] for name, sums in flat["spans"].items()},
             bursts={k: _as_floats(flat.get(f"bursts_{k}") or bursts.empty()) for k in bursts.SCALES},
-            surging=bool(flat.get("surging", False)),
         )
 
 
