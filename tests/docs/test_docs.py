@@ -28,7 +28,10 @@ def all_blocks() -> list[Block]:
 
 
 def run_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FIRESTORM_")}
+    # Not FIRESTORM_* settings, nor an outer make's level and flags (`make test` runs this suite:
+    # a nested `make demo` would print "Entering directory" lines a user does not see).
+    skip = ("MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FIRESTORM_") and k not in skip}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHONWARNINGS"] = "default"  # a warning shown to users shows in the output compared
     return env
