@@ -36,7 +36,7 @@ from models.planned import PlannedCalendar, PlannedEvent
 from models.records import DecodeError, Mention, mention_from_obj, mention_to_obj
 from models.sentiment import Sentiment
 from models.timeutil import iso_utc
-from models.windows import WindowAccumulator, WindowStats, empty_window, window_start
+from models.windows import WindowAccumulator, WindowStats, window_start
 
 DETECTORS = ("seasonal", "poisson")
 SENSITIVITY_KNOBS = ("min_volume", "min_ratio", "trigger_score")
@@ -240,9 +240,10 @@ class Released:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ClosedWindow:
-    """One window the watermark closed, what the detector made of it, and any alert."""
+    """One window the watermark closed, what the detector made of it, and any alert (read-only
+    by convention: not frozen, as one is built per entity per window)."""
 
     window: WindowStats
     assessment: Assessment
@@ -281,6 +282,7 @@ class Engine:
         self.held: list[Held] = [Held.from_dict(h) for h in held]
         self._released: list[Released] = []
         self.dirty: set[str] = set()
+        self._names: list[str] = []  # the entities sorted (see _sorted_names)
 
     @property
     def watermark_ms(self) -> int | None:
@@ -409,7 +411,8 @@ class Engine:
         self.closed_boundary_ms = boundary
         closed: list[ClosedWindow] = []
         gap_start = boundary - max(1, self.settings.max_gap_ms // size) * size
-        for name in sorted(self.entities):
+        ordered = True  # one window per entity, all ending at the boundary: already in order
+        for name in self._sorted_names():
             state = self.entities[name]
             if state.closed_until_ms >= boundary:
                 continue
@@ -418,15 +421,45 @@ class Engine:
                 # A long jump: windows with mentions are all judged, quiet ones only for the last max_gap_ms.
                 early = sorted(s for s in state.open if s < gap_start)
                 starts = [*early, *range(gap_start, boundary, size)]
-            for start in starts:
-                acc = state.open.pop(start, None)
-                stats = acc.close(name, size) if acc else empty_window(name, start, size)
-                closed.append(self._judge(state, stats))
+            ordered = ordered and state.closed_until_ms + size == boundary
+            self._close(state, name, starts, closed)
             state.closed_until_ms = boundary
             state.fresh = False
             self.dirty.add(name)
-        closed.sort(key=lambda c: (c.window.end_ms, c.window.entity))
+        if not ordered:
+            closed.sort(key=lambda c: (c.window.end_ms, c.window.entity))
         return closed
+
+    def _sorted_names(self) -> list[str]:
+        """The entities in name order (judging order), re-sorted only when one was added."""
+        if len(self._names) != len(self.entities):
+            self._names = sorted(self.entities)
+        return self._names
+
+    def _close(self, state: EntityState, name: str, starts: Iterable[int], closed: list[ClosedWindow]) -> None:
+        """Judge the entity's windows at `starts`, in order. A quiet window of an entity with no
+        incident, no narrative sample and no planned event (most windows of most entities: an idle
+        entity's whole run) takes a short path with the same outcome: the detector's quiet path,
+        no lifecycle step (it cannot move without an anomaly) and no narrative bookkeeping."""
+        size = self.settings.window_ms
+        detector = self._entity_detectors.get(name, self.detector)
+        state.detector = detector.load(state.detector)  # an older state's migration, once
+        incident, narrative = state.incident, state.narrative
+        quiet_ok = not self.planned
+        for start in starts:
+            acc = state.open.pop(start, None) if state.open else None
+            if acc is not None:
+                closed.append(self._judge(state, acc.close(name, size)))
+                continue
+            stats = WindowStats(name, start, start + size)
+            if not (quiet_ok and incident.incident_id is None and narrative.empty):
+                closed.append(self._judge(state, stats))
+                continue
+            assessment = detector.assess(state.detector, stats, 1.0, False, False)
+            if assessment.anomalous:  # a sparse storm's span: the whole lifecycle
+                closed.append(self._settle(state, stats, assessment))
+            else:
+                closed.append(ClosedWindow(stats, assessment, False, incident.severity, None))
 
     def finish(self) -> list[ClosedWindow]:
         """End of input (a replayed file): held mentions no jump confirmed are FUTURE_TIMESTAMP
@@ -446,9 +479,15 @@ class Engine:
 
     def _judge(self, state: EntityState, stats: WindowStats) -> ClosedWindow:
         detector = self._entity_detectors.get(stats.entity, self.detector)
-        uplift, muted = self.planned.uplift(stats.entity, stats.start_ms, stats.end_ms)
-        state.detector = detector.load(state.detector)  # an older state's migration, once
-        assessment = detector.assess(state.detector, stats, uplift=uplift, muted=muted)
+        uplift, muted = (
+            self.planned.uplift(stats.entity, stats.start_ms, stats.end_ms) if self.planned else (1.0, False)
+        )
+        # Details only where an alert may come of them: an anomalous window, or an open incident.
+        assessment = detector.assess(state.detector, stats, uplift=uplift, muted=muted, explain=state.incident.open)
+        return self._settle(state, stats, assessment)
+
+    def _settle(self, state: EntityState, stats: WindowStats, assessment: Assessment) -> ClosedWindow:
+        """The lifecycle's step on a judged window, the narratives' sample, and the alert if any."""
         incident = state.incident
         incident_id = incident.incident_id
         status = step(incident, stats, assessment, self.lifecycle, self.settings.window_ms)

@@ -78,5 +78,8 @@ class PlannedCalendar:
             return 1.0, False
         return max(e.uplift for e in active), any(e.mute for e in active)
 
+    def __bool__(self) -> bool:
+        return bool(self._by_entity)
+
     def __len__(self) -> int:
         return sum(len(v) for v in self._by_entity.values())

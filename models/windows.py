@@ -44,9 +44,12 @@ def window_start(ts_ms: int, size_ms: int) -> int:
     return ts_ms - ts_ms % size_ms
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class WindowStats:
-    """What one closed window of one entity says; a quiet window has count 0."""
+    """What one closed window of one entity says; a quiet window has count 0.
+
+    Read-only by convention, not frozen: every entity closes a window every minute, and a
+    frozen dataclass costs seven times as much to build (2.9 against 0.4 us here)."""
 
     entity: str
     start_ms: int

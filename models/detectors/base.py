@@ -17,9 +17,10 @@ def severity_rank(severity: str) -> int:
     return _RANK[severity]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Assessment:
-    """What a detector concluded about one window of one entity."""
+    """What a detector concluded about one window of one entity (read-only by convention: one
+    is built per closed window, and a frozen dataclass costs several times as much to build)."""
 
     expected: float  # the baseline count for this window
     score: float  # strength of evidence for a spike (detector-specific scale)
@@ -42,10 +43,13 @@ class Detector(Protocol):
         """The working form of a restored state (older formats migrated); cheap when already so."""
         ...
 
-    def assess(self, state: Any, window: Any, uplift: float = 1.0, muted: bool = False) -> Assessment:
+    def assess(
+        self, state: Any, window: Any, uplift: float = 1.0, muted: bool = False, explain: bool = True
+    ) -> Assessment:
         """Judge `window` (a WindowStats) against `state`, then learn from it (mutates state).
 
         `uplift` scales the expected volume for a planned event; `muted` forbids alerting.
+        `details` may be left empty unless the window is anomalous or `explain` is true.
         """
         ...
 

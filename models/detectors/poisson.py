@@ -52,7 +52,12 @@ class PoissonSpikeDetector:
         return data  # a plain dict: nothing to migrate
 
     def assess(
-        self, state: dict[str, Any], window: WindowStats, uplift: float = 1.0, muted: bool = False
+        self,
+        state: dict[str, Any],
+        window: WindowStats,
+        uplift: float = 1.0,
+        muted: bool = False,
+        explain: bool = True,
     ) -> Assessment:
         s = self.settings
         mean = float(state["mean"])

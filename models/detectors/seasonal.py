@@ -125,7 +125,6 @@ class _WindowSignals:
 
     volume: float
     volume_score: float
-    volume_line: float  # the ratio a volume alert needs here (min_ratio or the entity's burst line)
     negatives: float
     expected_negative: float
     negative_score: float
@@ -159,6 +158,11 @@ class SeasonalDetector:
             )
             if windows >= 3
         ]
+        # An empty window can take the quiet path only where these make its window signals moot
+        # (no volume or negative signal, no elevated share, no terms to learn at a zero count).
+        self._quiet_ok = (
+            s.min_volume >= 1 and s.min_expected > 0 and s.warning_negative_share > 0 and s.term_min_count >= 1
+        )
 
     def initial_state(self) -> SeasonalState:
         return SeasonalState()
@@ -169,7 +173,9 @@ class SeasonalDetector:
 
     def expected(self, state: SeasonalState, start_ms: int) -> float:
         """The baseline for a window: weekly slot, else daily slot, else overall level, blended by evidence."""
-        hour, week_hour = _slots(start_ms)
+        return self._expected_at(state, *_slots(start_ms))
+
+    def _expected_at(self, state: SeasonalState, hour: int, week_hour: int) -> float:
         per_slot = self._per_day_slot
         daily_weight = min(1.0, state.daily_n[hour] / (2 * per_slot))
         daily = daily_weight * state.daily[hour] + (1 - daily_weight) * state.level
@@ -182,14 +188,27 @@ class SeasonalDetector:
         prior = s.prior_negative_weight
         return (state.negatives + prior * s.prior_negative_share) / (state.scored + prior)
 
-    def assess(self, state: SeasonalState, window: WindowStats, uplift: float = 1.0, muted: bool = False) -> Assessment:
+    def assess(
+        self,
+        state: SeasonalState,
+        window: WindowStats,
+        uplift: float = 1.0,
+        muted: bool = False,
+        explain: bool = True,
+    ) -> Assessment:
+        """Judge the window, then learn from it. `details` (the figures an alert's drivers show) are
+        built when the window is anomalous or `explain` asks for them (the engine asks while an
+        incident is open): most windows are neither, and building them cost as much as judging."""
+        if not window.count and self._quiet_ok and uplift == 1.0 and not muted:
+            return self._assess_quiet(state, window, explain)
         s = self.settings
         planned = uplift != 1.0 or muted
-        baseline = self._baseline(state, window, uplift)
+        hour, week_hour = _slots(window.start_ms)
+        baseline = self._baseline(state, hour, week_hour, uplift)
         signals = self._window_signals(state, window, baseline)
         copy_dominated, authors = self._bot_filter(state, window, signals.volume, baseline.expected)
         bot_like = copy_dominated or authors.few
-        knows_hour = state.daily_n[_slots(window.start_ms)[0]] >= self._per_day_slot
+        knows_hour = state.daily_n[hour] >= self._per_day_slot
         span_signals, span_score, short_busy = self._spans_step(
             state,
             window,
@@ -211,25 +230,15 @@ class SeasonalDetector:
         severity = self._severity(window, baseline, signals, span_score, span_signals)
         if bot_like and severity_rank(severity) > severity_rank(s.bot_like_severity):
             severity = s.bot_like_severity
-        details: dict[str, Any] = {
-            "detector": self.name,
-            "signals": fired,
-            "copy_dominated": copy_dominated,
-            "effective_volume": round(signals.volume, 2),
-            "expected_negative": round(signals.expected_negative, 3),
-            "negative_score": round(signals.negative_score, 3),
-            "usual_negative_share": round(baseline.usual_negative, 4),
-            "dispersion": round(baseline.dispersion, 3),
-            "burst_line": round(signals.volume_line, 1),
-            "new_terms": self._new_terms(state, window),
-            "reach_ratio": round(window.reach / state.reach, 2) if state.reach else None,
-            **author_signal.details(authors),
-        }
+        details: dict[str, Any] = {}
+        if explain or anomalous:
+            details = self._details(state, window, baseline, signals, copy_dominated, authors, fired)
         if planned:
-            details["planned"] = {"uplift": uplift, "muted": muted}
+            if explain or anomalous:
+                details["planned"] = {"uplift": uplift, "muted": muted}
             state.n += 1  # planned windows do not teach the baseline
         else:
-            self._learn(state, window, signals, baseline.base, anomalous)
+            self._learn(state, window, signals, baseline.base, anomalous, hour, week_hour)
         return Assessment(
             expected=baseline.expected,
             score=max(signals.volume_score, signals.negative_score),
@@ -240,11 +249,115 @@ class SeasonalDetector:
             details=details,
         )
 
+    def _details(
+        self,
+        state: SeasonalState,
+        window: WindowStats,
+        baseline: _Baseline,
+        signals: _WindowSignals,
+        copy_dominated: bool,
+        authors: author_signal.AuthorSignal,
+        fired: list[str],
+    ) -> dict[str, Any]:
+        """The figures behind the verdict, from the state before this window teaches it."""
+        return {
+            "detector": self.name,
+            "signals": fired,
+            "copy_dominated": copy_dominated,
+            "effective_volume": round(signals.volume, 2),
+            "expected_negative": round(signals.expected_negative, 3),
+            "negative_score": round(signals.negative_score, 3),
+            "usual_negative_share": round(baseline.usual_negative, 4),
+            "dispersion": round(baseline.dispersion, 3),
+            "burst_line": round(self._burst_line(state, "window", self.settings.min_ratio), 1),
+            "new_terms": self._new_terms(state, window),
+            "reach_ratio": round(window.reach / state.reach, 2) if state.reach else None,
+            **author_signal.details(authors),
+        }
+
+    def _assess_quiet(self, state: SeasonalState, window: WindowStats, explain: bool) -> Assessment:
+        """`assess` for an empty, unplanned window: the same arithmetic in the same order, without
+        what a zero count makes moot (no window signal, no share, no bot filter, no terms, no
+        authors to learn). Most windows of most entities are empty: an idle entity costs little.
+        Only the decayed spans can fire here (a sparse storm's excess); the state after it and the
+        verdict are those of the full path, bit for bit (tests/models/detectors/test_seasonal_quiet.py).
+        """
+        s = self.settings
+        hour, week_hour = _slots(window.start_ms)
+        learned = self._expected_at(state, hour, week_hour)
+        base = max(learned, s.min_expected)
+        usual = max(self.usual_negative_share(state), s.min_usual_negative_share)
+        # The spans, as _spans_step does for a window that is not loud and not negative.
+        span_expected = max(learned, 0.0, 0.01)
+        span_negative = span_expected * usual
+        quiet_spans = state.daily_n[hour] < self._per_day_slot
+        fired: list[str] = []
+        ongoing_volume = True
+        short_busy = False
+        for name, decay in self._spans:
+            sums = state.spans[name]
+            sums[0] = sums[0] * decay + 0.0
+            sums[1] = sums[1] * decay + span_expected
+            sums[2] = sums[2] * decay + 0.0
+            sums[3] = sums[3] * decay + span_negative
+            total, expected_total = sums[0], sums[1]
+            stale_volume = not ongoing_volume
+            if name == self._spans[0][0]:
+                short_busy = self._ongoing(total, expected_total)
+            ongoing_volume = self._ongoing(total, expected_total)
+            if quiet_spans:
+                continue
+            span_ratio = bursts.ratio(total, expected_total)
+            candidate = not stale_volume and total >= s.min_volume and total >= s.span_ratio * expected_total
+            span_line = self._burst_line(state, name, s.span_ratio) if candidate else 0.0
+            bursts.learn(state.bursts[name], span_ratio, state.n, self._burst_keep)
+            if candidate and span_ratio >= span_line and poisson_tail_score(total, expected_total) >= s.trigger_score:
+                fired.append(f"volume_{name}")
+        warm = state.n >= s.warmup_windows
+        anomalous = warm and bool(fired)
+        details: dict[str, Any] = {}
+        if explain or anomalous:  # rare: the full path's figures (pure), before learning
+            baseline = _Baseline(base, learned * 1.0, base * 1.0, usual, float(state.dispersion))
+            signals = self._window_signals(state, window, baseline)
+            copy_dominated, authors = self._bot_filter(state, window, signals.volume, baseline.expected)
+            details = self._details(state, window, baseline, signals, copy_dominated, authors, fired)
+        # Learning, as _learn does for a zero volume (clipping a zero changes nothing).
+        seen = state.n
+        damp = s.anomalous_learning if anomalous else 1.0
+        x = 0.0
+        state.level += damp * max(self._alpha_level, 1.0 / (seen + 1)) * (x - state.level)
+        daily_n = state.daily_n[hour]
+        state.daily[hour] += damp * max(self._alpha_daily, 1.0 / (daily_n + 1)) * (x - state.daily[hour])
+        state.daily_n[hour] = daily_n + 1
+        weekly_n = state.weekly_n[week_hour]
+        alpha_weekly = max(self._alpha_weekly, 1.0 / (weekly_n + 1))
+        state.weekly[week_hour] += damp * alpha_weekly * (x - state.weekly[week_hour])
+        state.weekly_n[week_hour] = weekly_n + 1
+        state.n = seen + 1
+        bursts.learn(state.bursts["window"], bursts.ratio(x, base), seen, self._burst_keep)
+        if not anomalous:
+            if base >= 1.0:
+                ratio = (x - base) ** 2 / base
+                alpha = max(self._alpha_level, 1.0 / (seen + 1))
+                updated = state.dispersion + alpha * (ratio - state.dispersion)
+                state.dispersion = min(max(updated, 1.0), s.max_dispersion)
+            alpha = max(self._alpha_level, 1.0 / (seen + 1))
+            state.reach += alpha * (0 - state.reach)
+        return Assessment(
+            expected=base * 1.0,
+            score=0.0,
+            anomalous=anomalous,
+            normal=not short_busy,
+            severity="info",
+            warm=warm,
+            details=details,
+        )
+
     # --- the steps of assess, in order ---
 
-    def _baseline(self, state: SeasonalState, window: WindowStats, uplift: float) -> _Baseline:
+    def _baseline(self, state: SeasonalState, hour: int, week_hour: int, uplift: float) -> _Baseline:
         s = self.settings
-        learned = self.expected(state, window.start_ms)
+        learned = self._expected_at(state, hour, week_hour)
         base = max(learned, s.min_expected)
         usual = max(self.usual_negative_share(state), s.min_usual_negative_share)
         return _Baseline(base, learned * uplift, base * uplift, usual, float(state.dispersion))
@@ -269,11 +382,10 @@ class SeasonalDetector:
             window.negative_share >= b.usual_negative + s.far_negative_margin
             or self._share_score(window.negative, window.scored, b.usual_negative) >= s.share_score
         )
-        volume_line = self._burst_line(state, "window", s.min_ratio)
         volume_signal = (
             volume >= s.min_volume
             and volume >= s.min_ratio * b.expected
-            and bursts.ratio(volume, b.expected) >= volume_line
+            and bursts.ratio(volume, b.expected) >= self._burst_line(state, "window", s.min_ratio)
             and volume_score >= s.trigger_score
         )
         negative_signal = (
@@ -286,7 +398,6 @@ class SeasonalDetector:
         return _WindowSignals(
             volume,
             volume_score,
-            volume_line,
             negatives,
             expected_negative,
             negative_score,
@@ -382,16 +493,12 @@ class SeasonalDetector:
             span_ratio = bursts.ratio(total, expected_total)
             if quiet_spans:
                 continue
-            span_line = self._burst_line(state, name, s.span_ratio)
+            # The burst line (from the tail before this window teaches it) only where the rest allows.
+            candidate = not stale_volume and total >= s.min_volume and total >= s.span_ratio * expected_total
+            span_line = self._burst_line(state, name, s.span_ratio) if candidate else 0.0
             if not loud:  # a loud window adds only its expected volume: nothing to learn here
                 bursts.learn(state.bursts[name], span_ratio, state.n, self._burst_keep)
-            if (
-                not stale_volume
-                and total >= s.min_volume
-                and total >= s.span_ratio * expected_total
-                and span_ratio >= span_line
-                and poisson_tail_score(total, expected_total) >= s.trigger_score
-            ):
+            if candidate and span_ratio >= span_line and poisson_tail_score(total, expected_total) >= s.trigger_score:
                 fired.append(f"volume_{name}")
             share = negative_total / total if total else 0.0
             if (
@@ -448,13 +555,19 @@ class SeasonalDetector:
     # --- learning ---
 
     def _learn(
-        self, state: SeasonalState, window: WindowStats, w: _WindowSignals, base: float, anomalous: bool
+        self,
+        state: SeasonalState,
+        window: WindowStats,
+        w: _WindowSignals,
+        base: float,
+        anomalous: bool,
+        hour: int,
+        week_hour: int,
     ) -> None:
         s = self.settings
         seen = state.n
         volume = w.volume
         damp = s.anomalous_learning if anomalous else 1.0
-        hour, week_hour = _slots(window.start_ms)
         x = volume
         if state.daily_n[hour] >= self._per_day_slot:
             # Clip only once this hour of the day has been seen for a whole day: before that the
@@ -498,10 +611,13 @@ class SeasonalDetector:
         beta = s.term_learning
         terms = state.terms
         present = {term: n / window.count for term, n in window.top_terms}
-        # Sorted, and ties cut by the term itself: a set's order changes with the process's hash
-        # seed, and the cut below would then keep different terms live and in a replay.
-        for term in sorted(set(terms) | set(present)):
-            terms[term] = terms.get(term, 0.0) * (1 - beta) + beta * present.get(term, 0.0)
+        # Known terms decay in place (their order in the dict stays); new ones are added sorted,
+        # and ties below are cut by the term itself: a set's order changes with the process's
+        # hash seed, and the cut would then keep different terms live and in a replay.
+        for term in terms:
+            terms[term] = terms[term] * (1 - beta) + beta * present.get(term, 0.0)
+        for term in sorted(t for t in present if t not in terms):
+            terms[term] = 0.0 * (1 - beta) + beta * present[term]
         if len(terms) > s.max_baseline_terms:
             keep = sorted(terms.items(), key=lambda kv: (-kv[1], kv[0]))[: s.max_baseline_terms]
             state.terms = dict(keep)
