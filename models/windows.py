@@ -92,6 +92,8 @@ def _by_count(kv: tuple[str, int]) -> tuple[int, str]:
 def _top(counts: dict[str, int], k: int) -> tuple[tuple[str, int], ...]:
     """The k most frequent keys, ties by key. Only keys counted at least as often as the k-th
     largest count are sorted (a window's terms are mostly counted once or twice)."""
+    if len(counts) <= 1:  # most windows of most entities hold a mention or two
+        return tuple(counts.items())
     if len(counts) <= k:
         return tuple(sorted(counts.items(), key=_by_count))
     floor = heapq.nlargest(k, counts.values())[-1]
