@@ -1,0 +1,81 @@
+"""No change in outputs: a replay's alerts, closed windows and final state, pinned by digest.
+
+The digests were recorded on 163c4e4, before issue 19's speed-ups (the quiet path for empty
+windows, details only where an alert may use them, cached orders, unfrozen per-window records,
+the faster language identification). A speed-up must leave every one of them unchanged.
+
+A change that is *meant* to change outputs (a detector or scoring change) updates them, says so
+in its commit, and re-runs the detection benchmark: print the new ones with
+`python -m bench.perf.fingerprint FILE` (the many-entity file: see `_many_entity_file`).
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import orjson
+import pytest
+
+from bench.perf.fingerprint import fingerprint
+from bench.throughput.data import Workload, iter_mentions
+from streams.formats import jsonl_lines
+
+ROOT = Path(__file__).resolve().parents[3]
+
+PINNED = {
+    "skyway-outage-en.jsonl": {
+        "mentions": 13945,
+        "alert_events": 4,
+        "closed_windows": 13526,
+        "alerts": "fb06d371f0d6b13ff9733ef69769e0276e42a033ce4d4cda3befab8f5f4932b9",
+        "windows": "dde7b52f2498164a28a0f9295ca26dc87a138853b8ae4fb89048c2a4caee6eed",
+        "state": "a56019b2ef6c647119510afea9f3ff2967dbd716e968dca8609a0d2b9795bd1b",
+    },
+    "maison-rappel-fr.jsonl": {
+        "mentions": 12156,
+        "alert_events": 4,
+        "closed_windows": 11178,
+        "alerts": "699c7f19ba7f2e6558eee5decb6692d2e57559d83888823066f33624b2510f46",
+        "windows": "697be918298c225de70d3a7bf007d3ec31d59b3859c63b29eb674d59b3ce6121",
+        "state": "bf99ed03c134114304ca3e2b5cc3544437e7b5dbfe1dc87fa653f2ea777e34f3",
+    },
+    "many-entities": {
+        "mentions": 20000,
+        "alert_events": 0,
+        "closed_windows": 171771,
+        "alerts": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        "windows": "320659f48745a46d9f1d05347bab0f756b9a155227af744936e56106d1a6a6a9",
+        "state": "3def59972798ec59520b3002dea0f0136c96548bb2c5dc852e6e9f398df5d273",
+    },
+}
+
+
+def _many_entity_file(path: Path) -> Path:
+    """20,000 tweet-like mentions of 120 entities over a day (most of them sparse, so most
+    windows are empty), `lang` dropped from about half (language identification runs)."""
+    work = Workload(mentions=20_000, entities=120, per_second=20_000 / 86_400, seed=19)
+    rng = random.Random(19)
+    with path.open("wb") as out:
+        for obj in iter_mentions(work):
+            if rng.random() < 0.5:
+                del obj["lang"]
+            out.write(orjson.dumps(obj) + b"\n")
+    return path
+
+
+@pytest.mark.parametrize("name", ["skyway-outage-en.jsonl", "maison-rappel-fr.jsonl"])
+def test_the_samples_replay_to_the_pinned_outputs(name: str) -> None:
+    assert fingerprint(jsonl_lines(ROOT / "examples" / name)) == PINNED[name]
+
+
+def test_a_many_entity_file_replays_to_the_pinned_outputs(tmp_path: Path) -> None:
+    path = _many_entity_file(tmp_path / "many.jsonl")
+    assert fingerprint(jsonl_lines(path)) == PINNED["many-entities"]
+
+
+def test_the_fingerprint_sees_a_changed_window() -> None:
+    """The digests are sensitive: one mention fewer changes the windows and the state."""
+    lines = list(jsonl_lines(ROOT / "examples" / "skyway-outage-en.jsonl"))
+    whole, fewer = fingerprint(lines), fingerprint(lines[:100] + lines[101:])
+    assert fewer["windows"] != whole["windows"] and fewer["state"] != whole["state"]
