@@ -21,6 +21,7 @@ VADER = "vader"
 VADER_CRISIS = "vader+crisis"
 SENTIMENT_MODES = (VADER, VADER_CRISIS)
 DEFAULT_MODE = VADER_CRISIS  # it beat stock VADER on the held-out half (docs/sentiment.md)
+MEMO_TEXTS = 20_000  # recent distinct (text, lang) pairs whose score is kept: copies are scored once
 Label = Literal["negative", "neutral", "positive"]
 
 
@@ -54,10 +55,14 @@ class SentimentScorer:
 
     `mode` is `vader` (stock VADER, bit for bit) or `vader+crisis` (with the overlay)."""
 
-    def __init__(self, mode: str = DEFAULT_MODE) -> None:
+    def __init__(self, mode: str = DEFAULT_MODE, memo_texts: int = MEMO_TEXTS) -> None:
         if mode not in SENTIMENT_MODES:
             raise ValueError(f"sentiment mode must be one of {', '.join(SENTIMENT_MODES)}, got {mode!r}")
         self.mode = mode
+        # A storm repeats itself (retweets, copy-paste campaigns): the score of a text seen lately
+        # is kept, the oldest dropped first, so memory stays bounded over a month-long replay.
+        self._memo: dict[tuple[str, str | None], Sentiment] = {}
+        self._memo_cap = memo_texts
 
     def analyzer(self, lang: str) -> _FastVader:
         if self.mode == VADER_CRISIS:
@@ -83,6 +88,18 @@ class SentimentScorer:
         return out
 
     def score(self, text: str, lang: str | None = None) -> Sentiment:
+        memo, key = self._memo, (text, lang)
+        known = memo.get(key)
+        if known is not None:
+            return known
+        scored = self._score(text, lang)
+        if self._memo_cap > 0:
+            if len(memo) >= self._memo_cap:
+                del memo[next(iter(memo))]
+            memo[key] = scored
+        return scored
+
+    def _score(self, text: str, lang: str | None) -> Sentiment:
         language = self.language(text, lang)
         if language not in SCORED_LANGUAGES or not text.strip():
             return Sentiment(lang=language or UNDETERMINED, compound=None)

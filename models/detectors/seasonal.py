@@ -294,17 +294,18 @@ class SeasonalDetector:
         fired: list[str] = []
         ongoing_volume = True
         short_busy = False
+        current_ratio, excess = s.span_current_ratio, s.min_volume / 4  # as _ongoing judges
+        first = True
         for name, decay in self._spans:
             sums = state.spans[name]
-            sums[0] = sums[0] * decay + 0.0
-            sums[1] = sums[1] * decay + span_expected
+            sums[0] = total = sums[0] * decay + 0.0
+            sums[1] = expected_total = sums[1] * decay + span_expected
             sums[2] = sums[2] * decay + 0.0
             sums[3] = sums[3] * decay + span_negative
-            total, expected_total = sums[0], sums[1]
             stale_volume = not ongoing_volume
-            if name == self._spans[0][0]:
-                short_busy = self._ongoing(total, expected_total)
-            ongoing_volume = self._ongoing(total, expected_total)
+            ongoing_volume = total >= current_ratio * expected_total and total - expected_total >= excess
+            if first:
+                short_busy, first = ongoing_volume, False
             if quiet_spans:
                 continue
             span_ratio = bursts.ratio(total, expected_total)

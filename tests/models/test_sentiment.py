@@ -96,3 +96,18 @@ def test_negative_threshold(compound: float | None, negative: bool) -> None:
     assert NEGATIVE_COMPOUND == -0.05
     assert Sentiment(lang="en", compound=compound).negative is negative
     assert Sentiment(lang="en", compound=compound).scored is (compound is not None)
+
+
+def test_a_copy_is_scored_once_and_the_memo_stays_bounded() -> None:
+    """Copies (retweets) come back from the memo with the same score; the memo never grows past
+    its cap, and an evicted text scores the same when it comes again."""
+    memoized, plain = SentimentScorer(memo_texts=50), SentimentScorer(memo_texts=0)
+    texts = [f"flight {i} delayed again, awful service" if i % 3 else f"merci {i}, super vol" for i in range(400)]
+    for round_ in range(2):
+        for i, text in enumerate(texts):
+            lang = None if i % 2 else ("fr" if i % 3 == 0 else "en")
+            assert memoized.score(text, lang) == plain.score(text, lang), (round_, text, lang)
+            assert len(memoized._memo) <= 50
+    first = memoized.score("the app crashed and support ignores me", "en")
+    assert memoized.score("the app crashed and support ignores me", "en") is first
+    assert plain._memo == {}
