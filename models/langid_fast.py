@@ -114,15 +114,15 @@ def unsupported_reason(identifier: Any) -> str | None:
 class FastLanguageIdentifier:
     """`label(text)` == `identifier.classify(text)[0]` for every str, faster."""
 
-    def __init__(self, identifier: Any) -> None:
+    def __init__(self, identifier: Any, chunk_cap: int = CHUNK_CAP, text_cap: int = TEXT_CAP) -> None:
         self.identifier = identifier
         self.classify: Callable[[str], tuple[str, float]] = identifier.classify
         self.reason = unsupported_reason(identifier)
         self.chunks: TwoGenerationMemo[tuple[int, bytes], tuple[int, tuple[int, ...], int]]
-        self.chunks = TwoGenerationMemo(CHUNK_CAP)
+        self.chunks = TwoGenerationMemo(chunk_cap)
         self.tails: TwoGenerationMemo[tuple[int, bytes], tuple[int, tuple[int, ...], int]]
-        self.tails = TwoGenerationMemo(CHUNK_CAP)
-        self.texts: TwoGenerationMemo[str, str] = TwoGenerationMemo(TEXT_CAP)
+        self.tails = TwoGenerationMemo(chunk_cap)
+        self.texts: TwoGenerationMemo[str, str] = TwoGenerationMemo(text_cap)
         self.fallbacks = 0  # texts py3langid decided (near-ties, no features, long texts)
         if self.reason is None:
             self._prepare(identifier)
