@@ -217,19 +217,19 @@ class FastLanguageIdentifier:
     ) -> tuple[int, tuple[int, ...], int]:
         """Walk `piece + end` from `state` (py3langid's visit_counts step by step)."""
         key = (state, piece)
-        entry = memo.recall(key)
-        if entry is not None:
-            return entry
-        nextmove, rowbase, output, packed = self.nextmove, self.rowbase, self.output, self.packed
+        if memo.old:
+            entry = memo.recall(key)
+            if entry is not None:
+                return entry
+        nextmove, rowbase, output = self.nextmove, self.rowbase, self.output
         found: list[int] = []
-        total = 0
+        append = found.append
         for letter in piece + end:
             state = nextmove[rowbase[state] + letter]
             feature = output[state]
             if feature >= 0:
-                found.append(feature)
-                total += packed[feature]
-        entry = (state, tuple(found), total)
+                append(feature)
+        entry = (state, tuple(found), sum(map(self.packed.__getitem__, found)))
         if len(piece) < MAX_CHUNK_BYTES:
             memo.keep(key, entry)
         return entry
@@ -256,12 +256,12 @@ class FastLanguageIdentifier:
 
     def _repeats(self, features: list[int], lanes: tuple[float, ...]) -> tuple[float, ...]:
         """Add (log1p(c) - c*log1p(1)) * row for every feature seen c > 1 times."""
+        repeated = [(seen, feature) for feature, seen in Counter(features).items() if seen > 1]
         by_count: dict[int, tuple[int, int]] = {}
         packed = self.packed
-        for feature, seen in Counter(features).items():
-            if seen > 1:
-                rows, members = by_count.get(seen, (0, 0))
-                by_count[seen] = (rows + packed[feature], members + 1)
+        for seen, feature in repeated:
+            rows, members = by_count.get(seen, (0, 0))
+            by_count[seen] = (rows + packed[feature], members + 1)
         for seen, (rows, members) in by_count.items():
             ratio = (math.log1p(seen) - seen * W1) / W1
             shift = members * self.bias
