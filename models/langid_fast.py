@@ -37,7 +37,7 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 
 TESTED = frozenset({"0.4.0"})  # py3langid versions whose scoring this module reproduces
-CHUNK_CAP = 16384  # (entry state, chunk) walks kept per generation
+CHUNK_CAP = 16384  # (entry state, chunk) walks kept per generation (a quarter of that for last chunks)
 TEXT_CAP = 8192  # whole texts kept per generation (exact copies: retweets, campaigns)
 MAX_CHUNK_BYTES = 64  # longer chunks are walked but not cached
 MAX_MEMO_CHARS = 512  # longer texts are not kept in the text memo
@@ -45,6 +45,7 @@ MAX_FAST_BYTES = 1 << 17  # longer texts go to py3langid directly (lane capacity
 UNIT = 2.0**-24  # float32 unit roundoff
 LOG1P_SLACK = 2.0**-18  # relative error allowed for NumPy's float32 log1p (64 ulps)
 LANE_BITS = 32
+BLOCK_ROWS = 4096  # model rows packed at a time
 W1 = math.log1p(1.0)  # weight of a feature seen once
 
 K = TypeVar("K", bound=Hashable)
@@ -121,30 +122,38 @@ class FastLanguageIdentifier:
         self.chunks: TwoGenerationMemo[tuple[int, bytes], tuple[int, tuple[int, ...], int]]
         self.chunks = TwoGenerationMemo(chunk_cap)
         self.tails: TwoGenerationMemo[tuple[int, bytes], tuple[int, tuple[int, ...], int]]
-        self.tails = TwoGenerationMemo(chunk_cap)
+        self.tails = TwoGenerationMemo(max(1, chunk_cap // 4))  # last pieces repeat less
         self.texts: TwoGenerationMemo[str, str] = TwoGenerationMemo(text_cap)
         self.fallbacks = 0  # texts py3langid decided (near-ties, no features, long texts)
         if self.reason is None:
             self._prepare(identifier)
 
     def _prepare(self, identifier: Any) -> None:
-        table = np.asarray(identifier.nb_ptc, dtype=np.float64)  # float16 -> float64 is exact
-        exponent = next((e for e in range(25) if np.array_equal(table * 2.0**e, np.round(table * 2.0**e))), None)
-        if exponent is None:
+        table = identifier.nb_ptc
+        # Blocks of rows keep the temporaries small (whole-table float64 copies would leave the
+        # process tens of MB larger: freed heap is not always given back).
+        blocks = range(0, table.shape[0], BLOCK_ROWS)
+        exponent = 0
+        for start in blocks:
+            block = table[start : start + BLOCK_ROWS].astype(np.float64)  # exact
+            while exponent <= 24 and not np.array_equal(block * 2.0**exponent, np.round(block * 2.0**exponent)):
+                exponent += 1
+        if exponent > 24:
             self.reason = "feature table is not a multiple of 2**-24"
             return
-        scaled = np.round(table * 2.0**exponent).astype(np.int64)
-        bias = int(np.abs(scaled).max())
+        bias = round(max(abs(float(table.max())), abs(float(table.min()))) * 2.0**exponent)
         per_feature = 2 * bias  # largest lane value one feature adds
         if per_feature * MAX_FAST_BYTES >= 1 << LANE_BITS:
             self.reason = "feature values too large for the packed lanes"
             return
         classes = table.shape[1]
         self.lane_format = struct.Struct(f"<{classes}I")
-        self.packed_bytes = classes * LANE_BITS // 8
-        raw = (scaled + bias).astype("<u4").tobytes()
-        step = self.packed_bytes
-        self.packed: list[int] = [int.from_bytes(raw[i : i + step], "little") for i in range(0, len(raw), step)]
+        self.packed_bytes = step = classes * LANE_BITS // 8
+        self.packed: list[int] = []
+        for start in blocks:
+            block = table[start : start + BLOCK_ROWS].astype(np.float64)
+            raw = (np.round(block * 2.0**exponent).astype(np.int64) + bias).astype("<u4").tobytes()
+            self.packed += [int.from_bytes(raw[i : i + step], "little") for i in range(0, len(raw), step)]
         self.bias = bias
         self.step = W1 * 2.0**-exponent  # score per lane unit
         priors = [round(float(p) / self.step) for p in identifier.nb_pc]

@@ -167,7 +167,7 @@ def test_caches_stay_bounded_and_answers_stay_exact(textmaker_texts: list[str]) 
     for n in range(3000):
         text = f"{rng.choice(textmaker_texts)} {rng.randrange(10**9)} {n}"
         assert fast.label(text) == classify(text)[0]
-        for memo, cap in ((fast.chunks, 200), (fast.tails, 200), (fast.texts, 50)):
+        for memo, cap in ((fast.chunks, 200), (fast.tails, 50), (fast.texts, 50)):
             assert len(memo.current) <= cap and len(memo.old) <= cap
     assert len(fast.chunks.old) == 200  # the caches did fill and rotate
 
@@ -178,6 +178,6 @@ def test_default_caps_bound_the_caches_on_many_distinct_texts(textmaker_texts: l
     words = [w for t in textmaker_texts for w in t.split()]
     for n in range(TEXT_CAP * 2 + 100):
         fast.label(" ".join(rng.choice(words) for _ in range(8)) + f" {n}")
-    assert len(fast.chunks) <= 2 * CHUNK_CAP and len(fast.tails) <= 2 * CHUNK_CAP
+    assert len(fast.chunks) <= 2 * CHUNK_CAP and len(fast.tails) <= CHUNK_CAP // 2
     assert len(fast.texts) <= 2 * TEXT_CAP
     assert len(fast.texts.old) == TEXT_CAP
