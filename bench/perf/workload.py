@@ -328,6 +328,11 @@ class _Sweep:
         return obj
 
 
+def events(shape: Shape) -> list[Event]:
+    """The bursts and storms `shape` generates, by start (entities are indexes of entity_names)."""
+    return _Sweep(shape).events
+
+
 def iter_mentions(shape: Shape) -> Iterator[dict[str, Any]]:
     """The mentions, in event-time order but for a few late ones; constant memory."""
     return _Sweep(shape).mentions()
