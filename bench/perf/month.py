@@ -4,7 +4,9 @@ Issue 19's goal: about 20M mentions (500 entities, 30 days) replay in under 20 m
 machine with flat memory. The file is generated streaming (bench/perf/workload.py, cached) and
 the replay runs as a child process, exactly as a user runs it (it reads the file streaming). Its
 resident memory is sampled from /proc/<pid>/status while it runs; the peak and the CPU time come
-from the child's own rusage (os.wait4).
+from the child's own rusage (os.wait4). Memory is called flat when the RSS at the end is at most
+FLAT_RATIO times the RSS a quarter into the run (the child's start-up, a second or two of imports
+and lexicons, lies well before that mark in a drill of minutes; not in a tiny test run).
 Run: python -m bench.perf --month [--month-mentions 20000000]
 """
 
