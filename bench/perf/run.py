@@ -202,7 +202,8 @@ def month(args: argparse.Namespace, phases: Phases, notes: list[str]) -> str:
     notes.append("command: " + " ".join(result.command))
     notes.append("replay summary: " + " | ".join(line for line in result.output.strip().splitlines()[-3:]))
     if result.returncode != 0:
-        notes.append(f"**replay exited with {result.returncode}**")
+        how = f"killed by signal {-result.returncode}" if result.returncode < 0 else f"exit status {result.returncode}"
+        notes.insert(0, f"**the replay did not finish ({how}): rate and projection count mentions it never reached**")
     projected = result.projected_s()
     scaled = shape.mentions != month_drill.GOAL_MENTIONS
     lines = [

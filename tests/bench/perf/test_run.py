@@ -66,7 +66,7 @@ def test_month_drill_at_its_smallest(tmp_path: Path) -> None:
         "projected to 20M",
     ):
         assert row in text, row
-    assert "replay exited" not in text
+    assert "did not finish" not in text
     assert "- command: " in text and " replay " in text and "-q --no-progress" in text
     assert "replayed 2000 mentions" in text  # the child's own summary
 
