@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 SAMPLE ?= examples/skyway-outage-en.jsonl
 
 .PHONY: help venv demo test test-unit test-versions test-integration lint typecheck check audit kafka-up kafka-down \
-        prometheus-up prometheus-down services-up services-down examples bench bench-replay bench-detection clean
+        prometheus-up prometheus-down services-up services-down examples bench bench-perf bench-replay bench-detection clean
 
 help:
 	@echo "make demo              replay a bundled incident through the real engine (no broker)"
@@ -18,7 +18,9 @@ help:
 	@echo "make check             ruff + mypy"
 	@echo "make audit             installed packages against the vendored advisory snapshot"
 	@echo "make kafka-up|kafka-down, make prometheus-up|prometheus-down"
-	@echo "make bench             throughput, latency and memory benchmark (bench/RESULTS.md)"
+	@echo "make bench             engine vs naive/raw loops and per-window costs (bench-perf), then the"
+	@echo "                       worker's throughput, latency and memory benchmark (bench/RESULTS.md)"
+	@echo "make bench-perf        only the engine part: replay/naive and replay/raw ratios, per-window costs"
 	@echo "make bench-replay      embedded replay benchmark on the bundled samples"
 	@echo "make bench-detection   detection quality benchmark (recall, delay, false pages)"
 
@@ -92,9 +94,13 @@ check: lint typecheck
 audit: $(STAMP)
 	$(BIN)/python deploy/audit/audit.py
 
-# Throughput, latency, memory (about 8-13 minutes; starts the local broker if none runs).
-bench: $(STAMP)
+# The engine against the loops a user would write and per-window costs (about 5 minutes on 2 cores,
+# issue 19), then throughput, latency, memory (about 8-13 minutes; starts the local broker if none runs).
+bench: bench-perf
 	$(BIN)/python -m bench.throughput
+
+bench-perf: $(STAMP)
+	$(BIN)/python -m bench.perf
 
 bench-replay: $(STAMP)
 	$(BIN)/python bench/replay_bench.py
