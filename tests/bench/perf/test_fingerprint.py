@@ -6,7 +6,7 @@ the faster language identification). A speed-up must leave every one of them unc
 
 A change that is *meant* to change outputs (a detector or scoring change) updates them, says so
 in its commit, and re-runs the detection benchmark: print the new ones with
-`python -m bench.perf.fingerprint FILE` (the many-entity file: see `_many_entity_file`).
+`python -m bench.perf.fingerprint FILE` (the generated files: see the tests that write them).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from bench.perf import workload
 from bench.perf.fingerprint import fingerprint
 from bench.throughput.data import Workload, iter_mentions
 from streams.formats import jsonl_lines
@@ -39,6 +40,14 @@ PINNED = {
         "alerts": "699c7f19ba7f2e6558eee5decb6692d2e57559d83888823066f33624b2510f46",
         "windows": "697be918298c225de70d3a7bf007d3ec31d59b3859c63b29eb674d59b3ce6121",
         "state": "bf99ed03c134114304ca3e2b5cc3544437e7b5dbfe1dc87fa653f2ea777e34f3",
+    },
+    "rough-with-storms": {
+        "mentions": 30000,
+        "alert_events": 13,
+        "closed_windows": 84334,
+        "alerts": "8c4dbef3464140b716f738ede9d40e89024c4c9582bf974229e36a9c79d3d134",
+        "windows": "33edf522b813c44e983a6fcb3978e32c8c61a5d47297cd8569b189f0473c4fdb",
+        "state": "6f6afa22a63d30aaf5d36b68d133fb75763ea72222a2999428435ae8dadbcc8c",
     },
     "many-entities": {
         "mentions": 20000,
@@ -72,6 +81,14 @@ def test_the_samples_replay_to_the_pinned_outputs(name: str) -> None:
 def test_a_many_entity_file_replays_to_the_pinned_outputs(tmp_path: Path) -> None:
     path = _many_entity_file(tmp_path / "many.jsonl")
     assert fingerprint(jsonl_lines(path)) == PINNED["many-entities"]
+
+
+def test_a_rough_file_with_storms_replays_to_the_pinned_outputs(tmp_path: Path) -> None:
+    """bench/perf/workload.py's traffic (skew, bursts, copies, late mentions) with 4 storms: 13
+    alert events, so the alerts' drivers and narratives are pinned too."""
+    shape = workload.Shape(mentions=30_000, entities=60, days=1, storms=4)
+    workload.write(shape, path := tmp_path / "rough.jsonl")
+    assert fingerprint(jsonl_lines(path)) == PINNED["rough-with-storms"]
 
 
 def test_the_fingerprint_sees_a_changed_window() -> None:
