@@ -379,9 +379,14 @@ class SeasonalDetector:
         negative_line = max(s.warning_negative_share, b.usual_negative + s.negative_margin)
         # A volume bump of an entity whose mentions are often negative brings many negatives at its
         # usual share: the share itself must be unusual for this many scored mentions, not only high.
-        share_elevated = window.negative_share >= negative_line and (
-            window.negative_share >= b.usual_negative + s.far_negative_margin
-            or self._share_score(window.negative, window.scored, b.usual_negative) >= s.share_score
+        # (Only ever read together with negatives >= min_volume / 2: not worked out below that.)
+        share_elevated = (
+            negatives >= s.min_volume / 2
+            and window.negative_share >= negative_line
+            and (
+                window.negative_share >= b.usual_negative + s.far_negative_margin
+                or self._share_score(window.negative, window.scored, b.usual_negative) >= s.share_score
+            )
         )
         volume_signal = (
             volume >= s.min_volume
