@@ -19,6 +19,7 @@ from models.sentiment import SENTIMENT_MODES
 from streams import cli_help
 from streams.config import Config, ConfigError, load_config
 from streams.formats.base import InputError, InputSpec
+from streams.heap import settle_heap
 
 if TYPE_CHECKING:
     from streams.metrics import Metrics
@@ -416,6 +417,7 @@ def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[
             if pager is not None:
                 pager.submit(alert)
 
+        settle_heap()
         try:
             result = replay(
                 records,
