@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import gc
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -42,6 +43,18 @@ IDLE_CHECK_S = 5.0  # with no record for this long, look for records read but ne
 # With a backlog, one state write covers the batches of up to this long (Faust commits offsets
 # every second: writing the state more often than that lets no offset be committed sooner).
 STORE_INTERVAL_S = 1.0
+# The collector's young-generation threshold once the worker runs (CPython's default: 700). A batch
+# allocates about a million objects, nearly all freed by reference counting: collecting every 700
+# allocations walked them for nothing (gen 0 and 1 collections took ~5% of the models' CPU).
+GC_YOUNG_THRESHOLD = 50_000
+
+
+def settle_heap() -> None:
+    """Start-up's objects (modules, lexicons, Faust's and aiokafka's services) live as long as the
+    process: freeze them out of the collector's walks, and collect young objects less often."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)
 
 
 class RecordRef:
@@ -537,6 +550,7 @@ def install_worker(fapp: FirestormApp, config: Config, metrics: Metrics) -> Batc
         # several batches, and none of them is acked before it. The write's acknowledgements are
         # awaited while the next batch is processed (at most one write in flight), then the
         # batches it covers are acked, in order.
+        settle_heap()
         in_flight: asyncio.Future[bool] | None = None
         unstored: list[list[Any]] = []  # batches processed whose state is not written yet
         stored_at = time.monotonic()
