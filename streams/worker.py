@@ -554,20 +554,22 @@ def install_worker(fapp: FirestormApp, config: Config, metrics: Metrics) -> Batc
         in_flight: asyncio.Future[bool] | None = None
         unstored: list[list[Any]] = []  # batches processed whose state is not written yet
         stored_at = time.monotonic()
+        taking: asyncio.Future[list[Any]] | None = None
         try:
             while True:
-                taking = asyncio.ensure_future(intake.take())
                 if unstored:
                     # Never leave processed batches unacked for long: a rebalance waits for them.
-                    timeout_s = max(0.0, stored_at + STORE_INTERVAL_S - time.monotonic())
-                    await asyncio.wait((taking,), timeout=timeout_s)
+                    taking = asyncio.ensure_future(intake.take())
+                    await asyncio.wait((taking,), timeout=max(0.0, stored_at + STORE_INTERVAL_S - time.monotonic()))
                     if not taking.done():
                         in_flight = await store(unstored, in_flight)
                         unstored, stored_at = [], time.monotonic()
                         if in_flight is None:
-                            taking.cancel()
                             return
-                batch = await taking
+                    batch = await taking
+                    taking = None
+                else:
+                    batch = await intake.take()
                 await handler.handle(batch)
                 unstored.append(batch)
                 if len(intake) >= batch_size and time.monotonic() - stored_at < STORE_INTERVAL_S:
@@ -580,6 +582,9 @@ def install_worker(fapp: FirestormApp, config: Config, metrics: Metrics) -> Batc
             raise
         except Exception as exc:
             await crash(exc)
+        finally:
+            if taking is not None:
+                taking.cancel()
 
     async def store(batches: list[list[Any]], in_flight: asyncio.Future[bool] | None) -> asyncio.Future[bool] | None:
         """Write the state of `batches` and have them acked once it is on the broker (after the
