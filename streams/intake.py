@@ -11,8 +11,9 @@ a single task takes batches from it.
 What Faust's path guarantees is kept:
 
 - consumer group, commits and changelogged tables are Faust's own;
-- a record is tracked as unacked (`consumer.unacked`, which a rebalance waits on) when a batch
-  takes it, and acked through `consumer.ack` only after the batch's state and alerts are
+- a batch is tracked as unacked when it is taken (its last record goes into `consumer.unacked`,
+  which a rebalance and a stop wait on: one weak reference per batch, not per record), and its
+  records are acked through `consumer.ack` only after the batch's state and alerts are
   acknowledged by the broker, so offsets are committed after the state that accounts for them;
 - nothing is taken in while the flow is suspended (rebalance, recovery): a refused record does
   not advance the consumer's read offset, and the seek to the committed offsets that ends every
@@ -31,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 from faust.transport.drivers import aiokafka as aiokafka_driver
@@ -155,18 +157,19 @@ class BatchIntake:
             consumer = app.consumer
             if not (consumer.flow_active and app.flow_control.is_active()):
                 continue  # suspended while this task waited: the revoke clears the rest
-            unacked = consumer.unacked
-            taken = []
-            for message in batch:
-                if message.generation_id == generation:
-                    message.tracked = True
-                    unacked.add(message)  # as Faust's Stream does (Consumer.track_message without sensors)
-                    taken.append(message)
+            taken = [message for message in batch if message.generation_id == generation]
             if taken:
+                for message in taken:
+                    message.tracked = True
+                # As Faust's Stream does for every record (Consumer.track_message without sensors),
+                # once per batch: a rebalance waits while the set holds anything, and the batch's
+                # records are acked together, the last one last (the ack removes it from the set).
+                consumer.unacked.add(taken[-1])
                 return taken
 
     def ack(self, batch: list[Any]) -> None:
-        """The batch's state and alerts are on the broker: its offsets may be committed."""
+        """The batch's state and alerts are on the broker: its offsets may be committed (in
+        order: the last record, which stands for the batch in `consumer.unacked`, last)."""
         ack = self.app.consumer.ack
         for message in batch:
             ack(message)
@@ -236,6 +239,10 @@ class IntakeConsumer(aiokafka_driver.Consumer):
             await super().perform_seek()
         finally:
             self.seeks += 1
+
+    def getmany(self, timeout: float) -> AsyncIterator[tuple[Any, Any]]:  # pragma: no cover - integration tests
+        # Faust's getmany, lighter per record: kept with the other Faust internals.
+        return faust_compat.getmany(self, timeout)
 
     async def _drain_messages(self, fetcher: Any) -> None:  # pragma: no cover - faust_compat, integration tests
         # Faust's drain loop with the intake branch added: kept with the other Faust internals.

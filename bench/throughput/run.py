@@ -405,6 +405,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("FIRESTORM_KAFKA_PORT", "9092")))
     parser.add_argument("--naive-seconds", type=float, default=20.0)
     parser.add_argument("--latency-seconds", type=float, default=60.0)
+    parser.add_argument(
+        "--latency-rate",
+        type=float,
+        help="send rate of the latency probe in mentions/s (default: half the 1-worker median); "
+        "a fixed rate compares two versions of the worker at the same load",
+    )
     parser.add_argument("--memory-entities", type=int, default=10_000)
     parser.add_argument("--skip", action="append", default=[], help="naive, latency, memory, replay, workers2")
     parser.add_argument(
@@ -466,7 +472,7 @@ def main(argv: list[str] | None = None) -> int:
         w1_median = median(row("firestorm worker, 1 process", "mentions/s").values)
         if "latency" not in args.skip:
             for run in range(1, args.runs + 1):
-                lat = bench.latency(w1_median / 2, run)
+                lat = bench.latency(args.latency_rate or w1_median / 2, run)
                 row("latency p99, window closable -> alert on topic (at half max rate)", "s").values.append(
                     percentile(lat, 99)
                 )
