@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import gc
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -31,6 +30,7 @@ from streams.app import FirestormApp
 from streams.config import Config
 from streams.control import follow_control_topic, read_planned_events
 from streams.dead_letter import dead_letter_record
+from streams.heap import settle_heap
 from streams.intake import BatchIntake
 from streams.metrics import Metrics, sample_consumer_lag
 from streams.offsets import FetchedRecord, GapFetchError, OffsetGuard, fetch_range, start_offset
@@ -43,18 +43,6 @@ IDLE_CHECK_S = 5.0  # with no record for this long, look for records read but ne
 # With a backlog, one state write covers the batches of up to this long (Faust commits offsets
 # every second: writing the state more often than that lets no offset be committed sooner).
 STORE_INTERVAL_S = 1.0
-# The collector's young-generation threshold once the worker runs (CPython's default: 700). A batch
-# allocates about a million objects, nearly all freed by reference counting: collecting every 700
-# allocations walked them for nothing (gen 0 and 1 collections took ~5% of the models' CPU).
-GC_YOUNG_THRESHOLD = 50_000
-
-
-def settle_heap() -> None:
-    """Start-up's objects (modules, lexicons, Faust's and aiokafka's services) live as long as the
-    process: freeze them out of the collector's walks, and collect young objects less often."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)
 
 
 class RecordRef:
