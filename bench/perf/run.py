@@ -40,7 +40,7 @@ from bench.perf import month as month_drill
 from bench.perf import windows
 from bench.perf.loops import FastScorers, naive_loop, raw_loop, stock_vader
 from bench.perf.workload import Shape, cached, summary
-from bench.throughput.stats import Row, table
+from bench.throughput.stats import Row, cpu_model, table
 from models.engine import EngineSettings
 from models.pipeline import MentionProcessor
 from streams.embedded import replay
@@ -82,14 +82,7 @@ class Phases:
 
 
 def machine(load_before: tuple[float, float, float], load_after: tuple[float, float, float]) -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model(platform.processor() or platform.machine())
     load = " / ".join(f"{a:.2f}" for a in load_before)
     after = " / ".join(f"{a:.2f}" for a in load_after)
     return (

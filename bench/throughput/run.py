@@ -37,7 +37,7 @@ import orjson
 
 from bench.throughput import kafka
 from bench.throughput.data import TextMaker, Workload, iter_mentions
-from bench.throughput.stats import Row, median, percentile, sustained_rate, table
+from bench.throughput.stats import Row, cpu_model, median, percentile, sustained_rate, table
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN_DIR = ROOT / ".run" / "bench"
@@ -515,14 +515,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def machine_line(load_before: float) -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     return (
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {os.cpu_count()} CPUs ({cpu}); Python {platform.python_version()}; "
         f"load average {load_before:.2f} before, {load_average():.2f} after"

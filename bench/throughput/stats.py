@@ -6,6 +6,18 @@ import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def cpu_model(default: str = "unknown CPU") -> str:
+    """The CPU's model name from /proc/cpuinfo, for a benchmark's machine line."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return default
 
 
 def sustained_rate(samples: Sequence[tuple[float, int]], total: int, low: float = 0.2, high: float = 0.9) -> float:

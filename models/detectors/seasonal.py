@@ -326,22 +326,10 @@ class SeasonalDetector:
         seen = state.n
         damp = s.anomalous_learning if anomalous else 1.0
         x = 0.0
-        state.level += damp * max(self._alpha_level, 1.0 / (seen + 1)) * (x - state.level)
-        daily_n = state.daily_n[hour]
-        state.daily[hour] += damp * max(self._alpha_daily, 1.0 / (daily_n + 1)) * (x - state.daily[hour])
-        state.daily_n[hour] = daily_n + 1
-        weekly_n = state.weekly_n[week_hour]
-        alpha_weekly = max(self._alpha_weekly, 1.0 / (weekly_n + 1))
-        state.weekly[week_hour] += damp * alpha_weekly * (x - state.weekly[week_hour])
-        state.weekly_n[week_hour] = weekly_n + 1
-        state.n = seen + 1
+        self._learn_baseline(state, x, damp, seen, hour, week_hour)
         bursts.learn(state.bursts["window"], bursts.ratio(x, base), seen, self._burst_keep)
         if not anomalous:
-            if base >= 1.0:
-                ratio = (x - base) ** 2 / base
-                alpha = max(self._alpha_level, 1.0 / (seen + 1))
-                updated = state.dispersion + alpha * (ratio - state.dispersion)
-                state.dispersion = min(max(updated, 1.0), s.max_dispersion)
+            self._learn_dispersion(state, x, base, seen)
             alpha = max(self._alpha_level, 1.0 / (seen + 1))
             state.reach += alpha * (0 - state.reach)
         return Assessment(
@@ -580,15 +568,7 @@ class SeasonalDetector:
             # baseline does not know the hour yet, and clipping would stop it from learning it.
             x = min(volume, base + s.clip_sigmas * math.sqrt(max(base, 1.0)) + 1.0)
 
-        state.level += damp * max(self._alpha_level, 1.0 / (seen + 1)) * (x - state.level)
-        daily_n = state.daily_n[hour]
-        state.daily[hour] += damp * max(self._alpha_daily, 1.0 / (daily_n + 1)) * (x - state.daily[hour])
-        state.daily_n[hour] = daily_n + 1
-        weekly_n = state.weekly_n[week_hour]
-        alpha_weekly = max(self._alpha_weekly, 1.0 / (weekly_n + 1))
-        state.weekly[week_hour] += damp * alpha_weekly * (x - state.weekly[week_hour])
-        state.weekly_n[week_hour] = weekly_n + 1
-        state.n = seen + 1
+        self._learn_baseline(state, x, damp, seen, hour, week_hour)
         if not w.negative_signal:
             # The entity's own bursts, neutral or not; a negative storm is not a burst to get used to.
             bursts.learn(state.bursts["window"], bursts.ratio(volume, base), seen, self._burst_keep)
@@ -601,16 +581,34 @@ class SeasonalDetector:
             state.scored = state.scored * keep + damp * window.scored
         if anomalous:
             return
-        if base >= 1.0:
-            ratio = (volume - base) ** 2 / base
-            alpha = max(self._alpha_level, 1.0 / (seen + 1))
-            updated = state.dispersion + alpha * (ratio - state.dispersion)
-            state.dispersion = min(max(updated, 1.0), s.max_dispersion)
+        self._learn_dispersion(state, volume, base, seen)
         if window.count >= s.term_min_count:
             self._learn_terms(state, window)
         alpha = max(self._alpha_level, 1.0 / (seen + 1))
         state.reach += alpha * (window.reach - state.reach)
         author_signal.learn(state.authors, window, volume, alpha)
+
+    def _learn_baseline(
+        self, state: SeasonalState, x: float, damp: float, seen: int, hour: int, week_hour: int
+    ) -> None:
+        """The overall level and the hour-of-day and hour-of-week slots move towards `x`."""
+        state.level += damp * max(self._alpha_level, 1.0 / (seen + 1)) * (x - state.level)
+        daily_n = state.daily_n[hour]
+        state.daily[hour] += damp * max(self._alpha_daily, 1.0 / (daily_n + 1)) * (x - state.daily[hour])
+        state.daily_n[hour] = daily_n + 1
+        weekly_n = state.weekly_n[week_hour]
+        alpha_weekly = max(self._alpha_weekly, 1.0 / (weekly_n + 1))
+        state.weekly[week_hour] += damp * alpha_weekly * (x - state.weekly[week_hour])
+        state.weekly_n[week_hour] = weekly_n + 1
+        state.n = seen + 1
+
+    def _learn_dispersion(self, state: SeasonalState, volume: float, base: float, seen: int) -> None:
+        """Variance over mean of the volume around its baseline (once the baseline is worth it)."""
+        if base >= 1.0:
+            ratio = (volume - base) ** 2 / base
+            alpha = max(self._alpha_level, 1.0 / (seen + 1))
+            updated = state.dispersion + alpha * (ratio - state.dispersion)
+            state.dispersion = min(max(updated, 1.0), self.settings.max_dispersion)
 
     def _learn_terms(self, state: SeasonalState, window: WindowStats) -> None:
         s = self.settings
