@@ -36,7 +36,7 @@ from models.planned import PlannedCalendar, PlannedEvent
 from models.records import DecodeError, Mention, mention_from_obj, mention_to_obj
 from models.sentiment import Sentiment
 from models.timeutil import iso_utc
-from models.windows import WindowAccumulator, WindowStats, window_start
+from models.windows import WindowAccumulator, WindowStats, empty_window, window_start
 
 DETECTORS = ("seasonal", "poisson")
 SENSITIVITY_KNOBS = ("min_volume", "min_ratio", "trigger_score")
@@ -451,7 +451,7 @@ class Engine:
             if acc is not None:
                 closed.append(self._judge(state, acc.close(name, size)))
                 continue
-            stats = WindowStats(name, start, start + size)
+            stats = empty_window(name, start, size)
             if not (quiet_ok and incident.incident_id is None and narrative.empty):
                 closed.append(self._judge(state, stats))
                 continue
