@@ -82,8 +82,8 @@ test-integration: $(STAMP)
 	$(MAKE) services-down; exit $$status
 
 lint: $(STAMP)
-	$(BIN)/ruff check models streams tests bench examples deploy
-	$(BIN)/ruff format --check models streams tests bench examples deploy
+	$(BIN)/ruff check firestorm models streams tests bench examples deploy
+	$(BIN)/ruff format --check firestorm models streams tests bench examples deploy
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

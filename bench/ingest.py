@@ -21,11 +21,11 @@ from pathlib import Path
 import aiohttp
 import orjson
 
-from streams.ingest.connector import Batch
-from streams.ingest.jetstream import JetstreamConnector
-from streams.ingest.runner import Runner
-from streams.ingest.state import SeenIds, StateStore
-from streams.ingest.watchlist import LiveWatchList, Matcher, watch_from_table
+from firestorm.streams.ingest.connector import Batch
+from firestorm.streams.ingest.jetstream import JetstreamConnector
+from firestorm.streams.ingest.runner import Runner
+from firestorm.streams.ingest.state import SeenIds, StateStore
+from firestorm.streams.ingest.watchlist import LiveWatchList, Matcher, watch_from_table
 
 SYLLABLES = ["ka", "lo", "mi", "ra", "te", "su", "no", "vi", "de", "pa", "zé", "rö", "an", "el", "or", "ch"]
 

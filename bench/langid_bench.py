@@ -1,4 +1,4 @@
-"""Language identification speed: py3langid's classify against models.langid_fast (a benchmark, not a test).
+"""Language identification speed: py3langid's classify against firestorm.models.langid_fast (a benchmark, not a test).
 
 Usage: OPENBLAS_NUM_THREADS=1 python bench/langid_bench.py [--texts 3000] [--runs 3]
 (without OPENBLAS_NUM_THREADS=1, OpenBLAS's idle threads spin after each NumPy product and their CPU
@@ -30,8 +30,8 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.throughput.data import TextMaker
-from models.langid_fast import FastLanguageIdentifier
-from models.language import _identifier
+from firestorm.models.langid_fast import FastLanguageIdentifier
+from firestorm.models.language import _identifier
 
 
 def per_text_us(label: Callable[[str], object], texts: list[str]) -> float:

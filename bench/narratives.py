@@ -33,10 +33,10 @@ from typing import Any
 
 import orjson
 
-from models.engine import Engine, EngineSettings
-from models.narratives import INCIDENT_POSTS, NarrativeState, WindowSample, group
-from models.pipeline import MentionProcessor
-from models.timeutil import iso_utc
+from firestorm.models.engine import Engine, EngineSettings
+from firestorm.models.narratives import INCIDENT_POSTS, NarrativeState, WindowSample, group
+from firestorm.models.pipeline import MentionProcessor
+from firestorm.models.timeutil import iso_utc
 
 MINUTE_MS = 60_000
 START_MS = 1_772_409_600_000  # 2026-03-02T00:00:00Z
@@ -382,7 +382,7 @@ def state_memory(state_json: bytes) -> int:
 
 def window_sample_cost(storms: Sequence[Storm], processor: MentionProcessor) -> float:
     """Seconds per post to offer posts to a window's sample (decoding and scoring excluded)."""
-    from models.records import decode_mention
+    from firestorm.models.records import decode_mention
 
     scored = []
     for storm in storms[:5]:

@@ -15,11 +15,11 @@ import sys
 import time
 from pathlib import Path
 
-from models.engine import EngineSettings
-from models.pipeline import MentionProcessor
-from models.sentiment import DEFAULT_MODE, SENTIMENT_MODES, SentimentScorer
-from streams.embedded import replay
-from streams.formats import jsonl_lines
+from firestorm.models.engine import EngineSettings
+from firestorm.models.pipeline import MentionProcessor
+from firestorm.models.sentiment import DEFAULT_MODE, SENTIMENT_MODES, SentimentScorer
+from firestorm.streams.embedded import replay
+from firestorm.streams.formats import jsonl_lines
 
 DEFAULT_FILES = ["examples/skyway-outage-en.jsonl", "examples/maison-rappel-fr.jsonl"]
 

@@ -1,4 +1,4 @@
-"""Sentiment scoring speed: stock VADER against models.vader_fast (a benchmark, not a test).
+"""Sentiment scoring speed: stock VADER against firestorm.models.vader_fast (a benchmark, not a test).
 
 Usage: python bench/sentiment_bench.py [--texts 4000] [--runs 5]
 Scores the same tweet-like texts (bench/throughput/data.py: the sample generator's text banks)
@@ -24,8 +24,8 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.throughput.data import TextMaker
-from models.crisis import CrisisEnglishVader, CrisisFrenchVader
-from models.vader_fast import EnglishVader, FrenchVader
+from firestorm.models.crisis import CrisisEnglishVader, CrisisFrenchVader
+from firestorm.models.vader_fast import EnglishVader, FrenchVader
 
 
 def stock_analyzers() -> dict[str, Callable[[str], dict[str, float]]]:

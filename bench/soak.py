@@ -216,7 +216,11 @@ def main() -> int:
           f"{args.entities} entities, worker log {log_path}", flush=True)  # fmt: skip
     with log_path.open("ab") as log:
         worker = subprocess.Popen(
-            [sys.executable, "-m", "streams.cli", "worker"], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO
+            [sys.executable, "-m", "firestorm.streams.cli", "worker"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=REPO,
         )
     feeder: Feeder | None = None
     samples: list[Sample] = []

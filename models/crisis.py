@@ -25,7 +25,7 @@ from typing import Any
 
 import unidecode
 
-from models.vader_fast import EnglishVader, FrenchVader, _FastVader
+from firestorm.models.vader_fast import EnglishVader, FrenchVader, _FastVader
 
 LANGUAGES = ("en", "fr")
 DATA_FILE = "crisis_lexicon.tsv"
@@ -198,7 +198,7 @@ class Overlay:
 @cache
 def entries() -> list[Entry]:
     """The shipped overlay file, parsed (read once)."""
-    return parse_entries(files("models").joinpath("data", DATA_FILE).read_text(encoding="utf-8"))
+    return parse_entries(files("firestorm.models").joinpath("data", DATA_FILE).read_text(encoding="utf-8"))
 
 
 @cache

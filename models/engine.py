@@ -24,19 +24,19 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from models.alerts import Alert
-from models.detectors.base import Assessment, Detector, state_from_json, state_to_json
-from models.detectors.poisson import PoissonSpikeDetector, PoissonSpikeSettings
-from models.detectors.seasonal import SeasonalDetector, SeasonalSettings
-from models.detectors.seasonal_state import KIND as SEASONAL_KIND
-from models.detectors.seasonal_state import SeasonalState
-from models.incidents import IncidentState, LifecycleSettings, step
-from models.narratives import NarrativeState, narratives_of
-from models.planned import PlannedCalendar, PlannedEvent
-from models.records import DecodeError, Mention, mention_from_obj, mention_to_obj
-from models.sentiment import Sentiment
-from models.timeutil import iso_utc
-from models.windows import WindowAccumulator, WindowStats, empty_window, window_start
+from firestorm.models.alerts import Alert
+from firestorm.models.detectors.base import Assessment, Detector, state_from_json, state_to_json
+from firestorm.models.detectors.poisson import PoissonSpikeDetector, PoissonSpikeSettings
+from firestorm.models.detectors.seasonal import SeasonalDetector, SeasonalSettings
+from firestorm.models.detectors.seasonal_state import KIND as SEASONAL_KIND
+from firestorm.models.detectors.seasonal_state import SeasonalState
+from firestorm.models.incidents import IncidentState, LifecycleSettings, step
+from firestorm.models.narratives import NarrativeState, narratives_of
+from firestorm.models.planned import PlannedCalendar, PlannedEvent
+from firestorm.models.records import DecodeError, Mention, mention_from_obj, mention_to_obj
+from firestorm.models.sentiment import Sentiment
+from firestorm.models.timeutil import iso_utc
+from firestorm.models.windows import WindowAccumulator, WindowStats, empty_window, window_start
 
 DETECTORS = ("seasonal", "poisson")
 SENSITIVITY_KNOBS = ("min_volume", "min_ratio", "trigger_score")

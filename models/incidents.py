@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from models.alerts import Status
-from models.detectors.base import Assessment, severity_rank
-from models.windows import WindowStats
+from firestorm.models.alerts import Status
+from firestorm.models.detectors.base import Assessment, severity_rank
+from firestorm.models.windows import WindowStats
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from models.langid_fast import FastLanguageIdentifier
+from firestorm.models.langid_fast import FastLanguageIdentifier
 
 UNDETERMINED = "und"
 # Restricting the candidate set keeps short posts from being labelled with rare

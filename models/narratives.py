@@ -30,10 +30,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from models.records import Mention
-from models.sentiment import NEGATIVE_COMPOUND, Sentiment
-from models.text import terms_of
-from models.timeutil import iso_utc
+from firestorm.models.records import Mention
+from firestorm.models.sentiment import NEGATIVE_COMPOUND, Sentiment
+from firestorm.models.text import terms_of
+from firestorm.models.timeutil import iso_utc
 
 POST_TEXT_CHARS = 280  # a post is kept (and grouped) on its first 280 characters
 WINDOW_POSTS = 48  # posts an open window keeps

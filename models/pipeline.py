@@ -6,9 +6,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from models.engine import ClosedWindow, Engine, Outcome, Released
-from models.records import DecodeError, Mention, decode_mention
-from models.sentiment import Sentiment, SentimentScorer
+from firestorm.models.engine import ClosedWindow, Engine, Outcome, Released
+from firestorm.models.records import DecodeError, Mention, decode_mention
+from firestorm.models.sentiment import Sentiment, SentimentScorer
 
 DEAD_LETTER = "dead_letter"
 

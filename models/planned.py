@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from models.timeutil import TimestampError, parse_ts
+from firestorm.models.timeutil import TimestampError, parse_ts
 
 
 class PlannedEventError(ValueError):

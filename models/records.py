@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from models.timeutil import MAX_TS_MS, MIN_TS_MS, TimestampError, parse_ts
+from firestorm.models.timeutil import MAX_TS_MS, MIN_TS_MS, TimestampError, parse_ts
 
 MAX_MESSAGE_BYTES = 256 * 1024
 MAX_TEXT_CHARS = 10_000

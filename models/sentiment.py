@@ -1,6 +1,6 @@
 """VADER sentiment per mention: English lexicon, French lexicon, others unscored.
 
-Scores come from models.vader_fast, a re-implementation of vaderSentiment and of the French
+Scores come from firestorm.models.vader_fast, a re-implementation of vaderSentiment and of the French
 port that returns bit-identical scores about four times faster (tests/models/test_vader_fast.py).
 In the `vader+crisis` mode the analyzers carry the crisis/complaint overlay (models/crisis.py):
 stock VADER plus reviewed service-failure and crisis words, English and French.
@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from models.language import UNDETERMINED, detect_language
-from models.vader_fast import _FastVader, analyzer
+from firestorm.models.language import UNDETERMINED, detect_language
+from firestorm.models.vader_fast import _FastVader, analyzer
 
 NEGATIVE_COMPOUND = -0.05  # VADER's own published cut-off for "negative"
 POSITIVE_COMPOUND = 0.05
@@ -66,7 +66,7 @@ class SentimentScorer:
 
     def analyzer(self, lang: str) -> _FastVader:
         if self.mode == VADER_CRISIS:
-            from models.crisis import crisis_analyzer
+            from firestorm.models.crisis import crisis_analyzer
 
             return crisis_analyzer(lang)
         return analyzer(lang)

@@ -8,10 +8,10 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from models.narratives import Post, WindowSample
-from models.records import Mention
-from models.sentiment import POSITIVE_COMPOUND, Sentiment
-from models.text import PieceMemo, terms_of
+from firestorm.models.narratives import Post, WindowSample
+from firestorm.models.records import Mention
+from firestorm.models.sentiment import POSITIVE_COMPOUND, Sentiment
+from firestorm.models.text import PieceMemo, terms_of
 
 MAX_SAMPLES = 5
 TOP_K = 10

@@ -11,11 +11,11 @@ import faust
 from faust import transport as faust_transport
 from faust.transport.drivers import aiokafka as aiokafka_driver
 
-from models.timeutil import parse_duration_ms
-from streams import faust_compat
-from streams.config import Config, ConfigError, env_name
-from streams.intake import BatchIntake, IntakeTransport
-from streams.kafka_security import faust_credentials
+from firestorm.models.timeutil import parse_duration_ms
+from firestorm.streams import faust_compat
+from firestorm.streams.config import Config, ConfigError, env_name
+from firestorm.streams.intake import BatchIntake, IntakeTransport
+from firestorm.streams.kafka_security import faust_credentials
 
 ENTITY_TABLE = "firestorm-entities"
 CLOCK_TABLE = "firestorm-clocks"

@@ -14,16 +14,16 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, NoReturn, cast
 
-from models.alerts import Alert
-from models.sentiment import SENTIMENT_MODES
-from streams import cli_help
-from streams.config import Config, ConfigError, load_config
-from streams.formats.base import InputError, InputSpec
-from streams.heap import settle_heap
+from firestorm.models.alerts import Alert
+from firestorm.models.sentiment import SENTIMENT_MODES
+from firestorm.streams import cli_help
+from firestorm.streams.config import Config, ConfigError, load_config
+from firestorm.streams.formats.base import InputError, InputSpec
+from firestorm.streams.heap import settle_heap
 
 if TYPE_CHECKING:
-    from streams.metrics import Metrics
-    from streams.notifier.drill import DrillPager
+    from firestorm.streams.metrics import Metrics
+    from firestorm.streams.notifier.drill import DrillPager
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -64,7 +64,7 @@ class Parser(argparse.ArgumentParser):
 
 def duration(text: str) -> str:
     """A duration option's value: a number with a unit (30s, 1m, 5m, 1h), checked here."""
-    from models.timeutil import parse_duration_ms
+    from firestorm.models.timeutil import parse_duration_ms
 
     if text.strip().replace(".", "", 1).isdigit():
         raise argparse.ArgumentTypeError(f"{text!r} has no unit: write {text}s, {text}m or {text}h")
@@ -78,7 +78,7 @@ def duration(text: str) -> str:
 
 
 def time_zone(text: str) -> tzinfo:
-    from streams.zones import ZoneError, zone
+    from firestorm.streams.zones import ZoneError, zone
 
     try:
         return zone(text)
@@ -262,16 +262,16 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--uplift", type=float, default=1.0, help="expected volume as a multiple of normal")
     plan.add_argument("--mute", action="store_true", help="raise no alert for the entity in this window")
     plan.add_argument("--name", default="", help="what it is (a launch, a campaign), shown in alerts")
-    from streams.ingest.cli import add_ingest_parser
+    from firestorm.streams.ingest.cli import add_ingest_parser
 
     add_ingest_parser(sub)
     return parser
 
 
 def _run_score(args: argparse.Namespace, config: Config, out: IO[str], err: IO[str]) -> int:
-    from models.sentiment import SentimentScorer
-    from streams.formats import InputFile, read_records
-    from streams.score import ScoreTally, score_records, to_line
+    from firestorm.models.sentiment import SentimentScorer
+    from firestorm.streams.formats import InputFile, read_records
+    from firestorm.streams.score import ScoreTally, score_records, to_line
 
     scorer = SentimentScorer(args.sentiment or config.sentiment)
     tally = ScoreTally()
@@ -289,10 +289,10 @@ def _run_score(args: argparse.Namespace, config: Config, out: IO[str], err: IO[s
 
 
 def _run_plan(args: argparse.Namespace, config: Config, err: IO[str]) -> int:
-    from models.planned import PlannedEventError, planned_event_from_obj
-    from models.timeutil import iso_utc
-    from streams.control import publish_planned_event
-    from streams.topics import ensure_topics
+    from firestorm.models.planned import PlannedEventError, planned_event_from_obj
+    from firestorm.models.timeutil import iso_utc
+    from firestorm.streams.control import publish_planned_event
+    from firestorm.streams.topics import ensure_topics
 
     obj = {"entity": args.entity, "start": args.start, "end": args.end, "uplift": args.uplift, "mute": args.mute}
     try:
@@ -312,7 +312,7 @@ def _run_plan(args: argparse.Namespace, config: Config, err: IO[str]) -> int:
 
 
 def _input_spec(args: argparse.Namespace) -> InputSpec:
-    from streams.formats import InputSpec, WatchList, parse_csv_map
+    from firestorm.streams.formats import InputSpec, WatchList, parse_csv_map
 
     return InputSpec(
         format=args.format,
@@ -348,14 +348,14 @@ def _print_bad_lines(err: IO[str], bad_lines: list[tuple[int, str]], total: int)
 
 
 def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[str]) -> int:
-    from models.narratives import top_narrative_line
-    from models.pipeline import MentionProcessor
-    from streams.compare import CachingScorer, format_table, run_variants, variant_settings
-    from streams.embedded import Pacer, replay
-    from streams.formats import InputFile, read_records
-    from streams.metrics import Metrics
-    from streams.progress import Progress
-    from streams.report import (
+    from firestorm.models.narratives import top_narrative_line
+    from firestorm.models.pipeline import MentionProcessor
+    from firestorm.streams.compare import CachingScorer, format_table, run_variants, variant_settings
+    from firestorm.streams.embedded import Pacer, replay
+    from firestorm.streams.formats import InputFile, read_records
+    from firestorm.streams.metrics import Metrics
+    from firestorm.streams.progress import Progress
+    from firestorm.streams.report import (
         ReportCollector,
         build_report,
         check_report_path,
@@ -364,7 +364,7 @@ def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[
         load_labels,
         write_report,
     )
-    from streams.timeline import timeline_line
+    from firestorm.streams.timeline import timeline_line
 
     spec = _input_spec(args)
     shown_tz: tzinfo = args.display_tz or UTC
@@ -451,8 +451,8 @@ def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[
     )
     _print_bad_lines(err, result.bad_lines, tally.outcomes["dead_letter"])
     if labels is not None and labels.onset_ms is not None:
-        from streams.compare import evaluate
-        from streams.zones import clock_time, zone_label
+        from firestorm.streams.compare import evaluate
+        from firestorm.streams.zones import clock_time, zone_label
 
         drill = evaluate("", settings, result.alerts, labels, result.elapsed_s)
         quiet = ", ".join(labels.quiet_entities)
@@ -519,11 +519,11 @@ def _hold_metrics(metrics: Metrics, host: str, port: int, hold_s: float, err: IO
 
 
 def _run_worker(config: Config) -> int:
-    from streams.app import create_app
-    from streams.faust_compat import BoundedWorker
-    from streams.metrics import Metrics
-    from streams.topics import ensure_topics, resolve_replication
-    from streams.worker import install_worker
+    from firestorm.streams.app import create_app
+    from firestorm.streams.faust_compat import BoundedWorker
+    from firestorm.streams.metrics import Metrics
+    from firestorm.streams.topics import ensure_topics, resolve_replication
+    from firestorm.streams.worker import install_worker
 
     config = resolve_replication(config)
     ensure_topics(config)
@@ -544,10 +544,10 @@ def _run_worker(config: Config) -> int:
 
 
 def _run_produce(args: argparse.Namespace, config: Config, err: IO[str]) -> int:
-    from streams.formats import InputFile, Record, Rejected, read_records
-    from streams.produce import produce
-    from streams.progress import Progress
-    from streams.topics import ensure_topics
+    from firestorm.streams.formats import InputFile, Record, Rejected, read_records
+    from firestorm.streams.produce import produce
+    from firestorm.streams.progress import Progress
+    from firestorm.streams.topics import ensure_topics
 
     spec = _input_spec(args)
     ensure_topics(config)
@@ -597,9 +597,9 @@ def _run_produce(args: argparse.Namespace, config: Config, err: IO[str]) -> int:
 
 def _drill_pager(config: Config, err: IO[str], stack: contextlib.ExitStack) -> DrillPager | None:
     """replay --drill pages through the notifier's delivery code, with the drill routing key only."""
-    from streams.notifier.drill import DrillPager
-    from streams.notifier.paging import load_paging
-    from streams.notifier.secrets import install_redaction
+    from firestorm.streams.notifier.drill import DrillPager
+    from firestorm.streams.notifier.paging import load_paging
+    from firestorm.streams.notifier.secrets import install_redaction
 
     paging = load_paging(config, drill_only=True)
     install_redaction(paging.secrets())
@@ -620,10 +620,10 @@ def _drill_pager(config: Config, err: IO[str], stack: contextlib.ExitStack) -> D
 
 
 def _run_notifier(config: Config) -> int:
-    from streams.notifier.metrics import NotifierMetrics
-    from streams.notifier.paging import load_paging
-    from streams.notifier.secrets import install_redaction
-    from streams.notifier.service import ensure_notifier_topics, serve
+    from firestorm.streams.notifier.metrics import NotifierMetrics
+    from firestorm.streams.notifier.paging import load_paging
+    from firestorm.streams.notifier.secrets import install_redaction
+    from firestorm.streams.notifier.service import ensure_notifier_topics, serve
 
     paging = load_paging(config)
     install_redaction(paging.secrets())
@@ -678,7 +678,7 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None, err: IO[
         if args.command == "plan":
             return _run_plan(args, config, err)
         if args.command == "ingest":
-            from streams.ingest.cli import run_ingest
+            from firestorm.streams.ingest.cli import run_ingest
 
             return run_ingest(args, config, err)
         return _run_produce(args, config, err)

@@ -11,16 +11,16 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from models.alerts import Alert
-from models.engine import EngineSettings
-from models.pipeline import MentionProcessor
-from models.planned import PlannedEvent
-from models.sentiment import DEFAULT_MODE, Sentiment, SentimentScorer
-from models.timeutil import iso_utc, parse_duration_ms
-from streams.embedded import ReplayResult, replay
-from streams.formats.base import InputError, Record
-from streams.report.labels import Labels
-from streams.report.model import PAGING, fmt_duration, summarize_incidents
+from firestorm.models.alerts import Alert
+from firestorm.models.engine import EngineSettings
+from firestorm.models.pipeline import MentionProcessor
+from firestorm.models.planned import PlannedEvent
+from firestorm.models.sentiment import DEFAULT_MODE, Sentiment, SentimentScorer
+from firestorm.models.timeutil import iso_utc, parse_duration_ms
+from firestorm.streams.embedded import ReplayResult, replay
+from firestorm.streams.formats.base import InputError, Record
+from firestorm.streams.report.labels import Labels
+from firestorm.streams.report.model import PAGING, fmt_duration, summarize_incidents
 
 _FIELDS = {f.name: f for f in dataclasses.fields(EngineSettings)}
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from models.engine import DETECTORS, EngineSettings
-from models.planned import PlannedEvent
-from models.sentiment import DEFAULT_MODE, SENTIMENT_MODES, SentimentScorer
-from models.timeutil import parse_duration_ms
+from firestorm.models.engine import DETECTORS, EngineSettings
+from firestorm.models.planned import PlannedEvent
+from firestorm.models.sentiment import DEFAULT_MODE, SENTIMENT_MODES, SentimentScorer
+from firestorm.models.timeutil import parse_duration_ms
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
@@ -128,7 +128,7 @@ class Config:
         return parse_duration_ms(self.allowed_lateness, allow_zero=True)
 
     def engine_settings(self, drill: bool = False) -> EngineSettings:
-        from streams.entity_file import load_entity_file
+        from firestorm.streams.entity_file import load_entity_file
 
         return EngineSettings(
             window_ms=self.window_ms,
@@ -147,7 +147,7 @@ class Config:
         return SentimentScorer(self.sentiment)
 
     def planned_events(self) -> tuple[PlannedEvent, ...]:
-        from streams.entity_file import load_entity_file
+        from firestorm.streams.entity_file import load_entity_file
 
         return load_entity_file(self.entities_file).planned
 
@@ -165,7 +165,7 @@ class Config:
             if getattr(self, name) < 1:
                 raise ConfigError(f"{env_name(name)} must be at least 1")
         if self.entities_file:
-            from streams.entity_file import EntityFileError, load_entity_file
+            from firestorm.streams.entity_file import EntityFileError, load_entity_file
 
             try:
                 load_entity_file(self.entities_file)
@@ -195,7 +195,7 @@ class Config:
             raise ConfigError(f"{env_name('pagerduty_url')} must be an http(s) URL, got {self.pagerduty_url!r}")
         if self.notifier_offset_reset not in ("earliest", "latest"):
             raise ConfigError(f"{env_name('notifier_offset_reset')} must be earliest or latest")
-        from streams.kafka_security import check_security
+        from firestorm.streams.kafka_security import check_security
 
         check_security(self)
         if "://" not in self.broker:

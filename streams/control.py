@@ -16,9 +16,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from kafka import KafkaConsumer, KafkaProducer
 from kafka import TopicPartition as SyncTopicPartition
 
-from models.planned import PlannedCalendar, PlannedEvent, PlannedEventError, planned_event_from_obj
-from streams.config import Config
-from streams.kafka_security import aiokafka_security, kafka_python_security
+from firestorm.models.planned import PlannedCalendar, PlannedEvent, PlannedEventError, planned_event_from_obj
+from firestorm.streams.config import Config
+from firestorm.streams.kafka_security import aiokafka_security, kafka_python_security
 
 log = logging.getLogger("firestorm.control")
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from models.records import DecodeError
+from firestorm.models.records import DecodeError
 
 REASON_HEADER = "firestorm-dlq-reason"
 

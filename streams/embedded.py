@@ -6,12 +6,12 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from models.alerts import Alert
-from models.engine import ClosedWindow, Engine, EngineSettings
-from models.pipeline import DEAD_LETTER, MentionProcessor, Processed, Tally
-from models.planned import PlannedEvent
-from streams.formats.base import Rejected
-from streams.metrics import Metrics
+from firestorm.models.alerts import Alert
+from firestorm.models.engine import ClosedWindow, Engine, EngineSettings
+from firestorm.models.pipeline import DEAD_LETTER, MentionProcessor, Processed, Tally
+from firestorm.models.planned import PlannedEvent
+from firestorm.streams.formats.base import Rejected
+from firestorm.streams.metrics import Metrics
 
 MAX_BAD_LINES_KEPT = 50
 PROGRESS_EVERY = 256  # lines between two calls of the progress callback

@@ -20,8 +20,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from models.engine import SENSITIVITY_KNOBS
-from models.planned import PlannedEvent, PlannedEventError, planned_event_from_obj
+from firestorm.models.engine import SENSITIVITY_KNOBS
+from firestorm.models.planned import PlannedEvent, PlannedEventError, planned_event_from_obj
 
 
 class EntityFileError(ValueError):

@@ -37,7 +37,7 @@ from typing import Any
 
 from faust.transport.drivers import aiokafka as aiokafka_driver
 
-from streams import faust_compat
+from firestorm.streams import faust_compat
 
 
 class BatchIntake:
@@ -63,7 +63,7 @@ class BatchIntake:
         cleared with the channel queues when partitions are revoked. Runs when the app starts."""
         consumer = self.app.consumer
         if not isinstance(consumer, IntakeConsumer):
-            raise TypeError("the app's consumer must be an IntakeConsumer (see streams.app)")
+            raise TypeError("the app's consumer must be an IntakeConsumer (see firestorm.streams.app)")
         self.app.topics.add(self.topic)  # the consumer group subscribes to it; acks are enabled for it
         for name in self.topic_names:
             consumer.intakes[name] = self

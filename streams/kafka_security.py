@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from streams.config import Config
+    from firestorm.streams.config import Config
 
 REDACTED = "[redacted]"
 _secrets: set[str] = set()
@@ -26,7 +26,7 @@ MECHANISMS = ("SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN")
 
 
 def _error(message: str) -> Exception:
-    from streams.config import ConfigError
+    from firestorm.streams.config import ConfigError
 
     return ConfigError(message)
 

@@ -41,10 +41,10 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from models.alerts import Alert
-from models.detectors.stats import poisson_tail_score
-from models.engine import ClosedWindow, EngineSettings
-from models.pipeline import Processed
+from firestorm.models.alerts import Alert
+from firestorm.models.detectors.stats import poisson_tail_score
+from firestorm.models.engine import ClosedWindow, EngineSettings
+from firestorm.models.pipeline import Processed
 
 OTHER = "other"
 SEVERITIES = ("info", "warning", "critical")

@@ -25,8 +25,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from streams.config import Config
-from streams.kafka_security import aiokafka_security
+from firestorm.streams.config import Config
+from firestorm.streams.kafka_security import aiokafka_security
 
 log = logging.getLogger("firestorm.offsets")
 

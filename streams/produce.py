@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import orjson
 from kafka import KafkaProducer
 
-from models.timeutil import TimestampError, parse_ts
-from streams.config import Config
-from streams.kafka_security import kafka_python_security
+from firestorm.models.timeutil import TimestampError, parse_ts
+from firestorm.streams.config import Config
+from firestorm.streams.kafka_security import kafka_python_security
 
 
 @dataclass(slots=True)

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import IO
 
-from models.timeutil import iso_utc
+from firestorm.models.timeutil import iso_utc
 
 
 class Progress:

@@ -14,9 +14,9 @@ from typing import Any
 
 import orjson
 
-from models.records import DecodeError, decode_mention
-from models.sentiment import SentimentScorer, label_of
-from streams.formats.base import Record, Rejected
+from firestorm.models.records import DecodeError, decode_mention
+from firestorm.models.sentiment import SentimentScorer, label_of
+from firestorm.streams.formats.base import Record, Rejected
 
 
 @dataclass(slots=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import contextlib
 from datetime import UTC, tzinfo
 
-from models.alerts import Alert
-from models.timeutil import TimestampError, parse_ts
-from streams.zones import display_time
+from firestorm.models.alerts import Alert
+from firestorm.models.timeutil import TimestampError, parse_ts
+from firestorm.streams.zones import display_time
 
 DRILL_MARK = "DRILL "
 

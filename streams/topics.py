@@ -10,8 +10,8 @@ from kafka import KafkaAdminClient
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
-from streams.config import Config, ConfigError
-from streams.kafka_security import describe, kafka_python_security
+from firestorm.streams.config import Config, ConfigError
+from firestorm.streams.kafka_security import describe, kafka_python_security
 
 # Producers stamp records with the time they are sent, not the mention's event time, so
 # replaying last year's incident is not deleted at once by time-based retention. The

@@ -21,19 +21,19 @@ from typing import Any
 import orjson
 from faust.types import TP
 
-from models.engine import Engine, EngineSettings, EntityState
-from models.pipeline import DEAD_LETTER, MentionProcessor, Processed
-from models.planned import PlannedCalendar
-from models.timeutil import iso_utc, parse_duration_ms
-from streams import faust_compat
-from streams.app import FirestormApp
-from streams.config import Config
-from streams.control import follow_control_topic, read_planned_events
-from streams.dead_letter import dead_letter_record
-from streams.heap import settle_heap
-from streams.intake import BatchIntake
-from streams.metrics import Metrics, sample_consumer_lag
-from streams.offsets import FetchedRecord, GapFetchError, OffsetGuard, fetch_range, start_offset
+from firestorm.models.engine import Engine, EngineSettings, EntityState
+from firestorm.models.pipeline import DEAD_LETTER, MentionProcessor, Processed
+from firestorm.models.planned import PlannedCalendar
+from firestorm.models.timeutil import iso_utc, parse_duration_ms
+from firestorm.streams import faust_compat
+from firestorm.streams.app import FirestormApp
+from firestorm.streams.config import Config
+from firestorm.streams.control import follow_control_topic, read_planned_events
+from firestorm.streams.dead_letter import dead_letter_record
+from firestorm.streams.heap import settle_heap
+from firestorm.streams.intake import BatchIntake
+from firestorm.streams.metrics import Metrics, sample_consumer_lag
+from firestorm.streams.offsets import FetchedRecord, GapFetchError, OffsetGuard, fetch_range, start_offset
 
 log = logging.getLogger("firestorm.worker")
 # FIRESTORM_LOG_WINDOWS=1: one line per closed window with mentions (an audit trail; tests check counts).

@@ -5,7 +5,7 @@ Synthetic track: generates, per seed, `--entities` regular entities (busy, mediu
 no event) and `--bursty` entities with Hawkes-like cascades (3-15x for 5-30 min, usual sentiment),
 over `--weeks` weeks of per-minute mentions with daily/weekly seasonality and injected, labelled
 events (sudden storms, storms with long tails and a second wave, slow burns, negative shifts,
-positive spikes, campaigns, bot bursts); feeds them to `models.engine.Engine` with its default
+positive spikes, campaigns, bot bursts); feeds them to `firestorm.models.engine.Engine` with its default
 settings; runs a static threshold and a "last hour vs previous 12 hours" rule over the same counts
 (their knobs tuned on `--tune-seeds` only); and prints one table per detector and scenario kind:
 recall, detection delay (median, p90), pages per episode, pages on events that must not page, info
@@ -557,7 +557,7 @@ def run_real(args: argparse.Namespace, nab_dir: Path, names: Sequence[str]) -> d
     if warning:
         print(f"# {warning}")
     print(
-        f"# engine: models.engine.Engine with the settings of `firestorm replay --window 5m` (window "
+        f"# engine: firestorm.models.engine.Engine with the settings of `firestorm replay --window 5m` (window "
         f"{settings.window_ms // 60_000} min, lateness {settings.lateness_ms // 1000} s, detector "
         f"{settings.detector}, other settings default); code: {code_version()}"
     )
@@ -701,7 +701,7 @@ def run_synthetic(args: argparse.Namespace, detectors: tuple[str, ...]) -> dict[
     if overlap:
         print(f"# WARNING: seeds {overlap} are both tuning and report seeds: these numbers are not held out")
     print(
-        "# engine: models.engine.Engine, EngineSettings() defaults except the detector "
+        "# engine: firestorm.models.engine.Engine, EngineSettings() defaults except the detector "
         f"({', '.join(names.values())}); this benchmark tunes none of its settings"
     )
     print(f"# code: {version}; planned events: {planned_mode()}")

@@ -1,8 +1,8 @@
-"""Feed one entity's generated mentions through the real `models.engine.Engine` and keep its alerts.
+"""Feed one entity's generated mentions through the real `firestorm.models.engine.Engine` and keep its alerts.
 
-Mentions and sentiments are built directly (`models.records.Mention`, `models.sentiment.Sentiment`):
+Mentions and sentiments are built directly (`firestorm.models.records.Mention`, `firestorm.models.sentiment.Sentiment`):
 this benchmark measures detection, not VADER. Planned events go to the engine as
-`Engine(settings, planned=[models.planned.PlannedEvent(...)])` when both exist; until then the
+`Engine(settings, planned=[firestorm.models.planned.PlannedEvent(...)])` when both exist; until then the
 engine runs without them and `planned_mode()` says so.
 """
 
@@ -15,20 +15,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-import models.engine as engine_module
+import firestorm.models.engine as engine_module
 from bench.detection.scenarios import CAMPAIGN, EntitySeries, MentionStats, iter_mentions
 from bench.detection.scoring import AlertRecord
-from models.alerts import Alert
-from models.engine import Engine, EngineSettings
-from models.timeutil import parse_ts
+from firestorm.models.alerts import Alert
+from firestorm.models.engine import Engine, EngineSettings
+from firestorm.models.timeutil import parse_ts
 
 DEFAULT_DETECTOR = "default"
 
 
 def planned_event_class() -> Any | None:
-    """`models.planned.PlannedEvent` if the module exists yet."""
+    """`firestorm.models.planned.PlannedEvent` if the module exists yet."""
     try:
-        module = importlib.import_module("models.planned")
+        module = importlib.import_module("firestorm.models.planned")
     except ImportError:
         return None
     return getattr(module, "PlannedEvent", None)
@@ -46,10 +46,10 @@ def planned_mode() -> str:
     has_class = planned_event_class() is not None
     accepts = engine_accepts_planned()
     if has_class and accepts:
-        return "passed: Engine(settings, planned=[models.planned.PlannedEvent(...)])"
+        return "passed: Engine(settings, planned=[firestorm.models.planned.PlannedEvent(...)])"
     missing = []
     if not has_class:
-        missing.append("no models.planned.PlannedEvent")
+        missing.append("no firestorm.models.planned.PlannedEvent")
     if not accepts:
         missing.append("Engine has no 'planned' parameter")
     return "NOT passed (" + "; ".join(missing) + "): campaigns are judged without their declaration"

@@ -2,8 +2,8 @@
 
 Each 5-minute count becomes that many mentions spread evenly over its 5 minutes, each with a
 distinct neutral text (sentiment compound 0.0) and a distinct author, fed in event-time order to
-`models.engine.Engine` with the settings `firestorm replay --window 5m` uses (built the same way:
-`streams.config.load_config(window="5m").engine_settings()`, with no environment or config file).
+`firestorm.models.engine.Engine` with the settings `firestorm replay --window 5m` uses (built the same way:
+`firestorm.streams.config.load_config(window="5m").engine_settings()`, with no environment or config file).
 NAB's timestamps sit a few minutes off the 5-minute grid (e.g. 21:42:53); each row's mentions go
 into the engine window that starts at the row's timestamp floored to 5 minutes, so one engine
 window is exactly one NAB row and an alert on a window is a detection at that row.
@@ -25,10 +25,10 @@ from pathlib import Path
 
 from bench.detection.nab_data import SERIES_DIR, TUNING_SERIES, NabSeries, check_nab_dir, load_labels, load_series
 from bench.detection.nab_score import STANDARD, NabScore, score_detections
-from models.engine import Engine, EngineSettings
-from models.records import Author, Mention
-from models.sentiment import Sentiment
-from models.timeutil import parse_ts
+from firestorm.models.engine import Engine, EngineSettings
+from firestorm.models.records import Author, Mention
+from firestorm.models.sentiment import Sentiment
+from firestorm.models.timeutil import parse_ts
 
 REPLAY_WINDOW = "5m"
 ROW_MS = 5 * 60_000
@@ -49,7 +49,7 @@ WORDS: tuple[str, ...] = tuple(_VOCABULARY.split())
 
 def replay_settings() -> EngineSettings:
     """The engine settings of `firestorm replay --window 5m` with nothing else configured."""
-    from streams.config import load_config  # only the mapping of --window to EngineSettings is used
+    from firestorm.streams.config import load_config  # only the mapping of --window to EngineSettings is used
 
     return load_config(environ={}, window=REPLAY_WINDOW).engine_settings()
 

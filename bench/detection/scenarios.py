@@ -52,8 +52,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import numpy.typing as npt
 
-from models.records import Author, Mention
-from models.sentiment import Sentiment
+from firestorm.models.records import Author, Mention
+from firestorm.models.sentiment import Sentiment
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

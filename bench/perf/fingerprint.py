@@ -19,10 +19,10 @@ from typing import Any
 
 import orjson
 
-from models.engine import ClosedWindow, Engine, EngineSettings
-from models.pipeline import MentionProcessor
-from streams.formats import jsonl_lines
-from streams.formats.base import Rejected
+from firestorm.models.engine import ClosedWindow, Engine, EngineSettings
+from firestorm.models.pipeline import MentionProcessor
+from firestorm.streams.formats import jsonl_lines
+from firestorm.streams.formats.base import Rejected
 
 
 def _window_row(closed: ClosedWindow) -> list[Any]:

@@ -3,7 +3,7 @@
 - `naive_loop`: what a user writes instead of firestorm, exactly as the issue describes it:
   json.loads, stock vaderSentiment's compound (English lexicon for every text), and a dict keyed
   by (entity, minute) counting mentions and negatives. No validation, no language, no detector.
-- `raw_loop`: the floor of firestorm's own per-mention work: orjson decode and models.vader_fast's
+- `raw_loop`: the floor of firestorm's own per-mention work: orjson decode and firestorm.models.vader_fast's
   compound (French analyzer for `lang` fr, English for en or absent), nothing else.
 The analyzers are built by the caller, once, outside the timed part.
 """
@@ -17,8 +17,8 @@ from typing import Any, Protocol
 
 import orjson
 
-from models.sentiment import NEGATIVE_COMPOUND
-from models.vader_fast import EnglishVader, FrenchVader
+from firestorm.models.sentiment import NEGATIVE_COMPOUND
+from firestorm.models.vader_fast import EnglishVader, FrenchVader
 
 MINUTE_MS = 60_000
 
@@ -50,7 +50,7 @@ def naive_loop(lines: Sequence[bytes], analyzer: PolarityScorer) -> dict[tuple[s
 
 
 class FastScorers:
-    """models.vader_fast's English and French analyzers, built once (their lexicons load here)."""
+    """firestorm.models.vader_fast's English and French analyzers, built once (their lexicons load here)."""
 
     def __init__(self) -> None:
         self.en = EnglishVader()

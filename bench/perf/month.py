@@ -80,7 +80,7 @@ def firestorm_command(path: Path) -> list[str]:
     head = (
         [str(script)]
         if script.exists()
-        else [sys.executable, "-c", "import sys; from streams.cli import main; sys.exit(main())"]
+        else [sys.executable, "-c", "import sys; from firestorm.streams.cli import main; sys.exit(main())"]
     )
     return [*head, "replay", str(path), "-q", "--no-progress"]
 

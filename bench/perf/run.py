@@ -4,7 +4,7 @@ Generates (once, cached under .run/bench-perf/ by its arguments) a many-entity f
 reality (bench/perf/workload.py: 300k mentions, 200 entities, 2 days by default), reads it into
 memory (the engine is measured, not the disk), then `--runs` times, interleaved in one process:
 the naive loop a user would write (json + stock VADER + a per-(entity, minute) dict), the raw loop
-(orjson + the fast VADER scorer), and the embedded replay (streams.embedded.replay with default
+(orjson + the fast VADER scorer), and the embedded replay (firestorm.streams.embedded.replay with default
 EngineSettings and one shared MentionProcessor, warmed first). Prints mentions/s (medians and
 every run), replay/naive (goal >= 1.0x) and replay/raw (goal >= 0.5x) computed run by run, then
 the per-window costs of bench/perf/windows.py (medians of `--runs`), wall and CPU time per phase,
@@ -41,11 +41,11 @@ from bench.perf import windows
 from bench.perf.loops import FastScorers, naive_loop, raw_loop, stock_vader
 from bench.perf.workload import Shape, cached, summary
 from bench.throughput.stats import Row, cpu_model, table
-from models.engine import EngineSettings
-from models.pipeline import MentionProcessor
-from streams.embedded import replay
-from streams.formats import jsonl_lines
-from streams.heap import settle_heap
+from firestorm.models.engine import EngineSettings
+from firestorm.models.pipeline import MentionProcessor
+from firestorm.streams.embedded import replay
+from firestorm.streams.formats import jsonl_lines
+from firestorm.streams.heap import settle_heap
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE_DIR = ROOT / ".run" / "bench-perf"

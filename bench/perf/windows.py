@@ -1,4 +1,4 @@
-"""What closing a window costs, measured on models.engine.Engine through its public API.
+"""What closing a window costs, measured on firestorm.models.engine.Engine through its public API.
 
 Every minute of event time the engine closes one window of every known entity (models/engine.py
 `Engine.advance`), busy or empty. These helpers build an engine, feed it untimed, then time only
@@ -18,9 +18,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from models.engine import Engine, EngineSettings
-from models.records import Author, Mention
-from models.sentiment import Sentiment
+from firestorm.models.engine import Engine, EngineSettings
+from firestorm.models.records import Author, Mention
+from firestorm.models.sentiment import Sentiment
 
 START_MS = 1_772_409_600_000  # 2026-03-02T00:00:00Z
 MINUTE_MS = 60_000

@@ -35,7 +35,7 @@ def rss_bytes() -> int:
 async def raw_ceiling(bootstrap: str, topic: str, total: int, partitions: int) -> dict[str, Any]:
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
-    from models.vader_fast import analyzer
+    from firestorm.models.vader_fast import analyzer
 
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest", fetch_max_bytes=50 << 20
@@ -72,10 +72,10 @@ async def raw_ceiling(bootstrap: str, topic: str, total: int, partitions: int) -
 
 
 def replay_file(path: str) -> dict[str, Any]:
-    from models.engine import EngineSettings
-    from models.pipeline import MentionProcessor
-    from streams.embedded import replay
-    from streams.formats import jsonl_lines
+    from firestorm.models.engine import EngineSettings
+    from firestorm.models.pipeline import MentionProcessor
+    from firestorm.streams.embedded import replay
+    from firestorm.streams.formats import jsonl_lines
 
     processor = MentionProcessor()
     processor.scorer.score("warm up the lexicons", "en")
@@ -96,9 +96,9 @@ def history_engine(detector: str, per_window: int, seed: int = 5) -> Any:
     """An engine whose one entity, "template", has a full baseline history and an open window
     of `per_window` mentions."""
     from bench.throughput.data import EPOCH_MS, TextMaker
-    from models.engine import Engine, EngineSettings
-    from models.records import mention_from_obj
-    from models.sentiment import SentimentScorer
+    from firestorm.models.engine import Engine, EngineSettings
+    from firestorm.models.records import mention_from_obj
+    from firestorm.models.sentiment import SentimentScorer
 
     scorer = SentimentScorer()
     maker = TextMaker(seed)
@@ -138,8 +138,8 @@ def history_windows_of(detector: str) -> int:
 
 def memory(entities: int, detector: str, per_window: int, seed: int = 5) -> dict[str, Any]:
     """RSS with `entities` active entities, each with a full baseline history and open windows."""
-    import streams.worker  # a worker's imports: Faust, aiokafka, metrics, ...
-    from models.engine import Engine, EntityState
+    import firestorm.streams.worker  # a worker's imports: Faust, aiokafka, metrics, ...
+    from firestorm.models.engine import Engine, EntityState
 
     engine = history_engine(detector, per_window, seed)
     settings = engine.settings
@@ -156,7 +156,7 @@ def memory(entities: int, detector: str, per_window: int, seed: int = 5) -> dict
             acc["ids"] = [f"{name}-{x}" for x in acc["ids"]]
         state = EntityState.from_dict(data)
         states[name] = state
-        table[name.encode()] = streams.worker.table_value(0, state)
+        table[name.encode()] = firestorm.streams.worker.table_value(0, state)
     big = Engine(settings, entities=states, clock_ms=engine.clock_ms, closed_boundary_ms=engine.closed_boundary_ms)
     gc.collect()
     after = rss_bytes()
@@ -195,8 +195,8 @@ def state_size(detector: str, per_window: int, seed: int = 5) -> dict[str, Any]:
     """Where one entity's bytes go (the memory probe's entity, after a restore as the worker does
     it): deep size of each EntityState field, each detector-state key and each open-window field,
     and the size of the entity's table value."""
-    import streams.worker
-    from models.engine import EntityState
+    import firestorm.streams.worker
+    from firestorm.models.engine import EntityState
 
     engine = history_engine(detector, per_window, seed)
     state = EntityState.from_dict(orjson.loads(orjson.dumps(engine.entities["template"].to_dict())))
@@ -218,7 +218,7 @@ def state_size(detector: str, per_window: int, seed: int = 5) -> dict[str, Any]:
         }
         if state.open
         else {},
-        "table_value_bytes": len(streams.worker.table_value(0, state)),
+        "table_value_bytes": len(firestorm.streams.worker.table_value(0, state)),
     }
 
 

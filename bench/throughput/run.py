@@ -189,7 +189,7 @@ class Bench:
         procs = []
         for i in range(processes):
             env = self.env(app_id, topic, FIRESTORM_METRICS_PORT=str(free_port()))
-            procs.append(self.start([PYTHON, "-m", "streams.cli", "worker"], env, f"{app_id}-{i}"))
+            procs.append(self.start([PYTHON, "-m", "firestorm.streams.cli", "worker"], env, f"{app_id}-{i}"))
         profiler = self.profiler(procs[0].pid) if processes == 1 and run == 1 else None
         try:
             samples = self.follow_group(app_id, topic, total, procs, timeout_s=60 + total / 500, members=processes)
@@ -325,7 +325,7 @@ class LatencyProbe:
             FIRESTORM_ALLOWED_LATENESS=f"{self.LATENESS_S}s",
             FIRESTORM_METRICS_PORT=str(free_port()),
         )
-        procs = [bench.start([PYTHON, "-m", "streams.cli", "worker"], env, self.app_id)]
+        procs = [bench.start([PYTHON, "-m", "firestorm.streams.cli", "worker"], env, self.app_id)]
         latencies: list[float] = []
         try:
             await asyncio.to_thread(bench.follow_group, self.app_id, self.topic, len(history), procs, 180.0)

@@ -31,10 +31,10 @@ import orjson
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from models.engine import EngineSettings  # noqa: E402
-from models.timeutil import parse_ts  # noqa: E402
-from streams.embedded import Pacer, replay  # noqa: E402
-from streams.metrics import Metrics  # noqa: E402
+from firestorm.models.engine import EngineSettings  # noqa: E402
+from firestorm.models.timeutil import parse_ts  # noqa: E402
+from firestorm.streams.embedded import Pacer, replay  # noqa: E402
+from firestorm.streams.metrics import Metrics  # noqa: E402
 
 SAMPLE = REPO / "examples" / "skyway-outage-en.jsonl"
 DASHBOARD = REPO / "deploy" / "grafana" / "dashboards" / "firestorm.json"

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from models.windows import WindowStats
+from firestorm.models.windows import WindowStats
 
 PRIOR_AUTHORS_PER_MENTION = 1.0  # before anything is learned: every mention its own author
 MIN_LEARNED_VOLUME = 1.0  # below this much learned volume the prior is used

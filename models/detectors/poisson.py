@@ -12,10 +12,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from models.detectors.base import Assessment, Severity
-from models.detectors.stats import poisson_tail_score
-from models.sentiment import NEGATIVE_COMPOUND
-from models.windows import WindowStats
+from firestorm.models.detectors.base import Assessment, Severity
+from firestorm.models.detectors.stats import poisson_tail_score
+from firestorm.models.sentiment import NEGATIVE_COMPOUND
+from firestorm.models.windows import WindowStats
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,13 +29,13 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from models.detectors import authors as author_signal
-from models.detectors import bursts
-from models.detectors.base import Assessment, Severity, severity_rank
-from models.detectors.seasonal_state import HOURS_PER_DAY, SeasonalState, load
-from models.detectors.stats import binomial_tail_score, poisson_tail_score
-from models.sentiment import NEGATIVE_COMPOUND
-from models.windows import WindowStats
+from firestorm.models.detectors import authors as author_signal
+from firestorm.models.detectors import bursts
+from firestorm.models.detectors.base import Assessment, Severity, severity_rank
+from firestorm.models.detectors.seasonal_state import HOURS_PER_DAY, SeasonalState, load
+from firestorm.models.detectors.stats import binomial_tail_score, poisson_tail_score
+from firestorm.models.sentiment import NEGATIVE_COMPOUND
+from firestorm.models.windows import WindowStats
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,8 @@ from array import array
 from dataclasses import dataclass, field
 from typing import Any
 
-from models.detectors import bursts
-from models.detectors.base import state_from_json, state_to_json
+from firestorm.models.detectors import bursts
+from firestorm.models.detectors.base import state_from_json, state_to_json
 
 VERSION = 2
 KIND = "seasonal"

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import orjson
 
-from streams.formats.base import NO_ENTITY, InputError, InputSpec, Record, Rejected, WatchList
-from streams.formats.csvfmt import parse_csv_map, read_csv
-from streams.formats.source import InputFile
-from streams.formats.xv2 import is_page, is_tweet, read_x_v2
-from streams.zones import localize_json_line
+from firestorm.streams.formats.base import NO_ENTITY, InputError, InputSpec, Record, Rejected, WatchList
+from firestorm.streams.formats.csvfmt import parse_csv_map, read_csv
+from firestorm.streams.formats.source import InputFile
+from firestorm.streams.formats.xv2 import is_page, is_tweet, read_x_v2
+from firestorm.streams.zones import localize_json_line
 
 FORMATS = ("auto", "jsonl", "csv", "x-v2")
 JSON_ARRAY = "json-array"  # what some tools export instead of JSON lines: read as its items

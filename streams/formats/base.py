@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from models.records import DecodeError, mention_from_obj, normalize_entity
+from firestorm.models.records import DecodeError, mention_from_obj, normalize_entity
 
 # reason slugs added to the mention contract's own (empty, not_json, missing_field, bad_type, ...)
 BAD_ROW = "bad_row"  # a CSV row with the wrong number of fields, an X page that is not a page

@@ -18,8 +18,8 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
-from streams.formats.base import BAD_ROW, InputError, InputSpec, Record, Rejected, finish
-from streams.zones import localize_ts
+from firestorm.streams.formats.base import BAD_ROW, InputError, InputSpec, Record, Rejected, finish
+from firestorm.streams.zones import localize_ts
 
 FIELDS = ("id", "entity", "ts", "text", "lang", "author.id", "author.followers", "source", "url", "repost_of")
 ALIASES = {

@@ -25,7 +25,7 @@ from typing import Any
 
 import orjson
 
-from streams.formats.base import BAD_ROW, InputSpec, Record, Rejected, finish
+from firestorm.streams.formats.base import BAD_ROW, InputSpec, Record, Rejected, finish
 
 _LANG = re.compile(r"^[a-z]{2}(?:[-_].*)?$")
 

@@ -10,8 +10,8 @@ import signal
 from pathlib import Path
 from typing import IO, Any
 
-from streams.config import Config, ConfigError
-from streams.ingest.connector import Connector
+from firestorm.streams.config import Config, ConfigError
+from firestorm.streams.ingest.connector import Connector
 
 log = logging.getLogger("firestorm.ingest")
 
@@ -101,10 +101,10 @@ def _secret(path: str | None, env: str) -> str:
 
 
 def build_connectors(args: argparse.Namespace) -> list[Connector]:
-    from streams.ingest.jetstream import JetstreamConnector
-    from streams.ingest.mastodon import MastodonConnector
-    from streams.ingest.rss import FeedConnector
-    from streams.ingest.webhook import WebhookConnector
+    from firestorm.streams.ingest.jetstream import JetstreamConnector
+    from firestorm.streams.ingest.mastodon import MastodonConnector
+    from firestorm.streams.ingest.rss import FeedConnector
+    from firestorm.streams.ingest.webhook import WebhookConnector
 
     connectors: list[Connector] = []
     if args.bluesky:
@@ -133,12 +133,12 @@ def build_connectors(args: argparse.Namespace) -> list[Connector]:
 
 
 def run_ingest(args: argparse.Namespace, config: Config, err: IO[str]) -> int:
-    from streams.ingest.metrics import IngestMetrics
-    from streams.ingest.runner import Runner
-    from streams.ingest.sink import KafkaSink
-    from streams.ingest.state import StateStore
-    from streams.ingest.watchlist import LiveWatchList, WatchListError, parse_watch_specs
-    from streams.topics import ensure_topics
+    from firestorm.streams.ingest.metrics import IngestMetrics
+    from firestorm.streams.ingest.runner import Runner
+    from firestorm.streams.ingest.sink import KafkaSink
+    from firestorm.streams.ingest.state import StateStore
+    from firestorm.streams.ingest.watchlist import LiveWatchList, WatchListError, parse_watch_specs
+    from firestorm.streams.topics import ensure_topics
 
     try:
         watch = LiveWatchList(args.entities or config.entities_file, parse_watch_specs(args.watch))

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from models.records import MAX_FIELD_CHARS, MAX_TEXT_CHARS, DecodeError
+from firestorm.models.records import MAX_FIELD_CHARS, MAX_TEXT_CHARS, DecodeError
 
 Cursor = Any  # JSON-serialisable: a time_us, a status id, {"etag": ...}
 

@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 import aiohttp
 import orjson
 
-from streams.ingest.connector import Backoff, Batch, Connector, Cursor, Post
+from firestorm.streams.ingest.connector import Backoff, Batch, Connector, Cursor, Post
 
 log = logging.getLogger("firestorm.ingest.bluesky")
 

@@ -22,9 +22,9 @@ from urllib.parse import quote, urlencode
 import aiohttp
 import orjson
 
-from models.timeutil import TimestampError, parse_ts
-from streams.ingest.connector import Backoff, Batch, Connector, Cursor, Post
-from streams.ingest.html_text import html_to_text
+from firestorm.models.timeutil import TimestampError, parse_ts
+from firestorm.streams.ingest.connector import Backoff, Batch, Connector, Cursor, Post
+from firestorm.streams.ingest.html_text import html_to_text
 
 log = logging.getLogger("firestorm.ingest.mastodon")
 

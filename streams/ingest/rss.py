@@ -19,8 +19,8 @@ from typing import Any
 import aiohttp
 import feedparser
 
-from streams.ingest.connector import Backoff, Batch, Connector, Cursor, Post
-from streams.ingest.html_text import html_to_text
+from firestorm.streams.ingest.connector import Backoff, Batch, Connector, Cursor, Post
+from firestorm.streams.ingest.html_text import html_to_text
 
 log = logging.getLogger("firestorm.ingest.rss")
 

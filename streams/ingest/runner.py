@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 import orjson
 
-from models.records import DecodeError, mention_from_obj
-from streams.ingest.connector import Backoff, Batch, Connector, Post
-from streams.ingest.metrics import IngestMetrics
-from streams.ingest.sink import Sink
-from streams.ingest.state import SeenIds, StateStore
-from streams.ingest.watchlist import LiveWatchList
+from firestorm.models.records import DecodeError, mention_from_obj
+from firestorm.streams.ingest.connector import Backoff, Batch, Connector, Post
+from firestorm.streams.ingest.metrics import IngestMetrics
+from firestorm.streams.ingest.sink import Sink
+from firestorm.streams.ingest.state import SeenIds, StateStore
+from firestorm.streams.ingest.watchlist import LiveWatchList
 
 log = logging.getLogger("firestorm.ingest")
 

@@ -11,10 +11,10 @@ from typing import Protocol
 
 from aiokafka import AIOKafkaProducer
 
-from models.records import DecodeError
-from streams.config import Config
-from streams.dead_letter import dead_letter_record
-from streams.kafka_security import aiokafka_security
+from firestorm.models.records import DecodeError
+from firestorm.streams.config import Config
+from firestorm.streams.dead_letter import dead_letter_record
+from firestorm.streams.kafka_security import aiokafka_security
 
 
 class Sink(Protocol):

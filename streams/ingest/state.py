@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from streams.ingest.connector import Cursor
+from firestorm.streams.ingest.connector import Cursor
 
 SEEN_KEPT = 5_000  # ids written to the state file: more than a resume replays of matched posts
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import ahocorasick
 
-from models.records import normalize_entity
+from firestorm.models.records import normalize_entity
 
 log = logging.getLogger("firestorm.ingest.watch")
 

@@ -22,8 +22,8 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from models.records import MAX_MESSAGE_BYTES, DecodeError, mention_from_obj
-from streams.ingest.connector import Batch, Connector, Cursor
+from firestorm.models.records import MAX_MESSAGE_BYTES, DecodeError, mention_from_obj
+from firestorm.streams.ingest.connector import Batch, Connector, Cursor
 
 log = logging.getLogger("firestorm.ingest.webhook")
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 import orjson
 
 if TYPE_CHECKING:
-    from streams.notifier.metrics import NotifierMetrics
+    from firestorm.streams.notifier.metrics import NotifierMetrics
 
 log = logging.getLogger("firestorm.notifier")
 

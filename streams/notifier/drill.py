@@ -17,11 +17,11 @@ from typing import Any
 
 import aiohttp
 
-from models.alerts import Alert
-from streams.notifier.delivery import Dispatcher, Job, Result
-from streams.notifier.metrics import NotifierMetrics
-from streams.notifier.paging import Paging
-from streams.notifier.sinks import build_sinks, jobs_for
+from firestorm.models.alerts import Alert
+from firestorm.streams.notifier.delivery import Dispatcher, Job, Result
+from firestorm.streams.notifier.metrics import NotifierMetrics
+from firestorm.streams.notifier.paging import Paging
+from firestorm.streams.notifier.sinks import build_sinks, jobs_for
 
 log = logging.getLogger("firestorm.notifier")
 DRILL_TIMEOUT_S = 60.0

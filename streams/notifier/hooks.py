@@ -16,11 +16,11 @@ from typing import Any
 import aiohttp
 import orjson
 
-from models.alerts import Alert
-from streams.notifier import render
-from streams.notifier.delivery import Result, classify_http
-from streams.notifier.routing import DEFAULT_GRAFANA_LINK, SIGNATURE_HEADER
-from streams.notifier.secrets import Secret, redact
+from firestorm.models.alerts import Alert
+from firestorm.streams.notifier import render
+from firestorm.streams.notifier.delivery import Result, classify_http
+from firestorm.streams.notifier.routing import DEFAULT_GRAFANA_LINK, SIGNATURE_HEADER
+from firestorm.streams.notifier.secrets import Secret, redact
 
 SIGNATURE_PREFIX = "sha256="
 USER_AGENT = "firestorm-notifier"

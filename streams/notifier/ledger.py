@@ -50,7 +50,7 @@ class DeliveryLedger:
                 self._entries = {line for line in lines if line.count("\t") == 4}
             self._file = self.path.open("a", encoding="utf-8")
         except OSError as exc:
-            from streams.config import ConfigError
+            from firestorm.streams.config import ConfigError
 
             raise ConfigError(
                 f"FIRESTORM_DATA_DIR: the delivery ledger {self.path} cannot be written ({exc.strerror or exc})"

@@ -1,4 +1,4 @@
-"""Prometheus metrics of the notifier, on their own registry (like streams.metrics.Metrics)."""
+"""Prometheus metrics of the notifier, on their own registry (like firestorm.streams.metrics.Metrics)."""
 
 from __future__ import annotations
 

@@ -21,12 +21,12 @@ from typing import Any
 import aiohttp
 import orjson
 
-from models.alerts import Alert
-from models.narratives import shorten
-from streams.notifier import render
-from streams.notifier.delivery import Result, classify_http
-from streams.notifier.routing import DEFAULT_GRAFANA_LINK, DEFAULT_RUNBOOK_URL, PAGERDUTY
-from streams.notifier.secrets import Secret, redact
+from firestorm.models.alerts import Alert
+from firestorm.models.narratives import shorten
+from firestorm.streams.notifier import render
+from firestorm.streams.notifier.delivery import Result, classify_http
+from firestorm.streams.notifier.routing import DEFAULT_GRAFANA_LINK, DEFAULT_RUNBOOK_URL, PAGERDUTY
+from firestorm.streams.notifier.secrets import Secret, redact
 
 ENQUEUE_PATH = "/v2/enqueue"
 SUMMARY_MAX = 1024

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from streams.config import Config
-from streams.notifier.routing import (
+from firestorm.streams.config import Config
+from firestorm.streams.notifier.routing import (
     DRILL_KEY,
     NotifyConfig,
     NotifyConfigError,
@@ -15,8 +15,8 @@ from streams.notifier.routing import (
     resolve_routing_keys,
     runbook_link,
 )
-from streams.notifier.secrets import Secret, SecretError, secret_from
-from streams.notifier.sinks import HookSecrets, all_secrets, hook_secrets
+from firestorm.streams.notifier.secrets import Secret, SecretError, secret_from
+from firestorm.streams.notifier.sinks import HookSecrets, all_secrets, hook_secrets
 
 ROUTING_KEY_VAR = "FIRESTORM_PAGERDUTY_ROUTING_KEY"
 DRILL_ROUTING_KEY_VAR = "FIRESTORM_PAGERDUTY_DRILL_ROUTING_KEY"

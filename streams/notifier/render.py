@@ -6,9 +6,9 @@ import re
 import urllib.parse
 from typing import Any
 
-from models.alerts import Alert
-from models.narratives import SHOWN_TEXT_CHARS, shorten
-from models.timeutil import TimestampError, parse_ts
+from firestorm.models.alerts import Alert
+from firestorm.models.narratives import SHOWN_TEXT_CHARS, shorten
+from firestorm.models.timeutil import TimestampError, parse_ts
 
 GRAFANA_MARGIN_MS = 30 * 60 * 1000  # show half an hour either side of the incident
 _INCIDENT_STAMP = re.compile(r"-(\d{8}T\d{4}Z)$")

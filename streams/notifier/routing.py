@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from models.alerts import Alert
-from models.timeutil import parse_duration_ms
-from streams.config import ConfigError
-from streams.notifier.delivery import DeliverySettings
-from streams.notifier.render import reopened
-from streams.notifier.secrets import Secret, SecretError, read_secret_file, secret_from_env
+from firestorm.models.alerts import Alert
+from firestorm.models.timeutil import parse_duration_ms
+from firestorm.streams.config import ConfigError
+from firestorm.streams.notifier.delivery import DeliverySettings
+from firestorm.streams.notifier.render import reopened
+from firestorm.streams.notifier.secrets import Secret, SecretError, read_secret_file, secret_from_env
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
 STATUSES = ("triggered", "escalated", "updated", "resolved")

@@ -25,15 +25,15 @@ import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer  # type: ignore[import-untyped,unused-ignore]
 from aiokafka.abc import ConsumerRebalanceListener  # type: ignore[import-untyped,unused-ignore]
 
-from models.alerts import Alert
-from streams.config import Config
-from streams.notifier.delivery import Dispatcher, Job, Result
-from streams.notifier.ledger import DEAD, DeliveryLedger, entry
-from streams.notifier.metrics import NotifierMetrics
-from streams.notifier.paging import Paging
-from streams.notifier.routing import SEVERITY_RANK, STATUSES
-from streams.notifier.secrets import redact
-from streams.notifier.sinks import build_sinks, jobs_for
+from firestorm.models.alerts import Alert
+from firestorm.streams.config import Config
+from firestorm.streams.notifier.delivery import Dispatcher, Job, Result
+from firestorm.streams.notifier.ledger import DEAD, DeliveryLedger, entry
+from firestorm.streams.notifier.metrics import NotifierMetrics
+from firestorm.streams.notifier.paging import Paging
+from firestorm.streams.notifier.routing import SEVERITY_RANK, STATUSES
+from firestorm.streams.notifier.secrets import redact
+from firestorm.streams.notifier.sinks import build_sinks, jobs_for
 
 log = logging.getLogger("firestorm.notifier")
 
@@ -204,7 +204,7 @@ class NotifierService:
         self._stop = stop
         config = self.config
         session_ms = max(6000, int(parse_s(config.session_timeout) * 1000))
-        from streams.kafka_security import aiokafka_security
+        from firestorm.streams.kafka_security import aiokafka_security
 
         security = aiokafka_security(config)
         self._producer = AIOKafkaProducer(
@@ -417,7 +417,7 @@ class _Listener(ConsumerRebalanceListener):  # type: ignore[misc,unused-ignore]
 
 
 def parse_s(text: str) -> float:
-    from models.timeutil import parse_duration_ms
+    from firestorm.models.timeutil import parse_duration_ms
 
     return parse_duration_ms(text) / 1000
 
@@ -427,7 +427,7 @@ def ensure_notifier_topics(config: Config, timeout_s: float = 30.0) -> list[str]
     from kafka.admin import NewTopic
     from kafka.errors import TopicAlreadyExistsError
 
-    from streams.topics import TOPIC_CONFIG, admin_client, topic_config, with_replication
+    from firestorm.streams.topics import TOPIC_CONFIG, admin_client, topic_config, with_replication
 
     admin = admin_client(config, f"{config.notifier_group_id}-admin", timeout_s)
     created: list[str] = []

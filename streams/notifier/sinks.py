@@ -7,12 +7,12 @@ from typing import Any, Protocol
 
 import aiohttp
 
-from models.alerts import Alert
-from streams.notifier.delivery import DoneCallback, Job, Result
-from streams.notifier.hooks import SlackSink, WebhookSink
-from streams.notifier.pagerduty import PagerDutySink
-from streams.notifier.routing import PAGERDUTY, Decision, NotifyConfig, NotifyConfigError
-from streams.notifier.secrets import Secret, SecretError
+from firestorm.models.alerts import Alert
+from firestorm.streams.notifier.delivery import DoneCallback, Job, Result
+from firestorm.streams.notifier.hooks import SlackSink, WebhookSink
+from firestorm.streams.notifier.pagerduty import PagerDutySink
+from firestorm.streams.notifier.routing import PAGERDUTY, Decision, NotifyConfig, NotifyConfigError
+from firestorm.streams.notifier.secrets import Secret, SecretError
 
 
 class AlertSink(Protocol):

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, tzinfo
 from pathlib import Path
 
-from streams.formats.base import InputError
-from streams.report.clock import showing
-from streams.report.html import render_html
-from streams.report.labels import Labels, find_sidecar, load_labels
-from streams.report.model import Report, ReportCollector, build_report, fmt_duration, summarize_incidents
+from firestorm.streams.formats.base import InputError
+from firestorm.streams.report.clock import showing
+from firestorm.streams.report.html import render_html
+from firestorm.streams.report.labels import Labels, find_sidecar, load_labels
+from firestorm.streams.report.model import Report, ReportCollector, build_report, fmt_duration, summarize_incidents
 
 REPORT_SUFFIXES = (".html", ".htm", ".png")
 
@@ -41,7 +41,7 @@ def write_report(report: Report, path: str, tz: tzinfo = UTC) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     with showing(tz):
         if target.suffix.lower() == ".png":
-            from streams.report.png import render_png
+            from firestorm.streams.report.png import render_png
 
             render_png(report, target)
         else:

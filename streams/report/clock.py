@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import UTC, datetime, tzinfo
 
-from streams.zones import zone_label
+from firestorm.streams.zones import zone_label
 
 _ZONE: ContextVar[tzinfo] = ContextVar("report_zone", default=UTC)
 

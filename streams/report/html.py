@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
-from models.narratives import shorten
-from models.timeutil import iso_utc, parse_ts
-from streams.report.clock import stamp, zone_name, zone_with_offset
-from streams.report.model import (
+from firestorm.models.narratives import shorten
+from firestorm.models.timeutil import iso_utc, parse_ts
+from firestorm.streams.report.clock import stamp, zone_name, zone_with_offset
+from firestorm.streams.report.model import (
     PAGING,
     EntityReport,
     Headline,
@@ -20,7 +20,7 @@ from streams.report.model import (
     alert_threshold,
     fmt_duration,
 )
-from streams.report.svg import TimeChart, nice_max
+from firestorm.streams.report.svg import TimeChart, nice_max
 
 SAMPLE_TEXT_CHARS = 140
 NARRATIVE_CLASSES = ("n0", "n1", "n2", "n3", "n4")

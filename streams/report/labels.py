@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from models.planned import PlannedEvent, PlannedEventError, planned_event_from_obj
-from models.records import normalize_entity
-from models.timeutil import TimestampError, parse_ts
-from streams.formats.base import InputError
+from firestorm.models.planned import PlannedEvent, PlannedEventError, planned_event_from_obj
+from firestorm.models.records import normalize_entity
+from firestorm.models.timeutil import TimestampError, parse_ts
+from firestorm.streams.formats.base import InputError
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from models.alerts import Alert
-from models.detectors.stats import poisson_tail_score
-from models.engine import ClosedWindow, EngineSettings
-from models.pipeline import Processed
-from models.sentiment import NEGATIVE_COMPOUND
-from models.timeutil import parse_ts
-from streams.report.labels import Labels
+from firestorm.models.alerts import Alert
+from firestorm.models.detectors.stats import poisson_tail_score
+from firestorm.models.engine import ClosedWindow, EngineSettings
+from firestorm.models.pipeline import Processed
+from firestorm.models.sentiment import NEGATIVE_COMPOUND
+from firestorm.models.timeutil import parse_ts
+from firestorm.streams.report.labels import Labels
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
 PAGING = ("warning", "critical")
@@ -90,7 +90,7 @@ class StormStart:
 
 
 class ReportCollector:
-    """Plug into `streams.embedded.replay(on_window=..., on_processed=...)`."""
+    """Plug into `firestorm.streams.embedded.replay(on_window=..., on_processed=...)`."""
 
     def __init__(self, settings: EngineSettings, labels: Labels | None = None) -> None:
         self.settings = settings

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import textwrap
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from models.narratives import shorten
-from models.timeutil import parse_ts
-from streams.report.clock import local, zone, zone_with_offset
-from streams.report.html import _zoom_range
-from streams.report.model import Report, alert_threshold, fmt_duration
+from firestorm.models.narratives import shorten
+from firestorm.models.timeutil import parse_ts
+from firestorm.streams.report.clock import local, zone, zone_with_offset
+from firestorm.streams.report.html import _zoom_range
+from firestorm.streams.report.model import Report, alert_threshold, fmt_duration
 
 DAY_MS = 86_400_000
 
@@ -106,6 +107,8 @@ def date_axis(ax: Any, first_ms: int, last_ms: int) -> None:
 
 
 def render_png(report: Report, path: str | Path) -> None:
+    # matplotlib's first run on a machine logs "generated new fontManager" at INFO: not the user's business.
+    logging.getLogger("matplotlib").setLevel(logging.WARNING)
     import matplotlib
 
     matplotlib.use("Agg")

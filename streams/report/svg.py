@@ -9,7 +9,7 @@ import math
 from collections.abc import Sequence
 from html import escape
 
-from streams.report.clock import local
+from firestorm.streams.report.clock import local
 
 MINUTE = 60_000
 _STEPS = [m * MINUTE for m in (1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880)]

@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 
 from bench.ingest import brands, frames, watch_list
-from streams.ingest.jetstream import post_from_event
+from firestorm.streams.ingest.jetstream import post_from_event
 
 ROOT = Path(__file__).resolve().parents[2]
 

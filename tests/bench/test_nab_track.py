@@ -22,7 +22,7 @@ from bench.detection.nab_track import (
     row_start_ms,
     run_track,
 )
-from models.engine import EngineSettings
+from firestorm.models.engine import EngineSettings
 
 START = datetime(2015, 2, 26, 21, 42, 53, tzinfo=UTC)  # off the 5-minute grid, as NAB's are
 ROWS = 3 * 288  # three days of 5-minute rows

@@ -9,7 +9,7 @@ from contextlib import redirect_stdout
 import orjson
 
 from bench.narratives import BACKGROUND, Score, evaluate, main, make_storm
-from models.pipeline import MentionProcessor
+from firestorm.models.pipeline import MentionProcessor
 
 
 def test_storms_are_deterministic_and_labelled() -> None:

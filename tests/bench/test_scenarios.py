@@ -22,8 +22,8 @@ from bench.detection.scenarios import (
     iter_mentions,
     tier_of,
 )
-from models.records import Mention
-from models.sentiment import Sentiment
+from firestorm.models.records import Mention
+from firestorm.models.sentiment import Sentiment
 
 BUSY, MEDIUM, QUIET = 0, 1, 2
 

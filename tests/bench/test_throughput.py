@@ -10,7 +10,7 @@ import pytest
 
 from bench.throughput.data import TextMaker, Workload, encoded, iter_mentions
 from bench.throughput.stats import Row, percentile, sustained_rate, table
-from models.records import decode_mention
+from firestorm.models.records import decode_mention
 
 
 def test_sustained_rate_leaves_out_start_up_and_tail() -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from streams.notifier.routing import DEFAULT_GRAFANA_LINK, DEFAULT_RUNBOOK_URL
+from firestorm.streams.notifier.routing import DEFAULT_GRAFANA_LINK, DEFAULT_RUNBOOK_URL
 from tests.deploy.dashboards import (
     GRAFANA_BUILTINS,
     PROVISIONING,

@@ -148,8 +148,8 @@ def test_make_targets_shown_exist() -> None:
 def test_the_pagerduty_event_shown_is_what_the_notifier_sends(tmp_path: Path) -> None:
     import orjson
 
-    from models.alerts import Alert
-    from streams.notifier.pagerduty import pagerduty_event
+    from firestorm.models.alerts import Alert
+    from firestorm.streams.notifier.pagerduty import pagerduty_event
 
     status, lines = run_command(
         f"firestorm replay examples/skyway-outage-en.jsonl -q --no-labels --alerts-out {tmp_path}/a.jsonl",
@@ -165,7 +165,7 @@ def test_the_pagerduty_event_shown_is_what_the_notifier_sends(tmp_path: Path) ->
 def test_the_notify_config_shown_is_accepted_by_the_notifier() -> None:
     import tomllib
 
-    from streams.notifier.routing import parse_notify_config
+    from firestorm.streams.notifier.routing import parse_notify_config
 
     config = parse_notify_config(tomllib.loads(_block_after("paging.md", "A notify config", "toml")))
     assert config.groups["airlines"].rule.routing_key == "airlines"

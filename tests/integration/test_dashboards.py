@@ -109,7 +109,7 @@ def observed(kafka: int, prometheus: int, tmp_path_factory: pytest.TempPathFacto
         [
             sys.executable,
             "-m",
-            "streams.cli",
+            "firestorm.streams.cli",
             "replay",
             str(cut),
             "-q",

@@ -30,10 +30,10 @@ import pytest
 from kafka import KafkaAdminClient, KafkaProducer
 from kafka.errors import KafkaError
 
-from models.engine import EngineSettings
-from models.records import DecodeError, decode_mention
-from models.windows import window_start
-from streams.embedded import replay
+from firestorm.models.engine import EngineSettings
+from firestorm.models.records import DecodeError, decode_mention
+from firestorm.models.windows import window_start
+from firestorm.streams.embedded import replay
 from tests.integration.services import REPO, RUN_DIR, free_port, wait_for
 from tests.integration.storms import storm_lines, storm_onset
 from tests.integration.worker_process import Stack, WorkerProcess

@@ -18,8 +18,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from streams.config import Config
-from streams.offsets import GapFetchError, fetch_range, start_offset
+from firestorm.streams.config import Config
+from firestorm.streams.offsets import GapFetchError, fetch_range, start_offset
 from tests.integration.services import KAFKA_PORT, free_port, wait_for
 from tests.integration.storms import storm_lines, storm_onset
 from tests.integration.tcp_proxy import BootstrapProxy

@@ -17,14 +17,14 @@ from typing import Any
 
 import orjson
 
-from models.timeutil import parse_ts
-from streams.config import load_config
-from streams.ingest.jetstream import JetstreamConnector
-from streams.ingest.runner import Runner
-from streams.ingest.sink import KafkaSink
-from streams.ingest.state import StateStore
-from streams.ingest.watchlist import LiveWatchList
-from streams.topics import ensure_topics
+from firestorm.models.timeutil import parse_ts
+from firestorm.streams.config import load_config
+from firestorm.streams.ingest.jetstream import JetstreamConnector
+from firestorm.streams.ingest.runner import Runner
+from firestorm.streams.ingest.sink import KafkaSink
+from firestorm.streams.ingest.state import StateStore
+from firestorm.streams.ingest.watchlist import LiveWatchList
+from firestorm.streams.topics import ensure_topics
 from tests.integration.services import wait_for
 from tests.integration.storms import storm_lines
 from tests.integration.test_worker import wait_for_alerts

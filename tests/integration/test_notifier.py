@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import orjson
 import pytest
 
-from streams.notifier.hooks import verify_signature
-from streams.notifier.routing import DEFAULT_RUNBOOK_URL
+from firestorm.streams.notifier.hooks import verify_signature
+from firestorm.streams.notifier.routing import DEFAULT_RUNBOOK_URL
 from tests.integration.services import free_port, wait_for
 from tests.integration.worker_process import Stack, WorkerProcess
 from tests.paging.harness import (

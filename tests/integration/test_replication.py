@@ -25,10 +25,10 @@ import pytest
 from kafka import KafkaAdminClient
 from kafka.admin import ConfigResource, ConfigResourceType
 
-from models.engine import Engine
-from models.pipeline import MentionProcessor
-from models.records import DecodeError, decode_mention
-from streams.config import Config
+from firestorm.models.engine import Engine
+from firestorm.models.pipeline import MentionProcessor
+from firestorm.models.records import DecodeError, decode_mention
+from firestorm.streams.config import Config
 from tests.integration.services import REPO, RUN_DIR, wait_for
 from tests.integration.storms import storm_lines, storm_onset
 from tests.integration.test_faults import (

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from streams.cli import main
+from firestorm.streams.cli import main
 from tests.integration.chromium import INSTALL_HINT, find_chromium, visit_page
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "skyway-outage-en.jsonl"

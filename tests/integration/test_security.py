@@ -22,11 +22,11 @@ from typing import Any
 import orjson
 import pytest
 
-from models.engine import EngineSettings
-from streams.config import Config, ConfigError, load_config
-from streams.embedded import replay
-from streams.kafka_security import aiokafka_security, kafka_python_security
-from streams.metrics import Metrics
+from firestorm.models.engine import EngineSettings
+from firestorm.streams.config import Config, ConfigError, load_config
+from firestorm.streams.embedded import replay
+from firestorm.streams.kafka_security import aiokafka_security, kafka_python_security
+from firestorm.streams.metrics import Metrics
 from tests.integration.services import REPO, RUN_DIR, free_port, wait_for
 from tests.integration.storms import storm_lines
 from tests.integration.tls import Certificates, make_certificates
@@ -160,7 +160,7 @@ def storm_end_to_end(
 def run_cli(stack: Stack, *argv: str, timeout_s: float = 60) -> tuple[int, str, float]:
     started = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, "-m", "streams.cli", *argv],
+        [sys.executable, "-m", "firestorm.streams.cli", *argv],
         env=stack.env(),
         capture_output=True,
         text=True,
@@ -280,7 +280,7 @@ def test_security_settings_map_to_every_client(tmp_path: Path) -> None:
     for kwargs in (kafka_python_security(config), aiokafka_security(config)):
         assert kwargs["security_protocol"] == "SASL_PLAINTEXT" and kwargs["sasl_mechanism"] == "SCRAM-SHA-256"
         assert (kwargs["sasl_plain_username"], kwargs["sasl_plain_password"]) == (USER, PASSWORD)
-    from streams.kafka_security import faust_credentials
+    from firestorm.streams.kafka_security import faust_credentials
 
     credentials = faust_credentials(config)
     assert credentials.username == USER and credentials.password == PASSWORD

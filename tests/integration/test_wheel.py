@@ -1,5 +1,8 @@
 """The wheel `python -m build` makes installs into a clean virtual environment and replays a sample.
 
+`firestorm` is its only top-level import name: the venv also holds another distribution with a
+top-level `models` and `streams` package (as an application's own folders would be), and both work.
+
 Not a Kafka test, but a slow one (it installs every dependency, from pip's cache when warm), so
 it runs with the integration tier. The replay runs outside the repository, so nothing is
 imported from the working tree.
@@ -35,8 +38,9 @@ def test_wheel_installs_in_a_clean_venv_and_replays(tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
         metadata = email.message_from_bytes(archive.read(next(n for n in names if n.endswith("/METADATA"))))
-    assert {name.split("/")[0] for name in names if name.endswith(".py")} == {"models", "streams"}
-    assert "streams/sources.py" not in names and "models/detectors/seasonal.py" in names
+    assert {name.split("/")[0] for name in names if name.endswith(".py")} == {"firestorm"}
+    assert "firestorm/streams/sources.py" not in names and "firestorm/models/detectors/seasonal.py" in names
+    assert "firestorm/models/data/crisis_lexicon.tsv" in names
     assert metadata["License-Expression"] == "Apache-2.0"
     assert metadata["Requires-Python"] == "<3.14,>=3.11"
     requires = " ".join(metadata.get_all("Requires-Dist") or [])
@@ -44,9 +48,44 @@ def test_wheel_installs_in_a_clean_venv_and_replays(tmp_path: Path) -> None:
 
     venv = tmp_path / "venv"
     run(sys.executable, "-m", "venv", venv, cwd=tmp_path)
-    run(venv / "bin" / "pip", "install", "-q", wheel, cwd=tmp_path)
+    run(venv / "bin" / "pip", "install", "-q", wheel, _other_models_wheel(tmp_path), cwd=tmp_path)
     assert "firestorm 0.1.0" in run(venv / "bin" / "firestorm", "--version", cwd=tmp_path)
     out = run(venv / "bin" / "firestorm", "replay", SAMPLE, "--no-labels", cwd=tmp_path)
     assert out.count("skyway-20260306T0745Z") == 4 and "13945 accepted" in out and "4 alert events" in out
-    installed = run(venv / "bin" / "python", "-c", "import streams; print(streams.__file__)", cwd=tmp_path)
+    installed = run(
+        venv / "bin" / "python", "-c", "import firestorm.streams; print(firestorm.streams.__file__)", cwd=tmp_path
+    )
     assert str(venv) in installed
+    both = run(
+        venv / "bin" / "python",
+        "-c",
+        "import models, streams, firestorm.models; print(models.OWNER, streams.OWNER)",
+        cwd=tmp_path,
+    )
+    assert "someone-else someone-else" in both
+
+
+def _other_models_wheel(tmp_path: Path) -> Path:
+    """A distribution of someone else's with top-level `models` and `streams` packages."""
+    project = tmp_path / "other"
+    for name in ("models", "streams"):
+        (project / name).mkdir(parents=True)
+        (project / name / "__init__.py").write_text('OWNER = "someone-else"\n')
+    (project / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools>=77"]\nbuild-backend = "setuptools.build_meta"\n'
+        '[project]\nname = "other-models"\nversion = "1.0"\n'
+        '[tool.setuptools]\npackages = ["models", "streams"]\n'
+    )
+    run(
+        sys.executable,
+        "-m",
+        "build",
+        "--wheel",
+        "--no-isolation",
+        "--outdir",
+        tmp_path / "other-dist",
+        project,
+        cwd=tmp_path,
+    )
+    (wheel,) = (tmp_path / "other-dist").glob("other_models-*.whl")
+    return wheel

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import orjson
 
-from models.engine import EngineSettings
-from streams.embedded import replay
+from firestorm.models.engine import EngineSettings
+from firestorm.streams.embedded import replay
 from tests.integration.services import (
     free_port,
     prometheus_query,

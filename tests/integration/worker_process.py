@@ -65,7 +65,7 @@ class Stack:
 
     def cli(self, *argv: str) -> int:
         """Run a `firestorm` command in-process with this stack's environment."""
-        from streams.cli import main
+        from firestorm.streams.cli import main
 
         saved = dict(os.environ)
         os.environ.update(self.env())
@@ -163,7 +163,7 @@ class WorkerProcess:
         self.log_path = stack.tmp / f"{name}.log"
         self._log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streams.cli", "worker"],
+            [sys.executable, "-m", "firestorm.streams.cli", "worker"],
             env=stack.env(),
             stdout=self._log,
             stderr=subprocess.STDOUT,

@@ -9,10 +9,10 @@ from typing import Any
 
 import orjson
 
-from models.records import Author, Mention
-from models.sentiment import Sentiment
-from models.timeutil import iso_utc
-from models.windows import WindowStats
+from firestorm.models.records import Author, Mention
+from firestorm.models.sentiment import Sentiment
+from firestorm.models.timeutil import iso_utc
+from firestorm.models.windows import WindowStats
 
 T0 = 1_772_409_600_000  # 2026-03-02T00:00:00Z, on a minute (and hour) boundary
 SECOND = 1_000

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from models.records import Mention, mention_from_obj
-from models.sentiment import Sentiment, SentimentScorer
+from firestorm.models.records import Mention, mention_from_obj
+from firestorm.models.sentiment import Sentiment, SentimentScorer
 from tests.models.builders import storm_stream
 
 

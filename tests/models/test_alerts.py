@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import orjson
 
-from models.alerts import Alert
+from firestorm.models.alerts import Alert
 
 ALERT = Alert(
     incident_id="skyway-20260306T0745Z",

@@ -11,10 +11,10 @@ from typing import Any
 
 import orjson
 
-from models.engine import Engine, EngineSettings, EntityState, Outcome
-from models.pipeline import DEAD_LETTER, MentionProcessor, Processed, Tally
-from models.records import mention_from_obj, mention_to_obj
-from models.sentiment import Sentiment
+from firestorm.models.engine import Engine, EngineSettings, EntityState, Outcome
+from firestorm.models.pipeline import DEAD_LETTER, MentionProcessor, Processed, Tally
+from firestorm.models.records import mention_from_obj, mention_to_obj
+from firestorm.models.sentiment import Sentiment
 from tests.models.builders import MINUTE, SECOND, STORM_TEXTS, T0, make_mention
 
 HOUR = 60 * MINUTE

@@ -7,12 +7,12 @@ from collections import Counter
 import orjson
 import pytest
 
-from models.alerts import Alert
-from models.detectors.seasonal_state import SeasonalState
-from models.engine import ClosedWindow, Engine, EngineSettings, EntityState, Outcome
-from models.records import Mention
-from models.sentiment import Sentiment
-from models.timeutil import iso_utc
+from firestorm.models.alerts import Alert
+from firestorm.models.detectors.seasonal_state import SeasonalState
+from firestorm.models.engine import ClosedWindow, Engine, EngineSettings, EntityState, Outcome
+from firestorm.models.records import Mention
+from firestorm.models.sentiment import Sentiment
+from firestorm.models.timeutil import iso_utc
 from tests.models.builders import MINUTE, SECOND, T0, make_mention, sentiment
 
 Scored = tuple[Mention, Sentiment]

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import orjson
 
-from models.detectors.base import Assessment
-from models.incidents import IncidentState, LifecycleSettings, incident_id_for, step
-from models.windows import WindowStats
+from firestorm.models.detectors.base import Assessment
+from firestorm.models.incidents import IncidentState, LifecycleSettings, incident_id_for, step
+from firestorm.models.windows import WindowStats
 from tests.models.builders import MINUTE, T0
 
 SETTINGS = LifecycleSettings(resolve_after_windows=3, cooldown_windows=5, update_volume_factor=2.0, reopen_windows=0)

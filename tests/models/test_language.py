@@ -9,14 +9,14 @@ import pytest
 from py3langid.langid import _load_identifier
 
 from bench.throughput.data import TextMaker
-from models.langid_fast import (
+from firestorm.models.langid_fast import (
     CHUNK_CAP,
     MAX_FAST_BYTES,
     TEXT_CAP,
     FastLanguageIdentifier,
     unsupported_reason,
 )
-from models.language import CANDIDATES, MIN_CHARS, UNDETERMINED, _identifier, detect_language
+from firestorm.models.language import CANDIDATES, MIN_CHARS, UNDETERMINED, _identifier, detect_language
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import orjson
 
-from models.engine import Engine, EngineSettings, EntityState
-from models.narratives import (
+from firestorm.models.engine import Engine, EngineSettings, EntityState
+from firestorm.models.narratives import (
     INCIDENT_POSTS,
     MAX_NARRATIVES,
     POST_TEXT_CHARS,
@@ -24,7 +24,7 @@ from models.narratives import (
     shorten,
     top_narrative_line,
 )
-from models.pipeline import MentionProcessor
+from firestorm.models.pipeline import MentionProcessor
 from tests.models.builders import MINUTE, SECOND, T0, make_mention, sentiment
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -3,9 +3,9 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from models.engine import Engine, EngineSettings, Outcome
-from models.pipeline import DEAD_LETTER, MentionProcessor, Tally
-from models.sentiment import SentimentScorer
+from firestorm.models.engine import Engine, EngineSettings, Outcome
+from firestorm.models.pipeline import DEAD_LETTER, MentionProcessor, Tally
+from firestorm.models.sentiment import SentimentScorer
 from tests.models.builders import DROP, mention_bytes, storm_stream
 
 

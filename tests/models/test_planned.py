@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from models.engine import Engine, EngineSettings
-from models.planned import PlannedCalendar, PlannedEvent, PlannedEventError, planned_event_from_obj
+from firestorm.models.engine import Engine, EngineSettings
+from firestorm.models.planned import PlannedCalendar, PlannedEvent, PlannedEventError, planned_event_from_obj
 from tests.models.builders import MINUTE, T0, make_mention, sentiment
 
 

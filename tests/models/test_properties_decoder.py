@@ -15,7 +15,7 @@ import orjson
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from models.records import (
+from firestorm.models.records import (
     MAX_FIELD_CHARS,
     MAX_FOLLOWERS,
     MAX_MESSAGE_BYTES,
@@ -26,10 +26,10 @@ from models.records import (
     _plain_mention,
     decode_mention,
 )
-from models.sentiment import Sentiment
-from models.timeutil import MAX_TS_MS, MIN_TS_MS
-from models.windows import WindowAccumulator
-from streams.dead_letter import REASON_HEADER, dead_letter_record
+from firestorm.models.sentiment import Sentiment
+from firestorm.models.timeutil import MAX_TS_MS, MIN_TS_MS
+from firestorm.models.windows import WindowAccumulator
+from firestorm.streams.dead_letter import REASON_HEADER, dead_letter_record
 
 REASONS = {"empty", "too_large", "not_json", "invalid_utf8", "not_object", "missing_field", "bad_type", "bad_timestamp"}
 EXAMPLES = int(os.environ.get("FIRESTORM_FUZZ_EXAMPLES", "0"))

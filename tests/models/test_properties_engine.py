@@ -21,12 +21,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models.engine import ClosedWindow, Engine, EngineSettings, EntityState, Outcome
-from models.pipeline import DEAD_LETTER, MentionProcessor, Tally
-from models.records import DecodeError, Mention
-from models.sentiment import Sentiment, SentimentScorer
-from models.timeutil import MAX_TS_MS, MIN_TS_MS
-from models.windows import window_start
+from firestorm.models.engine import ClosedWindow, Engine, EngineSettings, EntityState, Outcome
+from firestorm.models.pipeline import DEAD_LETTER, MentionProcessor, Tally
+from firestorm.models.records import DecodeError, Mention
+from firestorm.models.sentiment import Sentiment, SentimentScorer
+from firestorm.models.timeutil import MAX_TS_MS, MIN_TS_MS
+from firestorm.models.windows import window_start
 from tests.models.builders import MINUTE, SECOND, T0, make_mention
 
 EXAMPLES = int(os.environ.get("FIRESTORM_FUZZ_EXAMPLES", "0"))
@@ -482,7 +482,7 @@ def _warm_scorer() -> None:
 
 
 def test_the_bounds_come_from_the_configuration() -> None:
-    from streams.config import ConfigError, load_config
+    from firestorm.streams.config import ConfigError, load_config
 
     settings_ = load_config({"FIRESTORM_MAX_ENTITIES": "5", "FIRESTORM_MAX_CLOCK_JUMP": "10m"}).engine_settings()
     assert (settings_.max_entities, settings_.max_clock_jump_ms) == (5, 10 * MINUTE)

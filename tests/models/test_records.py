@@ -3,7 +3,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from models.records import (
+from firestorm.models.records import (
     MAX_FIELD_CHARS,
     MAX_MESSAGE_BYTES,
     MAX_TEXT_CHARS,

@@ -5,7 +5,7 @@ import warnings
 import pytest
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer as EnglishVader
 
-from models.sentiment import NEGATIVE_COMPOUND, Sentiment, SentimentScorer
+from firestorm.models.sentiment import NEGATIVE_COMPOUND, Sentiment, SentimentScorer
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", UserWarning)

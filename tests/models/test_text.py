@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models import text
-from models.text import terms_of
+from firestorm.models import text
+from firestorm.models.text import terms_of
 
 
 def test_terms_and_hashtags() -> None:

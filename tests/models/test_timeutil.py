@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from models.timeutil import MAX_TS_MS, MIN_TS_MS, TimestampError, iso_utc, parse_duration_ms, parse_ts
+from firestorm.models.timeutil import MAX_TS_MS, MIN_TS_MS, TimestampError, iso_utc, parse_duration_ms, parse_ts
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

@@ -1,4 +1,4 @@
-"""models.vader_fast gives bit-identical scores to the stock analyzers, on a large varied corpus.
+"""firestorm.models.vader_fast gives bit-identical scores to the stock analyzers, on a large varied corpus.
 
 The corpus is built here, deterministically: every text of the bundled samples, texts made by
 a seeded generator from the lexicons and every rule VADER has (boosters and dampeners,
@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from models import vader_fast
-from models.sentiment import SentimentScorer
-from models.vader_fast import EnglishVader, FrenchVader
+from firestorm.models import vader_fast
+from firestorm.models.sentiment import SentimentScorer
+from firestorm.models.vader_fast import EnglishVader, FrenchVader
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", UserWarning)

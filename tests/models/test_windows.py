@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models import windows
-from models.text import PieceMemo
-from models.windows import (
+from firestorm.models import windows
+from firestorm.models.text import PieceMemo
+from firestorm.models.windows import (
     MAX_SAMPLES,
     TOP_K,
     WindowAccumulator,

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from models.alerts import Alert
+from firestorm.models.alerts import Alert
 
 T0 = datetime(2026, 1, 5, 8, 30, tzinfo=UTC)
 

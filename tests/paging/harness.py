@@ -15,7 +15,7 @@ from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
-from models.alerts import Alert
+from firestorm.models.alerts import Alert
 from tests.integration.worker_process import Stack, WorkerProcess
 from tests.paging.alerts import T0, lifecycle, make_alert, routing_key
 
@@ -58,7 +58,7 @@ class NotifierProcess(WorkerProcess):
         self.log_path = stack.tmp / f"{name}.log"
         self._log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streams.cli", "notifier"],
+            [sys.executable, "-m", "firestorm.streams.cli", "notifier"],
             env={**stack.env(), **env},
             stdout=self._log,
             stderr=subprocess.STDOUT,

@@ -10,11 +10,11 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from models.engine import EngineSettings
-from models.planned import PlannedCalendar
-from streams.config import Config
-from streams.metrics import Metrics
-from streams.worker import BatchHandler, PartitionEngines
+from firestorm.models.engine import EngineSettings
+from firestorm.models.planned import PlannedCalendar
+from firestorm.streams.config import Config
+from firestorm.streams.metrics import Metrics
+from firestorm.streams.worker import BatchHandler, PartitionEngines
 
 
 class Sends:

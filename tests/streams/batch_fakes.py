@@ -13,11 +13,11 @@ from typing import Any
 
 import orjson
 
-from models.planned import PlannedCalendar
-from streams.app import FirestormApp
-from streams.config import Config
-from streams.metrics import Metrics
-from streams.worker import BatchHandler, PartitionEngines
+from firestorm.models.planned import PlannedCalendar
+from firestorm.streams.app import FirestormApp
+from firestorm.streams.config import Config
+from firestorm.streams.metrics import Metrics
+from firestorm.streams.worker import BatchHandler, PartitionEngines
 
 
 def acked() -> asyncio.Future[Any]:

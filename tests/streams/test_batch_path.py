@@ -12,7 +12,7 @@ import base64
 
 import orjson
 
-from streams.config import Config
+from firestorm.streams.config import Config
 from tests.models.builders import MINUTE, SECOND, T0, storm_stream
 from tests.models.test_clock_jump import issue_stream
 from tests.streams.batch_fakes import Harness
@@ -120,7 +120,7 @@ def test_an_idle_partition_closes_its_windows_and_resolves_its_incident() -> Non
 
 
 def test_the_idle_advance_can_be_turned_off_and_is_documented() -> None:
-    from streams.config import load_config
+    from firestorm.streams.config import load_config
 
     assert load_config({}).idle_timeout_s == 120.0
     assert load_config({"FIRESTORM_IDLE_TIMEOUT": "0"}).idle_timeout_s == 0.0

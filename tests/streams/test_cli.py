@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from streams.cli import EXIT_BAD_LINES, EXIT_ERROR, EXIT_OK, main
+from firestorm.streams.cli import EXIT_BAD_LINES, EXIT_ERROR, EXIT_OK, main
 from tests.models.builders import jsonl_bytes, storm_stream, write_jsonl
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

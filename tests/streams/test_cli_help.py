@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from streams import cli_help
-from streams.cli import main
-from streams.config import Config, env_name
+from firestorm.streams import cli_help
+from firestorm.streams.cli import main
+from firestorm.streams.config import Config, env_name
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 COMMANDS = ("replay", "worker", "notifier", "produce", "plan")

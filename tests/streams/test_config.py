@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.config import Config, ConfigError, load_config
+from firestorm.streams.config import Config, ConfigError, load_config
 
 
 def write_toml(tmp_path: Path, text: str) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from models.planned import PlannedEventError
-from streams.control import parse_control_message
+from firestorm.models.planned import PlannedEventError
+from firestorm.streams.control import parse_control_message
 
 
 def test_planned_message_round_trips() -> None:

@@ -5,8 +5,8 @@ import base64
 import orjson
 import pytest
 
-from models.records import DecodeError, decode_mention
-from streams.dead_letter import REASON_HEADER, dead_letter_record
+from firestorm.models.records import DecodeError, decode_mention
+from firestorm.streams.dead_letter import REASON_HEADER, dead_letter_record
 
 
 def error_for(raw: bytes) -> DecodeError:

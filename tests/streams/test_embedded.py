@@ -5,11 +5,11 @@ from pathlib import Path
 import orjson
 from prometheus_client import generate_latest
 
-from models.alerts import Alert
-from models.engine import EngineSettings
-from streams.embedded import MAX_BAD_LINES_KEPT, replay
-from streams.formats import jsonl_lines
-from streams.metrics import Metrics
+from firestorm.models.alerts import Alert
+from firestorm.models.engine import EngineSettings
+from firestorm.streams.embedded import MAX_BAD_LINES_KEPT, replay
+from firestorm.streams.formats import jsonl_lines
+from firestorm.streams.metrics import Metrics
 from tests.models.builders import storm_stream, write_jsonl
 
 

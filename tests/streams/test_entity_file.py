@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from streams.config import ConfigError, load_config
-from streams.entity_file import EntityFileError, load_entity_file
+from firestorm.streams.config import ConfigError, load_config
+from firestorm.streams.entity_file import EntityFileError, load_entity_file
 
 GOOD = """
 [entities.Skyway]

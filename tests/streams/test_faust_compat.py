@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from streams import faust_compat
-from streams.faust_compat import INTERNALS, TESTED, FaustInternalsError, Internal
+from firestorm.streams import faust_compat
+from firestorm.streams.faust_compat import INTERNALS, TESTED, FaustInternalsError, Internal
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -78,7 +78,7 @@ def test_the_shutdown_deadline_exits_with_status_2_and_says_why() -> None:
     code = (
         "import logging, time\n"
         "logging.basicConfig(level='INFO')\n"
-        "from streams.faust_compat import BoundedWorker\n"
+        "from firestorm.streams.faust_compat import BoundedWorker\n"
         "worker = BoundedWorker.__new__(BoundedWorker)\n"
         "worker.shutdown_timeout_s, worker._deadline = 1.0, None\n"
         "worker._arm('SIGTERM')\n"

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from streams.config import Config, env_name
+from firestorm.streams.config import Config, env_name
 
 REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "guarantees.md"
@@ -17,7 +17,7 @@ def test_the_documented_command_lists_the_settings_and_defaults() -> None:
     text = DOC.read_text()
     assert "\nfirestorm worker --help\n" in text
     done = subprocess.run(
-        [sys.executable, "-m", "streams.cli", "worker", "--help"], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "firestorm.streams.cli", "worker", "--help"], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
     rows = re.findall(r"^\| `(FIRESTORM_[A-Z_]+)` \| `([^`]+)` \|", text, re.MULTILINE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from streams.heap import GC_YOUNG_THRESHOLD, settle_heap
+from firestorm.streams.heap import GC_YOUNG_THRESHOLD, settle_heap
 
 
 def test_settle_heap_freezes_start_up_and_raises_the_young_threshold() -> None:

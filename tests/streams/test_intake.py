@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from faust.types import TP, Message
 
-from streams.app import FirestormApp, create_app
-from streams.config import Config
-from streams.intake import BatchIntake, IntakeConsumer
+from firestorm.streams.app import FirestormApp, create_app
+from firestorm.streams.config import Config
+from firestorm.streams.intake import BatchIntake, IntakeConsumer
 
 
 @pytest.fixture

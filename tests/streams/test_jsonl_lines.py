@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.formats import InputFile, jsonl_lines
+from firestorm.streams.formats import InputFile, jsonl_lines
 
 CONTENT = b'{"id": "1"}\n\n{"id": "2"}\r\n   \n{"id": "3"}'  # blank lines, CRLF, no final newline
 EXPECTED = [(1, b'{"id": "1"}'), (3, b'{"id": "2"}'), (5, b'{"id": "3"}')]

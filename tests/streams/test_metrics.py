@@ -1,4 +1,4 @@
-"""streams.metrics: every family, the label caps, the HTTP endpoint, and a promtool-clean exposition."""
+"""firestorm.streams.metrics: every family, the label caps, the HTTP endpoint, and a promtool-clean exposition."""
 
 from __future__ import annotations
 
@@ -18,14 +18,14 @@ import orjson
 import pytest
 from prometheus_client import generate_latest
 
-from models.detectors.poisson import PoissonSpikeDetector, PoissonSpikeSettings
-from models.engine import Engine, EngineSettings
-from models.pipeline import MentionProcessor, Processed
-from models.sentiment import SentimentScorer
-from models.windows import WindowStats
-from streams.embedded import Pacer, replay
-from streams.metrics import OTHER, TOP_DRIVERS, Health, Metrics, alert_threshold, sample_consumer_lag
-from streams.report.model import alert_threshold as report_alert_threshold
+from firestorm.models.detectors.poisson import PoissonSpikeDetector, PoissonSpikeSettings
+from firestorm.models.engine import Engine, EngineSettings
+from firestorm.models.pipeline import MentionProcessor, Processed
+from firestorm.models.sentiment import SentimentScorer
+from firestorm.models.windows import WindowStats
+from firestorm.streams.embedded import Pacer, replay
+from firestorm.streams.metrics import OTHER, TOP_DRIVERS, Health, Metrics, alert_threshold, sample_consumer_lag
+from firestorm.streams.report.model import alert_threshold as report_alert_threshold
 from tests.deploy.tools import assert_ok, run
 from tests.models.builders import T0, mention_bytes, storm_stream
 
@@ -435,7 +435,7 @@ def test_pacer_replays_event_time_at_the_given_speed() -> None:
 
 
 def test_cli_replay_serves_metrics_and_holds_them(tmp_path: Path) -> None:
-    from streams.cli import main
+    from firestorm.streams.cli import main
 
     objs = storm_stream(tail_minutes=3, baseline_minutes=70)
     path = tmp_path / "storm.jsonl"
@@ -469,7 +469,7 @@ def test_cli_replay_serves_metrics_and_holds_them(tmp_path: Path) -> None:
 
 
 def test_cli_replay_speed_paces_event_time(tmp_path: Path) -> None:
-    from streams.cli import main
+    from firestorm.streams.cli import main
 
     path = tmp_path / "two.jsonl"
     path.write_bytes(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from streams.offsets import OffsetGuard
+from firestorm.streams.offsets import OffsetGuard
 
 
 def test_an_unknown_start_takes_whatever_comes_first() -> None:

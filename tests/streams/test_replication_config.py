@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from streams.app import create_app
-from streams.cli import main
-from streams.config import Config, ConfigError, load_config
-from streams.topics import TOPIC_CONFIG, topic_config
+from firestorm.streams.app import create_app
+from firestorm.streams.cli import main
+from firestorm.streams.config import Config, ConfigError, load_config
+from firestorm.streams.topics import TOPIC_CONFIG, topic_config
 
 REPO = Path(__file__).resolve().parents[2]
 

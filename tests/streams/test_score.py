@@ -8,10 +8,10 @@ from pathlib import Path
 import orjson
 import pytest
 
-from models.sentiment import SentimentScorer, label_of
-from streams.cli import EXIT_BAD_LINES, EXIT_ERROR, EXIT_OK, main
-from streams.config import ConfigError, load_config
-from streams.score import ScoreTally, score_records
+from firestorm.models.sentiment import SentimentScorer, label_of
+from firestorm.streams.cli import EXIT_BAD_LINES, EXIT_ERROR, EXIT_OK, main
+from firestorm.streams.config import ConfigError, load_config
+from firestorm.streams.score import ScoreTally, score_records
 from tests.models.builders import storm_stream, write_jsonl
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -160,7 +160,7 @@ def test_samples_have_a_stable_label_set() -> None:
 def test_the_worker_scores_with_firestorm_sentiment() -> None:
     from typing import Any, cast
 
-    from streams.worker import BatchHandler
+    from firestorm.streams.worker import BatchHandler
 
     for mode in ("vader", "vader+crisis"):
         config = load_config({"FIRESTORM_SENTIMENT": mode})

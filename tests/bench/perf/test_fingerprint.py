@@ -20,7 +20,7 @@ import pytest
 from bench.perf import workload
 from bench.perf.fingerprint import fingerprint
 from bench.throughput.data import Workload, iter_mentions
-from streams.formats import jsonl_lines
+from firestorm.streams.formats import jsonl_lines
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -26,8 +26,8 @@ from bench.perf.workload import (
     write,
 )
 from bench.throughput.data import entity_names
-from models.records import decode_mention
-from models.vader_fast import EnglishVader, FrenchVader
+from firestorm.models.records import decode_mention
+from firestorm.models.vader_fast import EnglishVader, FrenchVader
 
 ROOT = Path(__file__).resolve().parents[3]
 SMALL = Shape(mentions=6_000, entities=40, days=1.0, seed=5)

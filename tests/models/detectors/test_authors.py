@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from models.detectors import SeasonalDetector, SeasonalSettings
-from models.detectors import authors as author_signal
-from models.detectors.seasonal_state import SeasonalState
-from models.windows import WindowStats
+from firestorm.models.detectors import SeasonalDetector, SeasonalSettings
+from firestorm.models.detectors import authors as author_signal
+from firestorm.models.detectors.seasonal_state import SeasonalState
+from firestorm.models.windows import WindowStats
 from tests.models.builders import MINUTE, T0, window_stats
 
 LEARN_MINUTES = 6 * 60

@@ -8,7 +8,7 @@ from array import array
 
 import orjson
 
-from models.detectors.base import state_from_json, state_to_json
+from firestorm.models.detectors.base import state_from_json, state_to_json
 
 FLOATS = [0.0, -0.0, 0.1, 1 / 3, 1e-300, 12345.678901234567, float.fromhex("0x1.fffffffffffffp+1023")]
 

@@ -6,7 +6,7 @@ from array import array
 
 import pytest
 
-from models.detectors import bursts
+from firestorm.models.detectors import bursts
 
 KEEP = 0.99
 

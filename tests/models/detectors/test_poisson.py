@@ -7,9 +7,9 @@ from typing import Any
 import orjson
 import pytest
 
-from models.detectors import PoissonSpikeDetector, PoissonSpikeSettings, severity_rank
-from models.detectors.poisson import poisson_tail_score
-from models.windows import WindowStats
+from firestorm.models.detectors import PoissonSpikeDetector, PoissonSpikeSettings, severity_rank
+from firestorm.models.detectors.poisson import poisson_tail_score
+from firestorm.models.windows import WindowStats
 from tests.models.builders import MINUTE, T0
 
 

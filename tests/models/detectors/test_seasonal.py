@@ -8,11 +8,11 @@ from typing import Any
 
 import orjson
 
-from models.detectors import SeasonalDetector, SeasonalSettings
-from models.detectors.seasonal import _slots
-from models.detectors.seasonal_state import SeasonalState, migrate_v1
-from models.incidents import IncidentState, LifecycleSettings, step
-from models.windows import WindowStats
+from firestorm.models.detectors import SeasonalDetector, SeasonalSettings
+from firestorm.models.detectors.seasonal import _slots
+from firestorm.models.detectors.seasonal_state import SeasonalState, migrate_v1
+from firestorm.models.incidents import IncidentState, LifecycleSettings, step
+from firestorm.models.windows import WindowStats
 from tests.models.builders import MINUTE, T0, window_stats
 
 HOUR = 60 * MINUTE
@@ -236,7 +236,7 @@ def test_a_version_1_state_migrates_keeping_its_baseline() -> None:
 def test_the_term_baseline_keeps_the_same_terms_whatever_the_order_they_came_in() -> None:
     # More terms than the table keeps, all with the same weight: which survive must not depend on
     # set or dict order (a set's order changes with the hash seed, i.e. between a worker and a replay).
-    from models.detectors.seasonal import MAX_BASELINE_TERMS
+    from firestorm.models.detectors.seasonal import MAX_BASELINE_TERMS
 
     words = [f"word{n:03d}" for n in range(MAX_BASELINE_TERMS + 20)]
     kept = []

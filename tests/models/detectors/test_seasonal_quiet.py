@@ -13,9 +13,9 @@ import random
 import orjson
 import pytest
 
-from models.detectors.seasonal import SeasonalDetector, SeasonalSettings
-from models.detectors.seasonal_state import SeasonalState
-from models.windows import WindowStats
+from firestorm.models.detectors.seasonal import SeasonalDetector, SeasonalSettings
+from firestorm.models.detectors.seasonal_state import SeasonalState
+from firestorm.models.windows import WindowStats
 from tests.models.builders import MINUTE, T0, window_stats
 
 TERMS = ("delay", "refund", "crash", "app", "crew", "lounge", "strike", "fire", "recall", "price")

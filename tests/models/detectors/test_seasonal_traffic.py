@@ -12,9 +12,9 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from models.engine import EngineSettings
-from models.incidents import IncidentState, step
-from models.windows import WindowStats
+from firestorm.models.engine import EngineSettings
+from firestorm.models.incidents import IncidentState, step
+from firestorm.models.windows import WindowStats
 from tests.models.builders import MINUTE, T0, window_stats
 
 HOUR = 60 * MINUTE

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from models.detectors.stats import binomial_tail_score
+from firestorm.models.detectors.stats import binomial_tail_score
 
 
 def brute_force(k: int, n: int, p: float) -> float:

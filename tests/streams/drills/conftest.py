@@ -14,12 +14,12 @@ from typing import Any
 import orjson
 import pytest
 
-from models.engine import EngineSettings
-from models.timeutil import iso_utc
-from streams.cli import main
-from streams.embedded import ReplayResult, replay
-from streams.formats import InputFile, InputSpec, read_records
-from streams.report import ReportCollector, load_labels
+from firestorm.models.engine import EngineSettings
+from firestorm.models.timeutil import iso_utc
+from firestorm.streams.cli import main
+from firestorm.streams.embedded import ReplayResult, replay
+from firestorm.streams.formats import InputFile, InputSpec, read_records
+from firestorm.streams.report import ReportCollector, load_labels
 
 T0 = 1_772_409_600_000  # 2026-03-02T00:00:00Z
 MINUTE = 60_000

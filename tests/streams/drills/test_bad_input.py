@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from streams import cli
+from firestorm.streams import cli
 from tests.streams.drills.conftest import CSV_MAP, run_cli, to_csv, to_jsonl
 
 Writer = Callable[[str, bytes], Path]

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from streams import cli
+from firestorm.streams import cli
 from tests.streams.drills.conftest import CSV_MAP, labels_obj, run_cli, to_csv, to_jsonl, to_x_pages
 
 Writer = Callable[[str, bytes], Path]
@@ -115,7 +115,7 @@ def test_produce_sends_mapped_mentions_and_skips_bad_rows(
     sent: list[tuple[int, bytes]] = []
 
     def fake_produce(config: Any, lines: Any, speed: float = 0.0, **kwargs: Any) -> Any:
-        from streams.produce import ProduceResult
+        from firestorm.streams.produce import ProduceResult
 
         result = ProduceResult()
         for number, raw in lines:
@@ -123,8 +123,8 @@ def test_produce_sends_mapped_mentions_and_skips_bad_rows(
             result.sent += 1
         return result
 
-    monkeypatch.setattr("streams.produce.produce", fake_produce)
-    monkeypatch.setattr("streams.topics.ensure_topics", lambda config: [])
+    monkeypatch.setattr("firestorm.streams.produce.produce", fake_produce)
+    monkeypatch.setattr("firestorm.streams.topics.ensure_topics", lambda config: [])
     rows = to_csv(incident[:30]).decode().splitlines()
     rows[3] = rows[3] + ",extra"
     code, _, err = run_cli("produce", str(write("p.csv", ("\n".join(rows) + "\n").encode())), "--csv-map", CSV_MAP)

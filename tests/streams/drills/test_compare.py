@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from models.engine import EngineSettings
-from streams.compare import CachingScorer, format_table, parse_variant, run_variants
-from streams.formats import InputError
-from streams.report import Labels
+from firestorm.models.engine import EngineSettings
+from firestorm.streams.compare import CachingScorer, format_table, parse_variant, run_variants
+from firestorm.streams.formats import InputError
+from firestorm.streams.report import Labels
 from tests.streams.drills.conftest import ONSET, labels_obj, to_jsonl
 
 

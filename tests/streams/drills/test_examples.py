@@ -8,8 +8,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from models.timeutil import parse_ts
-from streams.report import load_labels
+from firestorm.models.timeutil import parse_ts
+from firestorm.streams.report import load_labels
 from tests.streams.drills.conftest import EXAMPLES, run_cli
 
 DETECT_WITHIN_MS = 10 * 60_000

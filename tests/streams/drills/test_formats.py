@@ -12,8 +12,8 @@ from typing import Any
 import orjson
 import pytest
 
-from models.records import decode_mention
-from streams.formats import InputError, InputFile, InputSpec, Rejected, WatchList, parse_csv_map, read_records
+from firestorm.models.records import decode_mention
+from firestorm.streams.formats import InputError, InputFile, InputSpec, Rejected, WatchList, parse_csv_map, read_records
 from tests.streams.drills.conftest import CSV_MAP, replay_file, to_csv, to_jsonl, to_x_pages
 
 Writer = Callable[[str, bytes], Path]

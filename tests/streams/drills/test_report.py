@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from models.engine import EngineSettings
-from streams.embedded import ReplayResult
-from streams.formats import InputError
-from streams.report import (
+from firestorm.models.engine import EngineSettings
+from firestorm.streams.embedded import ReplayResult
+from firestorm.streams.formats import InputError
+from firestorm.streams.report import (
     ReportCollector,
     build_report,
     find_sidecar,
@@ -20,7 +20,7 @@ from streams.report import (
     summarize_incidents,
     write_report,
 )
-from streams.report.model import alert_threshold, fmt_duration, poisson_score
+from firestorm.streams.report.model import alert_threshold, fmt_duration, poisson_score
 from tests.streams.drills.conftest import EXAMPLES
 
 # Anything that would make a browser fetch something: scripts, stylesheets, images, fonts, frames.

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from streams.embedded import ReplayResult
-from streams.report import ReportCollector, build_report, render_html, write_report
-from streams.report.clock import showing
-from streams.report.png import _context_text, date_axis
+from firestorm.streams.embedded import ReplayResult
+from firestorm.streams.report import ReportCollector, build_report, render_html, write_report
+from firestorm.streams.report.clock import showing
+from firestorm.streams.report.png import _context_text, date_axis
 
 DAY = 86_400_000
 T0 = 1_772_409_600_000  # 2026-03-02T00:00Z
@@ -52,7 +52,7 @@ def test_whole_replay_axes_never_repeat_a_date(days: int) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from streams.report.clock import local
+    from firestorm.streams.report.clock import local
 
     fig, ax = plt.subplots(figsize=(12, 2))
     xs = [local(T0 + i * 3_600_000) for i in range(days * 24)]

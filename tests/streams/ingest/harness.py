@@ -10,11 +10,11 @@ from typing import Any
 
 import orjson
 
-from models.records import DecodeError
-from streams.ingest.connector import Backoff, Connector
-from streams.ingest.runner import Runner
-from streams.ingest.state import StateStore
-from streams.ingest.watchlist import LiveWatchList
+from firestorm.models.records import DecodeError
+from firestorm.streams.ingest.connector import Backoff, Connector
+from firestorm.streams.ingest.runner import Runner
+from firestorm.streams.ingest.state import StateStore
+from firestorm.streams.ingest.watchlist import LiveWatchList
 
 WATCH_TOML = """\
 [entities.skyway]

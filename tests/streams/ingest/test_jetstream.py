@@ -7,8 +7,8 @@ from pathlib import Path
 
 import orjson
 
-from streams.ingest.jetstream import JetstreamConnector, post_from_event
-from streams.ingest.state import StateStore
+from firestorm.streams.ingest.jetstream import JetstreamConnector, post_from_event
+from firestorm.streams.ingest.state import StateStore
 from tests.streams.ingest.harness import MemorySink, fast_backoff, make_runner, run_until
 from tests.streams.ingest.servers import JetstreamServer, frame_time, jetstream_frames
 

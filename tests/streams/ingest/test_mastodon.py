@@ -7,8 +7,8 @@ from pathlib import Path
 
 import orjson
 
-from streams.ingest.mastodon import MastodonConnector, post_from_status
-from streams.ingest.state import StateStore
+from firestorm.streams.ingest.mastodon import MastodonConnector, post_from_status
+from firestorm.streams.ingest.state import StateStore
 from tests.streams.ingest.harness import MemorySink, fast_backoff, make_runner, run_until
 from tests.streams.ingest.servers import MastodonServer, MastodonState, status, update_event
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from streams.cli import build_parser, main
-from streams.ingest import SOURCES
-from streams.ingest.jetstream import JetstreamConnector
+from firestorm.streams.cli import build_parser, main
+from firestorm.streams.ingest import SOURCES
+from firestorm.streams.ingest.jetstream import JetstreamConnector
 from tests.streams.ingest.harness import MemorySink, fast_backoff, make_runner, watch_file
 from tests.streams.ingest.servers import JetstreamServer, jetstream_frames
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from streams.ingest.rss import FeedConnector
-from streams.ingest.state import StateStore
+from firestorm.streams.ingest.rss import FeedConnector
+from firestorm.streams.ingest.state import StateStore
 from tests.streams.ingest.harness import MemorySink, fast_backoff, make_runner
 from tests.streams.ingest.servers import FeedServer, FeedState
 

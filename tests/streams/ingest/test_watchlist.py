@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from streams.entity_file import load_entity_file
-from streams.ingest.watchlist import (
+from firestorm.streams.entity_file import load_entity_file
+from firestorm.streams.ingest.watchlist import (
     LiveWatchList,
     Matcher,
     WatchListError,

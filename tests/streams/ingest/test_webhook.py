@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 import orjson
 
-from streams.ingest.webhook import SIGNATURE_HEADER, WebhookConnector, signature
+from firestorm.streams.ingest.webhook import SIGNATURE_HEADER, WebhookConnector, signature
 from tests.streams.ingest.harness import MemorySink, make_runner
 
 SECRET = "s3cret-token"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.cli import EXIT_ERROR, build_parser, main
+from firestorm.streams.cli import EXIT_ERROR, build_parser, main
 from tests.paging.alerts import routing_key
 
 

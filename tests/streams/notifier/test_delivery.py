@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from streams.notifier.delivery import (
+from firestorm.streams.notifier.delivery import (
     Backoff,
     DeliverySettings,
     Dispatcher,
@@ -20,7 +20,7 @@ from streams.notifier.delivery import (
     SlidingWindow,
     classify_http,
 )
-from streams.notifier.metrics import NotifierMetrics
+from firestorm.streams.notifier.metrics import NotifierMetrics
 
 OK = Result("ok", "delivered", 202)
 BUSY = Result("retry", "server_error", 503)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.cli import EXIT_ERROR, EXIT_OK, main
+from firestorm.streams.cli import EXIT_ERROR, EXIT_OK, main
 from tests.integration.storms import storm_lines
 from tests.paging.alerts import routing_key
 from tests.paging.server import PagerDutyServer

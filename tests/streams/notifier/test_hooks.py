@@ -11,9 +11,9 @@ import aiohttp
 import orjson
 import pytest
 
-from streams.notifier.delivery import DeliverySettings, Dispatcher, Job, Result
-from streams.notifier.hooks import SlackSink, WebhookSink, sign, verify_signature
-from streams.notifier.secrets import Secret
+from firestorm.streams.notifier.delivery import DeliverySettings, Dispatcher, Job, Result
+from firestorm.streams.notifier.hooks import SlackSink, WebhookSink, sign, verify_signature
+from firestorm.streams.notifier.secrets import Secret
 from tests.paging.alerts import make_alert
 from tests.paging.server import PagerDutyServer
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import NamedTuple
 
-from streams.notifier.ledger import DEAD, DeliveryLedger, entry
+from firestorm.streams.notifier.ledger import DEAD, DeliveryLedger, entry
 
 
 def record(offset: int, partition: int = 0, timestamp: int = 1000) -> SimpleNamespace:

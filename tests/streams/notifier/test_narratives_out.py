@@ -10,14 +10,14 @@ from typing import Any
 import aiohttp
 import orjson
 
-from models.alerts import Alert
-from models.engine import EngineSettings
-from streams.embedded import replay
-from streams.formats import jsonl_lines
-from streams.notifier import render
-from streams.notifier.hooks import SlackSink, WebhookSink
-from streams.notifier.pagerduty import EVENT_MAX_BYTES, SUMMARY_MAX, PagerDutySink, pagerduty_event
-from streams.notifier.secrets import Secret
+from firestorm.models.alerts import Alert
+from firestorm.models.engine import EngineSettings
+from firestorm.streams.embedded import replay
+from firestorm.streams.formats import jsonl_lines
+from firestorm.streams.notifier import render
+from firestorm.streams.notifier.hooks import SlackSink, WebhookSink
+from firestorm.streams.notifier.pagerduty import EVENT_MAX_BYTES, SUMMARY_MAX, PagerDutySink, pagerduty_event
+from firestorm.streams.notifier.secrets import Secret
 from tests.paging.alerts import make_alert, routing_key
 from tests.paging.server import PagerDutyServer, validate_event
 

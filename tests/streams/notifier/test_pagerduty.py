@@ -9,9 +9,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from streams.notifier import render
-from streams.notifier.pagerduty import DEDUP_KEY_MAX, EVENT_MAX_BYTES, SUMMARY_MAX, dedup_key, pagerduty_event
-from streams.notifier.routing import DEFAULT_RUNBOOK_URL
+from firestorm.streams.notifier import render
+from firestorm.streams.notifier.pagerduty import DEDUP_KEY_MAX, EVENT_MAX_BYTES, SUMMARY_MAX, dedup_key, pagerduty_event
+from firestorm.streams.notifier.routing import DEFAULT_RUNBOOK_URL
 from tests.paging.alerts import lifecycle, make_alert, routing_key
 from tests.paging.server import validate_event
 
@@ -121,9 +121,9 @@ def test_no_grafana_template_no_link_and_samples_are_capped_and_http_only() -> N
 
 
 def test_every_event_links_the_runbook_and_the_url_is_configurable(tmp_path: Path) -> None:
-    from streams.config import load_config
-    from streams.notifier.paging import load_paging
-    from streams.notifier.routing import NotifyConfigError
+    from firestorm.streams.config import load_config
+    from firestorm.streams.notifier.paging import load_paging
+    from firestorm.streams.notifier.routing import NotifyConfigError
 
     event = pagerduty_event(make_alert(), runbook_url="https://wiki.example/firestorm-runbook")
     assert {"href": "https://wiki.example/firestorm-runbook", "text": "Runbook: you were paged by firestorm"} in event[

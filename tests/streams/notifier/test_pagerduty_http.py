@@ -10,10 +10,10 @@ import aiohttp
 import orjson
 import pytest
 
-from models.alerts import Alert
-from streams.notifier.delivery import DeliverySettings, Dispatcher, Job, Result
-from streams.notifier.pagerduty import PagerDutySink
-from streams.notifier.secrets import Secret
+from firestorm.models.alerts import Alert
+from firestorm.streams.notifier.delivery import DeliverySettings, Dispatcher, Job, Result
+from firestorm.streams.notifier.pagerduty import PagerDutySink
+from firestorm.streams.notifier.secrets import Secret
 from tests.paging.alerts import lifecycle, make_alert, routing_key
 from tests.paging.server import PagerDutyServer, validate_event
 

@@ -10,12 +10,12 @@ import asyncio
 
 import aiohttp
 
-from models.alerts import Alert
-from streams.notifier.delivery import DeliverySettings, Dispatcher, Job, Result
-from streams.notifier.pagerduty import PagerDutySink
-from streams.notifier.routing import PAGERDUTY, NotifyConfig, Router
-from streams.notifier.secrets import Secret
-from streams.notifier.sinks import jobs_for
+from firestorm.models.alerts import Alert
+from firestorm.streams.notifier.delivery import DeliverySettings, Dispatcher, Job, Result
+from firestorm.streams.notifier.pagerduty import PagerDutySink
+from firestorm.streams.notifier.routing import PAGERDUTY, NotifyConfig, Router
+from firestorm.streams.notifier.secrets import Secret
+from firestorm.streams.notifier.sinks import jobs_for
 from tests.paging.alerts import make_alert, routing_key
 from tests.paging.server import PagerDutyServer
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from streams.config import ConfigError, load_config
-from streams.notifier.paging import load_paging
-from streams.notifier.routing import (
+from firestorm.streams.config import ConfigError, load_config
+from firestorm.streams.notifier.paging import load_paging
+from firestorm.streams.notifier.routing import (
     DEFAULT_KEY,
     DRILL_KEY,
     PAGERDUTY,
@@ -21,7 +21,7 @@ from streams.notifier.routing import (
     parse_notify_config,
     resolve_routing_keys,
 )
-from streams.notifier.secrets import Secret
+from firestorm.streams.notifier.secrets import Secret
 from tests.paging.alerts import make_alert, routing_key
 
 CONFIG = """

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.notifier.secrets import (
+from firestorm.streams.notifier.secrets import (
     REDACTED,
     RedactingFilter,
     Secret,

@@ -7,9 +7,9 @@ from types import SimpleNamespace
 import orjson
 import pytest
 
-from streams.notifier.delivery import Job, Result
-from streams.notifier.pagerduty import pagerduty_event
-from streams.notifier.service import BadAlert, OffsetTracker, dead_letter_value, decode_alert
+from firestorm.streams.notifier.delivery import Job, Result
+from firestorm.streams.notifier.pagerduty import pagerduty_event
+from firestorm.streams.notifier.service import BadAlert, OffsetTracker, dead_letter_value, decode_alert
 from tests.paging.alerts import make_alert
 
 
