@@ -12,7 +12,9 @@ import subprocess
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-OLD_NAME = re.compile(r"(?<![\w./-])(?:(?:from|import) (?:models|streams)\b|(?:models|streams)\.(?!py\b|md\b)[a-z_]+\b)")
+OLD_NAME = re.compile(
+    r"(?<![\w./-])(?:(?:from|import) (?:models|streams)\b|(?:models|streams)\.(?!py\b|md\b)[a-z_]+\b)"
+)
 CHECKED = (".py", ".md", ".toml", ".sh", ".yml", ".yaml", ".cfg", ".ini")
 
 
