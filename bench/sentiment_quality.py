@@ -1,8 +1,21 @@
-"""Sentiment quality: stock VADER against VADER with the crisis/complaint overlay (a benchmark).
+"""Sentiment quality: stock VADER, VADER with the crisis/complaint overlay, and the trained model.
 
 Usage:
   python -m bench.sentiment_quality sanders PATH/full-corpus.csv [--half held-out|dev|all]
+  python -m bench.sentiment_quality semeval DIR          (cbaziotis/datastories-semeval2017-task4)
+  python -m bench.sentiment_quality french --xlmt DIR --allocine DIR
+  python -m bench.sentiment_quality complaints DIR [--folds 10]  (danielpreotiuc/complaints-social-media)
+  python -m bench.sentiment_quality examples
   python -m bench.sentiment_quality samples
+
+`semeval`, `french`: the held-out test splits (SemEval-2017 Task 4A English test, 12,284 tweets;
+xlm-t's French test tweets; the Allociné test reviews), never used in training
+(bench/train_sentiment.py). The French `vader` row is vaderSentiment-fr. Allociné reviews are
+positive or negative: a scorer's answer there is negative when its negative score beats its
+positive one (VADER: compound < 0). `complaints`: complaint F1 by 10-fold cross-validation, as in
+the dataset's paper: VADER's negative label against the model's complaint head, refitted on nine
+folds and scored on the tenth (needs scikit-learn), overall and per brand domain. `examples`: the
+complaints and sarcastic lines of issue 25, each of which should be negative.
 
 `sanders`: the Sanders Twitter sentiment corpus (Niek Sanders, 2011: 5,513 tweets about Apple,
 Google, Microsoft and Twitter, hand-labelled positive/negative/neutral/irrelevant). It is
@@ -35,7 +48,8 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from firestorm.models.sentiment import SENTIMENT_MODES, SentimentScorer
+from bench import sentiment_data
+from firestorm.models.sentiment import MODEL, SENTIMENT_MODES, VADER, VADER_CRISIS, SentimentScorer, label_of
 from firestorm.models.timeutil import parse_ts
 from firestorm.streams.formats.base import Record
 from firestorm.streams.score import score_records
@@ -108,6 +122,113 @@ def print_table(mode: str, table: dict[str, dict[str, float]]) -> None:
     print(f"{'':<13} {'macro-F1':<9} {'':>9} {'':>7} {table['macro']['f1']:>6.3f}")
 
 
+def macro_recall(table: dict[str, dict[str, float]]) -> float:
+    return sum(table[c]["recall"] for c in CLASSES) / len(CLASSES)
+
+
+def scored_labels(texts: list[str], mode: str, lang: str) -> list[str]:
+    """The label each text gets from the scorer of `mode`, read as a mention in `lang`."""
+    scorer = SentimentScorer(mode)
+    return [label_of(scorer.score(text, lang).compound or 0.0) for text in texts]
+
+
+def print_summary(name: str, pairs: list[tuple[str, str]], lang: str) -> None:
+    """One line per mode: per-class recall, macro recall, negative precision, macro-F1."""
+    counts = Counter(label for _, label in pairs)
+    print(f"# {name}: {len(pairs)} texts ({', '.join(f'{counts[c]} {c}' for c in CLASSES)})")
+    print(f"{'mode':<13} {'neg P':>6} {'neg R':>6} {'neu R':>6} {'pos R':>6} {'macro-R':>8} {'macro-F1':>8}")
+    gold = [label for _, label in pairs]
+    for mode in SENTIMENT_MODES:
+        t = confusion(gold, scored_labels([text for text, _ in pairs], mode, lang))
+        print(
+            f"{mode:<13} {t['negative']['precision']:>6.3f} {t['negative']['recall']:>6.3f} "
+            f"{t['neutral']['recall']:>6.3f} {t['positive']['recall']:>6.3f} {macro_recall(t):>8.3f} "
+            f"{t['macro']['f1']:>8.3f}"
+        )
+
+
+def binary_negative(texts: list[str], mode: str, lang: str) -> list[bool]:
+    """Negative or not, for a two-class set: the model's negative logit against its positive one,
+    VADER's compound below 0."""
+    if mode == MODEL:
+        from firestorm.models.sentiment_model import shipped
+
+        model = shipped()[lang]
+        return [bool(model.logits(t)[0] > model.logits(t)[2]) for t in texts]
+    scorer = SentimentScorer(mode)
+    return [(scorer.score(t, lang).compound or 0.0) < 0 for t in texts]
+
+
+def run_semeval(root: str) -> int:
+    print_summary("SemEval-2017 Task 4A English test", sentiment_data.semeval_test(Path(root)), "en")
+    return 0
+
+
+def run_french(xlmt: str, allocine: str) -> int:
+    print_summary(
+        "xlm-t French test tweets (vader = vaderSentiment-fr)", sentiment_data.xlmt_french(Path(xlmt), "test"), "fr"
+    )
+    reviews = sentiment_data.allocine(Path(allocine), "test")
+    print(f"# Allociné test reviews: {len(reviews)} (accuracy, negative or positive)")
+    for mode in SENTIMENT_MODES:
+        answers = binary_negative([t for t, _ in reviews], mode, "fr")
+        right = sum(a == (label == "negative") for a, (_, label) in zip(answers, reviews, strict=True))
+        print(f"{mode:<13} {right / len(reviews):.3f}")
+    return 0
+
+
+def _f1(gold: list[int], predicted: list[int]) -> float:
+    tp = sum(g == p == 1 for g, p in zip(gold, predicted, strict=True))
+    return 2 * tp / (sum(gold) + sum(predicted)) if sum(gold) + sum(predicted) else 0.0
+
+
+def run_complaints(root: str, folds: int) -> int:
+    from bench.train_sentiment import complaint_folds
+
+    rows = sentiment_data.complaints(Path(root))
+    gold = [c for _, c, _ in rows]
+    texts = [t for t, _, _ in rows]
+    answers = {
+        mode: [int(label == "negative") for label in scored_labels(texts, mode, "en")] for mode in (VADER, VADER_CRISIS)
+    }
+    answers[f"{MODEL} ({folds}-fold)"] = complaint_folds(texts, gold, folds)
+    domains = sorted({d for _, _, d in rows})
+    print(f"# complaints: {len(rows)} tweets, {sum(gold)} complaints; complaint F1 (VADER: negative label)")
+    print(f"{'domain':<16} {'tweets':>6} " + " ".join(f"{name:>16}" for name in answers))
+    for domain in ["all", *domains]:
+        keep = [i for i, (_, _, d) in enumerate(rows) if domain in ("all", d)]
+        cells = [_f1([gold[i] for i in keep], [a[i] for i in keep]) for a in answers.values()]
+        print(f"{domain:<16} {len(keep):>6} " + " ".join(f"{c:>16.3f}" for c in cells))
+    return 0
+
+
+# Issue 25's complaints and sarcastic lines: each should be labelled negative.
+ISSUE_EXAMPLES = (
+    ("en", "Great, another outage, thanks a lot"),
+    ("en", "Oh wonderful... cancelled again. Love it."),
+    ("en", "charged my card 11 times for one ticket"),
+    ("en", "on hold for two hours"),
+    ("en", "bag whereabouts unknown"),
+    ("fr", "Pas content du tout"),
+    ("fr", "Impossible de me connecter à mon espace client"),
+    ("fr", "c'est scandaleux de traiter les clients comme ça"),
+    ("fr", "Bravo pour la nouvelle appli, elle plante"),
+    ("fr", "Super, encore une panne, merci beaucoup 🙄"),
+)
+
+
+def run_examples() -> int:
+    print(f"{'text':<50} " + " ".join(f"{m:>13}" for m in SENTIMENT_MODES))
+    hits = Counter[str]()
+    for lang, text in ISSUE_EXAMPLES:
+        labels = [scored_labels([text], mode, lang)[0] for mode in SENTIMENT_MODES]
+        hits.update(m for m, label in zip(SENTIMENT_MODES, labels, strict=True) if label == "negative")
+        print(f"{text:<50} " + " ".join(f"{label:>13}" for label in labels))
+    total = len(ISSUE_EXAMPLES)
+    print(f"{'negative':<50} " + " ".join(f"{f'{hits[m]}/{total}':>13}" for m in SENTIMENT_MODES))
+    return 0
+
+
 def run_sanders(path: str, half: str) -> int:
     rows = read_sanders(path)
     chosen = [r for r in rows if half == "all" or half_of(r["id"]) == half]
@@ -159,9 +280,30 @@ def main(argv: list[str] | None = None) -> int:
     sanders.add_argument("path", help="full-corpus.csv of the Sanders corpus (not shipped: see above)")
     sanders.add_argument("--half", choices=HALVES, default="held-out")
     sub.add_parser("samples", help="negative shares on the bundled samples")
+    semeval = sub.add_parser("semeval", help="the SemEval-2017 Task 4A English test set")
+    semeval.add_argument("root", help="checkout of cbaziotis/datastories-semeval2017-task4")
+    french = sub.add_parser("french", help="xlm-t French test tweets and Allociné test reviews")
+    french.add_argument("--xlmt", required=True, help="checkout of cardiffnlp/xlm-t")
+    french.add_argument("--allocine", required=True, help="checkout of Akram-ch/TP_NLP_2023")
+    complaints = sub.add_parser("complaints", help="complaint F1 by k-fold cross-validation, per domain")
+    complaints.add_argument("root", help="checkout of danielpreotiuc/complaints-social-media")
+    complaints.add_argument("--folds", type=int, default=10)
+    sub.add_parser("examples", help="issue 25's complaints and sarcastic lines")
     args = parser.parse_args(argv)
-    if args.command == "sanders":
-        return run_sanders(args.path, args.half)
+    try:
+        if args.command == "sanders":
+            return run_sanders(args.path, args.half)
+        if args.command == "semeval":
+            return run_semeval(args.root)
+        if args.command == "french":
+            return run_french(args.xlmt, args.allocine)
+        if args.command == "complaints":
+            return run_complaints(args.root, args.folds)
+    except sentiment_data.DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.command == "examples":
+        return run_examples()
     return run_samples()
 
 

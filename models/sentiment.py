@@ -3,7 +3,9 @@
 Scores come from firestorm.models.vader_fast, a re-implementation of vaderSentiment and of the French
 port that returns bit-identical scores about four times faster (tests/models/test_vader_fast.py).
 In the `vader+crisis` mode the analyzers carry the crisis/complaint overlay (models/crisis.py):
-stock VADER plus reviewed service-failure and crisis words, English and French.
+stock VADER plus reviewed service-failure and crisis words, English and French. In the `model`
+mode a trained linear classifier labels the text (models/sentiment_model.py), and its compound is
+placed so that the same cut-offs give back the model's label (the detectors count that label).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ POSITIVE_COMPOUND = 0.05
 SCORED_LANGUAGES = ("en", "fr")
 VADER = "vader"
 VADER_CRISIS = "vader+crisis"
-SENTIMENT_MODES = (VADER, VADER_CRISIS)
+MODEL = "model"
+SENTIMENT_MODES = (VADER, VADER_CRISIS, MODEL)
 DEFAULT_MODE = VADER_CRISIS  # it beat stock VADER on the held-out half (docs/sentiment.md)
 MEMO_TEXTS = 20_000  # recent distinct (text, lang) pairs whose score is kept: copies are scored once
 Label = Literal["negative", "neutral", "positive"]
@@ -32,6 +35,18 @@ def label_of(compound: float) -> Label:
     if compound >= POSITIVE_COMPOUND:
         return "positive"
     return "neutral"
+
+
+def _emoji_for(analyzer: _FastVader, word: str, text: str) -> str:
+    """The emoji of `text` whose description holds `word` (VADER scores emoji by their
+    description), or `word` itself when none does."""
+    emojis: dict[str, str] = getattr(analyzer, "_single_emojis", {})
+    lower = word.lower()
+    for character in text:
+        description = emojis.get(character)
+        if description is not None and lower in description.lower().split():
+            return character
+    return word
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +68,8 @@ class Sentiment:
 class SentimentScorer:
     """Scores a mention's text in its language; the language comes from the payload or is detected.
 
-    `mode` is `vader` (stock VADER, bit for bit) or `vader+crisis` (with the overlay)."""
+    `mode` is `vader` (stock VADER, bit for bit), `vader+crisis` (with the overlay) or `model`
+    (the trained classifier)."""
 
     def __init__(self, mode: str = DEFAULT_MODE, memo_texts: int = MEMO_TEXTS) -> None:
         if mode not in SENTIMENT_MODES:
@@ -74,13 +90,32 @@ class SentimentScorer:
     def language(self, text: str, lang: str | None = None) -> str:
         return lang or detect_language(text)
 
+    def complaint(self, text: str, lang: str) -> bool | None:
+        """Whether the model reads `text` as a complaint; None outside the `model` mode or where its
+        language has no complaint head."""
+        if self.mode != MODEL:
+            return None
+        from firestorm.models.sentiment_model import shipped
+
+        model = shipped().get(lang)
+        return None if model is None else model.complaint(text)
+
     def explain(self, text: str, lang: str) -> list[tuple[str, float, str]]:
         """(word, valence, lexicon) of each word that moved the score of `text` in `lang`; lexicon is
-        `crisis` for an overlay word (a phrase is shown with its words), else `vader`."""
+        `crisis` for an overlay word (a phrase is shown with its words), else `vader`. In the
+        `model` mode: (word, weight, `model`), the words of the text that pushed it to its label."""
+        if self.mode == MODEL:
+            from firestorm.models.sentiment_model import reasons, shipped
+
+            return [(word, weight, MODEL) for word, weight in reasons(shipped()[lang], text)]
         analyzer = self.analyzer(lang)
         overlay = getattr(analyzer, "overlay", None)
         out = []
+        lowered = text.lower()
         for word, key, valence in analyzer.contributions(text):
+            if word.lower().replace("_", " ") not in lowered and word.lower() not in lowered:
+                # A word of an emoji's description ("rouler" for 🙄): show the emoji of the text.
+                word = _emoji_for(analyzer, word, text)
             if overlay is not None and key in overlay.valences:
                 out.append((word.replace("_", " "), valence, "crisis"))
             else:
@@ -103,5 +138,10 @@ class SentimentScorer:
         language = self.language(text, lang)
         if language not in SCORED_LANGUAGES or not text.strip():
             return Sentiment(lang=language or UNDETERMINED, compound=None)
+        if self.mode == MODEL:
+            from firestorm.models.sentiment_model import compound_of, shipped
+
+            label, probabilities = shipped()[language].probabilities(text)
+            return Sentiment(lang=language, compound=compound_of(label, probabilities))
         compound = self.analyzer(language).compound(text)
         return Sentiment(lang=language, compound=compound)

@@ -279,6 +279,9 @@ def _run_score(args: argparse.Namespace, config: Config, out: IO[str], err: IO[s
         _fmt, records = read_records(source, _input_spec(args))
         for result in score_records(records, scorer, explain=args.explain, tally=tally):
             print(to_line(result), file=out)
+    if tally.bad and not tally.scored and not tally.unscored:
+        print(f"firestorm: {nothing_usable(source.name, tally.bad_lines, tally.reasons)}", file=err)
+        return EXIT_ERROR
     print(
         f"scored {tally.scored} mentions ({scorer.mode}); {tally.unscored} unscored; {tally.bad} bad rows"
         + (f"; {tally.unmatched} rows named no watched entity" if tally.unmatched else ""),

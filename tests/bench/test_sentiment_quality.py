@@ -66,7 +66,7 @@ def test_sanders_prints_both_modes(corpus_file: Path, capsys: pytest.CaptureFixt
     # stock VADER finds 1 of the 2 negatives; the overlay finds both, and reads "is down again" as negative
     assert "negative      1.000   0.500" in blocks[0]
     assert "negative      0.667   1.000" in blocks[1]
-    assert out.count("macro-F1") == 2
+    assert out.count("macro-F1") == 3
 
 
 def test_samples_report_negative_shares(capsys: pytest.CaptureFixture[str]) -> None:
@@ -74,5 +74,46 @@ def test_samples_report_negative_shares(capsys: pytest.CaptureFixture[str]) -> N
     out = capsys.readouterr().out
     assert "# maison-rappel-fr.jsonl" in out and "# skyway-outage-en.jsonl" in out
     storm = next(line for line in out.splitlines() if line.startswith("maison-lait storm") and " fr " in line)
-    vader, crisis = (float(x) for x in storm.split()[-2:])
-    assert 0.9 < vader <= crisis
+    vader, crisis, model = (float(x) for x in storm.split()[-3:])
+    assert 0.9 < vader <= crisis and model > 0.9
+
+
+def test_the_held_out_commands_read_each_sources_test_split(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """semeval, french and complaints on generated files in the real layouts (the real sets
+    are third-party: see docs/sentiment.md); every mode gets its row."""
+    from bench import sentiment_data
+    from tests.bench.test_train_sentiment import write_sources
+
+    dirs = write_sources(tmp_path)
+    french = dirs["xlmt"] / sentiment_data.XLMT_DIR
+    (french / "test_text.txt").write_text(
+        "Service nul, toujours en panne\nMerci, parfait\nRéunion mardi\n", encoding="utf-8"
+    )
+    (french / "test_labels.txt").write_text("0\n2\n1\n", encoding="utf-8")
+    reviews = dirs["allocine"] / sentiment_data.ALLOCINE_DIR
+    (reviews / "test.tsv").write_text("0\tUne série nulle, ennuyeuse\n1\tSérie géniale, bravo\n", encoding="utf-8")
+    assert main(["semeval", str(dirs["semeval"])]) == 0
+    out = capsys.readouterr().out
+    assert "# SemEval-2017 Task 4A English test: 1 texts" in out
+    assert all(f"\n{mode} " in out for mode in ("vader", "vader+crisis", "model"))
+    assert main(["french", "--xlmt", str(dirs["xlmt"]), "--allocine", str(dirs["allocine"])]) == 0
+    out = capsys.readouterr().out
+    assert "xlm-t French test tweets" in out and "3 texts" in out and "# Allociné test reviews: 2" in out
+    assert main(["complaints", str(dirs["complaints"]), "--folds", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "# complaints: 30 tweets, 15 complaints" in out
+    assert "airline" in out and "bank" in out and "model (2-fold)" in out
+
+
+def test_a_missing_test_split_is_one_error_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["semeval", str(tmp_path)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and "not found" in err[0]
+
+
+def test_examples_lists_every_issue_line_per_mode(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench.sentiment_quality import ISSUE_EXAMPLES
+
+    assert main(["examples"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == len(ISSUE_EXAMPLES) + 2 and out[-1].startswith("negative")

@@ -111,3 +111,12 @@ def test_a_copy_is_scored_once_and_the_memo_stays_bounded() -> None:
     first = memoized.score("the app crashed and support ignores me", "en")
     assert memoized.score("the app crashed and support ignores me", "en") is first
     assert plain._memo == {}
+
+
+@pytest.mark.parametrize("mode", ["vader", "vader+crisis"])
+def test_explain_shows_the_emoji_not_the_words_of_its_description(mode: str) -> None:
+    """VADER scores 🙄 by its description ("visage roulant des yeux"): show the emoji itself."""
+    text = "Super, encore une panne, merci beaucoup 🙄"
+    words = [word for word, _, _ in SentimentScorer(mode).explain(text, "fr")]
+    assert "🙄" in words
+    assert all(word in text for word in words)

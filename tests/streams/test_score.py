@@ -82,7 +82,7 @@ def test_a_bad_mode_is_a_configuration_error(mentions_file: Path, monkeypatch: p
     monkeypatch.setenv("FIRESTORM_SENTIMENT", "bert")
     code, out, err = run("score", str(mentions_file))
     assert code == EXIT_ERROR and out == ""
-    assert "FIRESTORM_SENTIMENT must be one of vader, vader+crisis, got 'bert'" in err
+    assert "FIRESTORM_SENTIMENT must be one of vader, vader+crisis, model, got 'bert'" in err
 
 
 def test_explain_lists_the_words_that_moved_the_score(mentions_file: Path) -> None:
@@ -148,7 +148,7 @@ def test_score_help_names_the_modes(capsys: pytest.CaptureFixture[str]) -> None:
         run("score", "--help")
     assert info.value.code == 0
     help_text = capsys.readouterr().out
-    assert "--explain" in help_text and "{vader,vader+crisis}" in help_text and "FIRESTORM_SENTIMENT" in help_text
+    assert "--explain" in help_text and "{vader,vader+crisis,model}" in help_text and "FIRESTORM_SENTIMENT" in help_text
 
 
 def test_samples_have_a_stable_label_set() -> None:
@@ -166,3 +166,35 @@ def test_the_worker_scores_with_firestorm_sentiment() -> None:
         config = load_config({"FIRESTORM_SENTIMENT": mode})
         handler = BatchHandler(cast(Any, None), cast(Any, None), cast(Any, None), config)  # only the config is read
         assert handler.processor.scorer.mode == mode
+
+
+def test_id_and_text_lines_are_enough(tmp_path: Path) -> None:
+    """A file of labelled texts has no entity or time: the score does not need them."""
+    rows = [
+        {"id": "t1", "text": "Worst service ever, never again", "lang": "en"},
+        {"id": "t2", "text": "Pas content du tout"},
+    ]
+    path = write_jsonl(tmp_path / "texts.jsonl", [*rows, {"id": "t3", "entity": "", "ts": "", "text": "ok"}])
+    code, out, err = run("score", str(path), "--sentiment", "vader")
+    assert code == EXIT_OK, err
+    assert [r["id"] for r in lines(out)] == ["t1", "t2", "t3"]
+    assert "0 bad rows" in err
+
+
+def test_a_file_with_no_usable_row_is_one_error_line(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "bad.jsonl", [{"id": "x"}, {"id": "y"}, {"text": "no id"}])
+    code, out, err = run("score", str(path))
+    assert code == EXIT_ERROR
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1 and err.startswith(f"firestorm: no usable row in {path}: all 3 rows")
+
+
+def test_the_model_mode_labels_and_explains_with_words_of_the_text(tmp_path: Path) -> None:
+    text = "Great, another outage, thanks a lot"
+    path = write_jsonl(tmp_path / "texts.jsonl", [{"id": "s1", "text": text, "lang": "en"}])
+    code, out, err = run("score", str(path), "--sentiment", "model", "--explain")
+    assert code == EXIT_OK, err
+    (result,) = lines(out)
+    assert result["label"] == "negative" and isinstance(result["complaint"], bool)
+    words = result["explain"]
+    assert words and all(w["word"] in text and w["weight"] > 0 for w in words)  # type: ignore[index,operator,union-attr]

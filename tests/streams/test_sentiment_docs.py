@@ -56,7 +56,7 @@ def test_the_sanders_command_prints_both_tables(tmp_path: Path) -> None:
     command = sh_command("sanders").replace("PATH/full-corpus.csv", shlex.quote(str(corpus)))
     result = shell(command)
     assert result.returncode == 0, result.stderr
-    assert "held-out half" in result.stdout and result.stdout.count("macro-F1") == 2
+    assert "held-out half" in result.stdout and result.stdout.count("macro-F1") == 3
 
 
 @pytest.mark.skipif(not os.environ.get("SANDERS_CORPUS"), reason="SANDERS_CORPUS (third-party data) not given")
@@ -74,14 +74,14 @@ def test_the_samples_command_prints_the_shares_of_the_page() -> None:
     result = shell(sh_command("samples"))
     assert result.returncode == 0, result.stderr
     rows = [line.split() for line in result.stdout.splitlines() if not line.startswith(("#", "group"))]
-    measured = {(r[0], " ".join(r[1:-4]), r[-4]): (r[-2], r[-1]) for r in rows}
-    assert measured[("maison-lait", "storm", "fr")] == ("0.962", "0.964")
-    assert measured[("maison-lait", "before", "fr")] == ("0.051", "0.051")
-    assert measured[("velo-cite", "(quiet)", "fr")] == ("0.057", "0.123")
-    assert measured[("skyway", "storm", "en")] == ("0.945", "0.954")
-    assert measured[("northbank", "(quiet)", "en")] == ("0.051", "0.051")
+    measured = {(r[0], " ".join(r[1:-5]), r[-5]): (r[-3], r[-2], r[-1]) for r in rows}
+    assert measured[("maison-lait", "storm", "fr")] == ("0.962", "0.964", "0.940")
+    assert measured[("maison-lait", "before", "fr")] == ("0.051", "0.051", "0.128")
+    assert measured[("velo-cite", "(quiet)", "fr")] == ("0.057", "0.123", "0.147")
+    assert measured[("skyway", "storm", "en")] == ("0.945", "0.954", "0.967")
+    assert measured[("northbank", "(quiet)", "en")] == ("0.051", "0.051", "0.462")
     page = DOC.read_text(encoding="utf-8")
-    assert "| 1,913 | 0.057 | 0.123 |" in page and "| 6,979 | 0.945 | 0.954 |" in page
+    assert "| 1,913 | 0.057 | 0.123 | 0.147 |" in page and "| 6,979 | 0.945 | 0.954 | 0.967 |" in page
 
 
 def test_the_speed_command_runs_with_no_mismatch() -> None:

@@ -1,0 +1,199 @@
+"""Train the sentiment model (models/data/sentiment_model.npz) from public labelled sets.
+
+Usage:
+  python bench/train_sentiment.py --semeval DIR --complaints DIR [--xci DIR] [--sanders PATH]
+      --xlmt DIR --allocine DIR [--out models/data/sentiment_model.npz] [--folds 3]
+
+Each DIR is a checkout of the public repository named in bench/sentiment_data.py (no data ships
+with firestorm). Training needs scikit-learn (`pip install scikit-learn`, a dev-only tool); the
+product reads the weights with numpy alone (models/sentiment_model.py).
+
+What it fits, per language, on training splits only (the held-out tests are never read):
+- English: SemEval 2013-2016 Task 4A, the complaints tweets (a complaint is negative) and the
+  Sanders development half; plus a complaint head (complaint or not) on the complaints tweets.
+- French: xlm-t's French train and val tweets and the Allociné train and dev reviews.
+A multinomial logistic regression, classes weighted to balance, over the hashed features of
+models/sentiment_model.py. Its constants are picked by k-fold cross-validation on the training
+data: the regularization C (best macro recall), then a bias added to the negative class, the
+smallest that reaches negative recall 0.70 out of fold (macro recall may drop by 0.01 at most).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import sentiment_data as data
+from firestorm.models.sentiment_model import CLASSES, LinearModel, feature_rows, save
+
+ROOT = Path(__file__).resolve().parents[1]
+BITS = 18
+C_GRID = (0.3, 1.0, 3.0, 10.0)
+NEGATIVE_RECALL = 0.70
+BIAS_GRID = tuple(round(0.1 * i, 1) for i in range(0, 21))
+
+
+def design(texts: list[str], bits: int, lang: str) -> Any:
+    """The sparse feature matrix of `texts`, as the model reads them (1/sqrt(n) per occurrence)."""
+    from scipy.sparse import csr_matrix
+
+    indptr, indices, values = [0], [], []
+    for text in texts:
+        rows = feature_rows(text, bits, lang)
+        indices.append(rows)
+        values.append(np.full(len(rows), 1.0 / np.sqrt(len(rows)) if len(rows) else 0.0, dtype=np.float32))
+        indptr.append(indptr[-1] + len(rows))
+    matrix = csr_matrix(
+        (np.concatenate(values), np.concatenate(indices), np.asarray(indptr)), shape=(len(texts), 1 << bits)
+    )
+    matrix.sum_duplicates()
+    return matrix
+
+
+def fit(x: Any, y: npt.NDArray[np.int64], c: float) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=300, tol=1e-3)
+    return model.fit(x, y)
+
+
+def recalls(gold: npt.NDArray[np.int64], predicted: npt.NDArray[np.int64], classes: int) -> list[float]:
+    return [float((predicted[gold == k] == k).mean()) if (gold == k).any() else 0.0 for k in range(classes)]
+
+
+def out_of_fold(x: Any, y: npt.NDArray[np.int64], c: float, folds: int) -> npt.NDArray[np.float64]:
+    """Decision scores of every training row from a model fitted without its fold."""
+    scores = np.zeros((len(y), int(y.max()) + 1))
+    order = np.random.default_rng(0).permutation(len(y))
+    for fold in range(folds):
+        test = order[fold::folds]
+        train = np.setdiff1d(order, test)
+        model = fit(x[train], y[train], c)
+        raw = model.decision_function(x[test])
+        scores[test] = raw if raw.ndim == 2 else np.column_stack([-raw, raw])
+    return scores
+
+
+def pick(
+    x: Any, y: npt.NDArray[np.int64], folds: int, measured: npt.NDArray[np.bool_], log: Any
+) -> tuple[float, float]:
+    """C by out-of-fold macro recall, then the negative bias (both on rows where `measured`)."""
+    best: tuple[float, float, npt.NDArray[np.float64]] | None = None
+    for c in C_GRID:
+        scores = out_of_fold(x, y, c, folds)
+        r = recalls(y[measured], scores[measured].argmax(axis=1), len(CLASSES))
+        macro = sum(r) / len(r)
+        print(f"  C={c:<5} out-of-fold recall {' '.join(f'{v:.3f}' for v in r)} macro {macro:.3f}", file=log)
+        if best is None or macro > best[1]:
+            best = (c, macro, scores)
+    assert best is not None
+    c, macro, scores = best
+    bias = 0.0
+    for candidate in BIAS_GRID:
+        shifted = scores[measured] + np.array([candidate, 0.0, 0.0])
+        r = recalls(y[measured], shifted.argmax(axis=1), len(CLASSES))
+        if sum(r) / len(r) < macro - 0.01:
+            break
+        bias = candidate
+        if r[0] >= NEGATIVE_RECALL:
+            break
+    print(f"  picked C={c}, negative bias {bias}", file=log)
+    return c, bias
+
+
+def train_language(
+    lang: str, pairs: list[tuple[str, str]], measured: npt.NDArray[np.bool_], folds: int, bits: int, log: Any
+) -> tuple[LinearModel, Any, dict[str, Any]]:
+    x = design([t for t, _ in pairs], bits, lang)
+    y = np.array([CLASSES.index(label) for _, label in pairs], dtype=np.int64)
+    c, bias = pick(x, y, folds, measured, log) if folds > 1 else (C_GRID[1], 0.0)
+    model = fit(x, y, c)
+    weights = model.coef_.T.astype(np.float32)
+    intercept = model.intercept_ + np.array([bias, 0.0, 0.0])
+    return LinearModel(bits, weights, intercept, lang), x, {"C": c, "negative_bias": bias, "rows": len(pairs)}
+
+
+def train_complaints(texts: list[str], y: npt.NDArray[np.int64], folds: int, bits: int, log: Any) -> tuple[Any, float]:
+    """The complaint head: C by out-of-fold complaint F1."""
+    x = design(texts, bits, "en")
+    best = (C_GRID[1], -1.0)
+    for c in C_GRID if folds > 1 else (C_GRID[1],):
+        if folds > 1:
+            predicted = out_of_fold(x, y, c, folds).argmax(axis=1)
+            tp = int(((predicted == 1) & (y == 1)).sum())
+            f1 = 2 * tp / max(1, int((predicted == 1).sum()) + int((y == 1).sum()))
+            print(f"  complaint head C={c:<5} out-of-fold F1 {f1:.3f}", file=log)
+            if f1 > best[1]:
+                best = (c, f1)
+    head = fit(x, y, best[0])
+    return head, best[0]
+
+
+def complaint_folds(texts: list[str], gold: list[int], folds: int, c: float = C_GRID[1]) -> list[int]:
+    """Complaint or not for every text, from a complaint head fitted without its fold."""
+    x = design(texts, BITS, "en")
+    scores = out_of_fold(x, np.asarray(gold, dtype=np.int64), c, folds)
+    return [int(v) for v in scores.argmax(axis=1)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--semeval", type=Path, required=True, help="checkout of cbaziotis/datastories-semeval2017-task4"
+    )
+    parser.add_argument(
+        "--complaints", type=Path, required=True, help="checkout of danielpreotiuc/complaints-social-media"
+    )
+    parser.add_argument("--xci", type=Path, help="checkout of appy1608/ACL2023 (sentiment of the non-complaints)")
+    parser.add_argument("--sanders", type=Path, help="zfz/twitter_corpus checkout or its full-corpus.csv (dev half)")
+    parser.add_argument("--xlmt", type=Path, required=True, help="checkout of cardiffnlp/xlm-t")
+    parser.add_argument("--allocine", type=Path, required=True, help="checkout of Akram-ch/TP_NLP_2023")
+    parser.add_argument("--out", type=Path, default=ROOT / "models" / "data" / "sentiment_model.npz")
+    parser.add_argument("--folds", type=int, default=3, help="cross-validation folds for the constants (1: none)")
+    parser.add_argument("--bits", type=int, default=BITS, help="log2 of the rows of each weights table")
+    args = parser.parse_args(argv)
+    log = sys.stderr
+    try:
+        semeval = data.semeval_train(args.semeval)
+        raw_complaints = data.complaints(args.complaints)
+        complaint_pairs = data.complaint_sentiment(args.complaints, args.xci)
+        sanders = data.sanders(args.sanders, "dev") if args.sanders else []
+        french = data.xlmt_french(args.xlmt, "train") + data.xlmt_french(args.xlmt, "val")
+        reviews = data.allocine(args.allocine, "train") + data.allocine(args.allocine, "dev")
+    except data.DataError as exc:
+        print(f"error: {exc}", file=log)
+        return 1
+    english = semeval + complaint_pairs + sanders
+    print(f"English: {len(semeval)} SemEval, {len(complaint_pairs)} complaints, {len(sanders)} Sanders dev", file=log)
+    en_measured = np.arange(len(english)) < len(semeval)  # the constants aim at tweets in general
+    en, _, en_meta = train_language("en", english, en_measured, args.folds, args.bits, log)
+    print("complaint head:", file=log)
+    y_complaint = np.array([c for _, c, _ in raw_complaints], dtype=np.int64)
+    head, head_c = train_complaints([t for t, _, _ in raw_complaints], y_complaint, args.folds, args.bits, log)
+    en = LinearModel(
+        en.bits,
+        np.column_stack([en.weights, head.coef_[0].astype(np.float32)]),
+        np.append(en.bias, head.intercept_[0]),
+        "en",
+    )
+    print(f"French: {len(french)} xlm-t tweets, {len(reviews)} Allociné reviews", file=log)
+    fr_pairs = french + reviews
+    fr_measured = np.arange(len(fr_pairs)) < len(french)
+    fr, _, fr_meta = train_language("fr", fr_pairs, fr_measured, args.folds, args.bits, log)
+    meta = {"en": en_meta, "fr": fr_meta, "complaint_C": head_c}
+    save(args.out, {"en": en, "fr": fr}, meta)
+    size = args.out.stat().st_size
+    print(f"wrote {args.out} ({size / 1e6:.1f} MB): {meta}", file=log)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

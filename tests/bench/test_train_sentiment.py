@@ -1,0 +1,127 @@
+"""bench/train_sentiment.py end to end, on a tiny data set generated here in each source's layout.
+
+The real sets are third-party and not shipped; these files have the same paths, columns and
+label codes (SemEval tsv with \\u escapes, complaints csv, X-CI csv, xlm-t text/label files,
+Allociné tsv, Sanders csv), with texts built from a few clearly negative, neutral and positive
+words. The script must read them all, pick its constants by cross-validation, write a weights
+file that the product's loader reads, and the model must give the words' classes back.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from pathlib import Path
+
+import pytest
+
+from bench import sentiment_data
+from bench.train_sentiment import main
+from firestorm.models.sentiment_model import CLASSES, load
+
+WORDS = {
+    "negative": ["awful", "broken", "furious", "refund", "worst"],
+    "neutral": ["tuesday", "schedule", "meeting", "address", "update"],
+    "positive": ["lovely", "brilliant", "thanks", "delighted", "great"],
+}
+MOTS = {
+    "negative": ["nul", "panne", "honteux", "déçu", "arnaque"],
+    "neutral": ["mardi", "horaire", "adresse", "réunion", "gare"],
+    "positive": ["génial", "merci", "parfait", "bravo", "super"],
+}
+FILLER = ["the", "a", "today", "my", "with", "and", "for"]
+MOTS_FILLER = ["le", "la", "de", "mon", "avec", "et", "pour"]
+
+
+def sentence(rng: random.Random, words: list[str], filler: list[str]) -> str:
+    picked = rng.sample(words, 2) + rng.sample(filler, 3)
+    rng.shuffle(picked)
+    return " ".join(picked)
+
+
+def generated(rng: random.Random, words: dict[str, list[str]], filler: list[str], n: int) -> list[tuple[str, str]]:
+    return [(sentence(rng, words[label], filler), label) for label in CLASSES for _ in range(n)]
+
+
+def write_sources(root: Path) -> dict[str, Path]:
+    rng = random.Random(7)
+    dirs = {name: root / name for name in ("semeval", "complaints", "xci", "xlmt", "allocine", "sanders")}
+    a = dirs["semeval"] / sentiment_data.SEMEVAL_DIR
+    (a / "downloaded").mkdir(parents=True)
+    (a / "gold").mkdir(parents=True)
+    train = generated(rng, WORDS, FILLER, 40)
+    (a / "downloaded" / "twitter-2016train-A.tsv").write_text(
+        "".join(f"{1000 + i}\t{label}\t{text} caf\\u00e9\n" for i, (text, label) in enumerate(train)), encoding="utf-8"
+    )
+    (a / "gold" / "SemEval2017-task4-test.subtask-A.english.txt").write_text(
+        "1000\tnegative\tthis tweet is the test set\n", encoding="utf-8"
+    )
+    dirs["complaints"].mkdir()
+    with (dirs["complaints"] / "complaints-data.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        for i in range(30):
+            complaint = i % 2
+            text = sentence(rng, WORDS["negative" if complaint else "neutral"], FILLER)
+            writer.writerow([str(5000 + i), text, str(complaint), "airline" if i < 15 else "bank"])
+    dirs["xci"].mkdir()
+    with (dirs["xci"] / "X-CI Dataset.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "tweet", "label", "domain", "sentiment", "emotion", "Severity", "Explain"])
+        writer.writerow(["1", "no such tweet", "0", "airline", "Positive", "other", "0", ""])
+    french_dir = dirs["xlmt"] / sentiment_data.XLMT_DIR
+    french_dir.mkdir(parents=True)
+    codes = {"negative": "0", "neutral": "1", "positive": "2"}
+    for split in ("train", "val"):
+        pairs = generated(rng, MOTS, MOTS_FILLER, 20)
+        (french_dir / f"{split}_text.txt").write_text("\n".join(t for t, _ in pairs) + "\n", encoding="utf-8")
+        (french_dir / f"{split}_labels.txt").write_text(
+            "\n".join(codes[lab] for _, lab in pairs) + "\n", encoding="utf-8"
+        )
+    reviews_dir = dirs["allocine"] / sentiment_data.ALLOCINE_DIR
+    reviews_dir.mkdir(parents=True)
+    for split in ("train", "dev"):
+        lines = [
+            f"{int(label == 'positive')}\t{sentence(rng, MOTS[label], MOTS_FILLER)} série"
+            for label in ("negative", "positive")
+            for _ in range(10)
+        ]
+        (reviews_dir / f"{split}.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    dirs["sanders"].mkdir()
+    with (dirs["sanders"] / "full-corpus.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, quoting=csv.QUOTE_ALL)
+        writer.writerow(["Topic", "Sentiment", "TweetId", "TweetDate", "TweetText"])
+        for i, (text, label) in enumerate(generated(rng, WORDS, FILLER, 10)):
+            writer.writerow(["apple", label, str(126415614616154112 + i), "Tue Oct 18 21:53:25 +0000 2011", text])
+    return dirs
+
+
+def test_training_end_to_end_writes_weights_the_product_reads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dirs = write_sources(tmp_path)
+    out = tmp_path / "model.npz"
+    argv = [f"--{name}={path}" for name, path in dirs.items()] + ["--out", str(out), "--folds", "2", "--bits", "14"]
+    assert main(argv) == 0
+    log = capsys.readouterr().err
+    # 120 generated tweets less the one whose id is in the test file; 30 complaints; the dev half of 30
+    assert "English: 119 SemEval, 30 complaints," in log
+    assert "French: 120 xlm-t tweets, 40 Allociné reviews" in log
+    assert "picked C=" in log and "complaint head C=" in log
+    models = load(out)
+    assert sorted(models) == ["en", "fr"]
+    assert models["en"].weights.shape == (1 << 14, 4)  # three classes and the complaint head
+    assert models["fr"].weights.shape == (1 << 14, 3)
+    for lang, words, filler in (("en", WORDS, FILLER), ("fr", MOTS, MOTS_FILLER)):
+        for label, vocabulary in words.items():
+            text = f"{vocabulary[0]} {filler[0]} {vocabulary[1]}"
+            assert CLASSES[models[lang].label(text)[0]] == label, (lang, text)
+    assert models["en"].complaint("furious worst refund") is True
+    assert models["en"].complaint("tuesday meeting schedule") is False
+
+
+def test_a_missing_source_is_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dirs = write_sources(tmp_path)
+    argv = [f"--{name}={path}" for name, path in dirs.items() if name != "xlmt"]
+    assert main([*argv, f"--xlmt={tmp_path / 'nowhere'}", "--out", str(tmp_path / "m.npz"), "--folds", "1"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and "nowhere" in err[0]

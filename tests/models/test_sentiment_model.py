@@ -1,0 +1,144 @@
+"""models/sentiment_model.py: the shipped weights, the hashed features, the compound and the reasons."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from firestorm.models.sentiment import MODEL, SentimentScorer, label_of
+from firestorm.models.sentiment_model import (
+    CLASSES,
+    MODEL_FILE,
+    LinearModel,
+    compound_of,
+    cues,
+    feature_rows,
+    load,
+    reasons,
+    save,
+    shipped,
+    tokens,
+    word_rows,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+WEIGHTS = ROOT / "models" / "data" / MODEL_FILE
+
+# Fixed texts and the labels the shipped weights give them: a retrained model must still read
+# these plain cases the same way (the texts are not in any training set).
+FIXED = [
+    ("en", "I love this new phone, the camera is amazing", "positive"),
+    ("en", "Worst customer service ever, never flying with you again", "negative"),
+    ("en", "The meeting is moved to Tuesday at 3pm", "neutral"),
+    ("en", "Great, another outage, thanks a lot", "negative"),
+    ("fr", "Merci pour votre aide, service impeccable !", "positive"),
+    ("fr", "Pas content du tout, toujours aucune réponse", "negative"),
+]
+
+
+def test_the_shipped_weights_are_small_and_load() -> None:
+    assert WEIGHTS.stat().st_size < 5_000_000
+    models = shipped()
+    assert sorted(models) == ["en", "fr"]
+    for model in models.values():
+        assert model.weights.shape[0] == 1 << model.bits and model.weights.dtype == np.float32
+        assert np.isfinite(model.weights).all() and np.isfinite(model.bias).all()
+    assert models["en"].weights.shape[1] == 4  # negative, neutral, positive, the complaint head
+
+
+@pytest.mark.parametrize(("lang", "text", "label"), FIXED)
+def test_the_shipped_weights_give_the_fixed_labels(lang: str, text: str, label: str) -> None:
+    index, probabilities = shipped()[lang].label(text)
+    assert CLASSES[index] == label
+    assert probabilities.sum() == pytest.approx(1.0) and probabilities.argmax() == index
+    assert label_of(SentimentScorer(MODEL).score(text, lang).compound or 0.0) == label
+
+
+def test_features_are_the_same_in_every_process() -> None:
+    """crc-free, seed-free: Python's str hash changes per process, the model's rows must not."""
+    code = (
+        "from firestorm.models.sentiment_model import feature_rows;"
+        "print(feature_rows('Vol annulé, merci 🙄 @sncf', 18).tolist())"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(outputs) == 1
+    assert outputs.pop().strip() == str(feature_rows("Vol annulé, merci 🙄 @sncf", 18).tolist())
+
+
+def test_tokens_fold_links_handles_and_digits() -> None:
+    assert tokens("Charged 11 times @Skyway!! http://t.co/x 🙄") == [
+        "charged", "00", "times", "@user", "!!", "<url>", "🙄"
+    ]  # fmt: skip
+
+
+def test_features_count_words_pairs_and_ngrams() -> None:
+    # " ab " is 4 bytes: 3 2-grams, 2 3-grams, 1 4-gram, no 5-gram, and the word: 7 per word;
+    # two words and their pair
+    assert len(feature_rows("ab cd", 18)) == 7 + 7 + 1
+    assert set(feature_rows("AB, cd", 18)) >= set(word_rows("ab", 18)) | set(word_rows("cd", 18))
+    assert feature_rows("x" * 10_000, 12).max() < 1 << 12
+    assert len(feature_rows("", 18)) == 0
+
+
+def test_lexicon_cues_mark_vader_words_crisis_terms_and_their_mix() -> None:
+    assert cues("Great, another outage, thanks a lot", "en").count("<crisis>") == 1
+    assert "<crisis_pos>" in cues("Great, another outage, thanks a lot", "en")
+    assert cues("flight delayed", "en") == ["<crisis>"]
+    assert cues("I love it", "en") == ["<vpos>"]
+    assert cues("génial", "fr") == ["<vpos>"]
+    assert cues("pas génial", "fr") == cues("not good", "en") == ["<vneg>"]  # a negated positive word
+    assert cues("the meeting is on tuesday", "en") == []
+
+
+def test_logits_with_the_memo_are_the_sum_over_the_feature_rows() -> None:
+    model = shipped()["en"]
+    for text in ("Great, another outage, thanks a lot", "on hold for two hours", "", "ok ok ok"):
+        rows = feature_rows(text, model.bits, "en")
+        expected = model.weights[rows].sum(axis=0, dtype=np.float64) / np.sqrt(max(1, len(rows))) + model.bias
+        assert np.allclose(model.logits(text), expected)
+        assert np.allclose(model.logits(text), expected)  # the second time from the memo
+
+
+@given(st.lists(st.floats(0.001, 1.0), min_size=3, max_size=3), st.integers(0, 2))
+def test_the_compound_gives_the_label_back(raw: list[float], label: int) -> None:
+    p = np.asarray(raw) / sum(raw)
+    compound = compound_of(label, p)
+    assert -1.0 <= compound <= 1.0
+    assert label_of(compound) == CLASSES[label]
+
+
+def test_reasons_are_words_of_the_text() -> None:
+    model = shipped()["en"]
+    text = "Great, another outage, thanks a lot"
+    found = reasons(model, text)
+    assert found and all(word in text for word, _ in found)
+    assert all(weight > 0 for _, weight in found)
+    french = reasons(shipped()["fr"], "Super, encore une panne, merci beaucoup 🙄")
+    assert all(word in "Super, encore une panne, merci beaucoup 🙄" for word, _ in french)
+
+
+def test_save_and_load_round_trip(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    model = LinearModel(10, rng.normal(size=(1 << 10, 3)).astype(np.float32), np.array([0.1, 0.0, -0.1]))
+    save(tmp_path / "m.npz", {"en": model}, {"C": 1.0})
+    back = load(tmp_path / "m.npz")["en"]
+    assert back.bits == 10 and back.weights.shape == (1 << 10, 3)
+    assert np.allclose(back.weights, model.weights, atol=1e-2)  # stored as float16
+    assert back.label("some text")[0] == model.label("some text")[0]
+    assert back.complaint("some text") is None
