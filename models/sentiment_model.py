@@ -223,10 +223,10 @@ def reasons(model: LinearModel, text: str, most: int = 8) -> list[tuple[str, flo
     return [(word, round(weight, 3)) for word, weight in ranked]
 
 
-def save(path: str | Path, models: dict[str, LinearModel], meta: dict[str, Any]) -> None:
+def save(path: str | Path, by_lang: dict[str, LinearModel], meta: dict[str, Any]) -> None:
     """Write the languages' weights (float16: half the size, the labels unchanged) and metadata."""
     arrays: dict[str, Any] = {"format": np.array(FORMAT), "meta": np.array(repr(sorted(meta.items())))}
-    for lang, model in models.items():
+    for lang, model in by_lang.items():
         arrays[f"{lang}_bits"] = np.array(model.bits)
         arrays[f"{lang}_weights"] = model.weights.astype(np.float16)
         arrays[f"{lang}_bias"] = model.bias
@@ -235,8 +235,15 @@ def save(path: str | Path, models: dict[str, LinearModel], meta: dict[str, Any])
 
 def load(path: str | Path | None = None) -> dict[str, LinearModel]:
     """The languages' models from a weights file (the shipped one by default)."""
-    source: Any = path if path is not None else files("firestorm.models").joinpath("data", MODEL_FILE).open("rb")
-    with np.load(source) as data:
+    if path is None:
+        with files("firestorm.models").joinpath("data", MODEL_FILE).open("rb") as handle:
+            return _read(handle)
+    with open(path, "rb") as handle:
+        return _read(handle)
+
+
+def _read(handle: Any) -> dict[str, LinearModel]:
+    with np.load(handle) as data:
         if int(data["format"]) != FORMAT:
             raise ValueError(f"weights file format {int(data['format'])}, this code reads {FORMAT}")
         langs = sorted(k[: -len("_bits")] for k in data.files if k.endswith("_bits"))

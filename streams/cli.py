@@ -240,12 +240,15 @@ def build_parser() -> argparse.ArgumentParser:
         "score",
         help="print the sentiment of each mention of a file, one JSON line each",
         description="Score each mention of a file (JSON lines, CSV, X API v2; .gz ok, - for stdin): "
-        "one JSON line with id, lang, compound and label (negative <= -0.05 < neutral < 0.05 <= positive).",
+        "one JSON line with id, lang, compound and label (negative <= -0.05 < neutral < 0.05 <= positive). "
+        "Rows need only id and text; the model mode adds complaint (English).",
         epilog=cli_help.epilog("score") + "See docs/sentiment.md.\n",
     )
     score.add_argument("file", help=INPUT_HELP)
     _add_input_options(score)
-    score.add_argument("--explain", action="store_true", help="add the words that moved the score, with valences")
+    score.add_argument(
+        "--explain", action="store_true", help="add the words that moved the score, with valences (the model: weights)"
+    )
     score.add_argument("--sentiment", choices=SENTIMENT_MODES, help="scorer (default: FIRESTORM_SENTIMENT)")
 
     plan = sub.add_parser(

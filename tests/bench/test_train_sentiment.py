@@ -107,16 +107,16 @@ def test_training_end_to_end_writes_weights_the_product_reads(
     assert "English: 119 SemEval, 30 complaints," in log
     assert "French: 120 xlm-t tweets, 40 Allociné reviews" in log
     assert "picked C=" in log and "complaint head C=" in log
-    models = load(out)
-    assert sorted(models) == ["en", "fr"]
-    assert models["en"].weights.shape == (1 << 14, 4)  # three classes and the complaint head
-    assert models["fr"].weights.shape == (1 << 14, 3)
+    by_lang = load(out)
+    assert sorted(by_lang) == ["en", "fr"]
+    assert by_lang["en"].weights.shape == (1 << 14, 4)  # three classes and the complaint head
+    assert by_lang["fr"].weights.shape == (1 << 14, 3)
     for lang, words, filler in (("en", WORDS, FILLER), ("fr", MOTS, MOTS_FILLER)):
         for label, vocabulary in words.items():
             text = f"{vocabulary[0]} {filler[0]} {vocabulary[1]}"
-            assert CLASSES[models[lang].label(text)[0]] == label, (lang, text)
-    assert models["en"].complaint("furious worst refund") is True
-    assert models["en"].complaint("tuesday meeting schedule") is False
+            assert CLASSES[by_lang[lang].label(text)[0]] == label, (lang, text)
+    assert by_lang["en"].complaint("furious worst refund") is True
+    assert by_lang["en"].complaint("tuesday meeting schedule") is False
 
 
 def test_a_missing_source_is_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

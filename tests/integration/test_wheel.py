@@ -19,6 +19,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "examples" / "skyway-outage-en.jsonl"
+EXAMPLES_TEXTS = REPO / "docs" / "sentiment-examples.jsonl"
 
 
 def run(*argv: str | Path, cwd: Path, timeout: float = 900) -> str:
@@ -41,6 +42,7 @@ def test_wheel_installs_in_a_clean_venv_and_replays(tmp_path: Path) -> None:
     assert {name.split("/")[0] for name in names if name.endswith(".py")} == {"firestorm"}
     assert "firestorm/streams/sources.py" not in names and "firestorm/models/detectors/seasonal.py" in names
     assert "firestorm/models/data/crisis_lexicon.tsv" in names
+    assert {"firestorm/models/data/sentiment_model.npz", "firestorm/models/data/NOTICE"} <= set(names)
     assert metadata["License-Expression"] == "Apache-2.0"
     assert metadata["Requires-Python"] == "<3.14,>=3.11"
     requires = " ".join(metadata.get_all("Requires-Dist") or [])
@@ -52,6 +54,8 @@ def test_wheel_installs_in_a_clean_venv_and_replays(tmp_path: Path) -> None:
     assert "firestorm 0.1.0" in run(venv / "bin" / "firestorm", "--version", cwd=tmp_path)
     out = run(venv / "bin" / "firestorm", "replay", SAMPLE, "--no-labels", cwd=tmp_path)
     assert out.count("skyway-20260306T0745Z") == 4 and "13945 accepted" in out and "4 alert events" in out
+    model = run(venv / "bin" / "firestorm", "score", EXAMPLES_TEXTS, "--sentiment", "model", cwd=tmp_path)
+    assert "scored 3 mentions (model)" in model and '"label":"negative"' in model
     installed = run(
         venv / "bin" / "python", "-c", "import firestorm.streams; print(firestorm.streams.__file__)", cwd=tmp_path
     )

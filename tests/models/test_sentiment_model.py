@@ -45,12 +45,12 @@ FIXED = [
 
 def test_the_shipped_weights_are_small_and_load() -> None:
     assert WEIGHTS.stat().st_size < 5_000_000
-    models = shipped()
-    assert sorted(models) == ["en", "fr"]
-    for model in models.values():
+    by_lang = shipped()
+    assert sorted(by_lang) == ["en", "fr"]
+    for model in by_lang.values():
         assert model.weights.shape[0] == 1 << model.bits and model.weights.dtype == np.float32
         assert np.isfinite(model.weights).all() and np.isfinite(model.bias).all()
-    assert models["en"].weights.shape[1] == 4  # negative, neutral, positive, the complaint head
+    assert by_lang["en"].weights.shape[1] == 4  # negative, neutral, positive, the complaint head
 
 
 @pytest.mark.parametrize(("lang", "text", "label"), FIXED)
