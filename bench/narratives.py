@@ -1,6 +1,6 @@
 """Narratives benchmark: storms with 2-4 injected narratives, grouped by the real engine.
 
-Usage: python -m bench.narratives [--storms 40] [--seed 1]
+Usage: python -m bench.narratives [--storms 40] [--seed 1] [--sentiment MODE]
 
 Each storm is an entity with two hours of quiet chatter (the detector's warm-up), then a storm
 of 2-4 narratives for 70-100 minutes, then a quiet tail. Every narrative is a story told in
@@ -8,8 +8,8 @@ several phrasings with varying details (places, numbers, emojis, hashtags); some
 10-40 minutes after the first one; in about half the storms one narrative is in another
 language (French, German or Spanish); in about half one narrative is carried by reposts (a
 viral post copied many times, a few paraphrases of it). The mentions go through the real path
-(decode, language, sentiment, engine) and the incident's narratives are read from the engine's
-state when the storm ends, and from the alert events.
+(decode, language, sentiment with the scorer of `--sentiment`, engine) and the incident's
+narratives are read from the engine's state when the storm ends, and from the alert events.
 
 Scores (targets from issue 16): purity of the narratives (share of each narrative's sampled
 posts that belong to its majority story) >= 0.85; share of the storm's sampled posts assigned
@@ -36,6 +36,7 @@ import orjson
 from firestorm.models.engine import Engine, EngineSettings
 from firestorm.models.narratives import INCIDENT_POSTS, NarrativeState, WindowSample, group
 from firestorm.models.pipeline import MentionProcessor
+from firestorm.models.sentiment import DEFAULT_MODE, SENTIMENT_MODES, SentimentScorer
 from firestorm.models.timeutil import iso_utc
 
 MINUTE_MS = 60_000
@@ -408,15 +409,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--storms", type=int, default=40)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("-v", "--verbose", action="store_true", help="one line per storm")
+    parser.add_argument("--sentiment", choices=SENTIMENT_MODES, default=DEFAULT_MODE, help="the scorer of the texts")
     args = parser.parse_args(argv)
-    processor = MentionProcessor()
+    processor = MentionProcessor(SentimentScorer(args.sentiment))
     storms = [make_storm(args.seed * 1000 + i) for i in range(args.storms)]
     started = time.perf_counter()
     scores = [evaluate(storm, processor) for storm in storms]
     elapsed = time.perf_counter() - started
     detected = [s for s in scores if s.detected]
     posts = sum(len(s.lines) for s in storms)
-    print(f"# narratives benchmark: {len(storms)} storms (seed {args.seed}), {posts:,} mentions, {elapsed:.1f} s")
+    print(
+        f"# narratives benchmark: {len(storms)} storms (seed {args.seed}), {posts:,} mentions, "
+        f"sentiment {args.sentiment}, {elapsed:.1f} s"
+    )
     if args.verbose:
         for s in scores:
             kinds = ", ".join(

@@ -55,3 +55,11 @@ def test_the_documented_command_prints_the_scores() -> None:
         "open incident's narrative state:",
     ):
         assert line in text
+
+
+def test_the_scorer_is_chosen_with_sentiment() -> None:
+    """The header names the scorer (with one storm, the model may detect none: exit 1)."""
+    out = io.StringIO()
+    with redirect_stdout(out):
+        main(["--storms", "1", "--sentiment", "model"])
+    assert "sentiment model," in out.getvalue().splitlines()[0]
