@@ -24,12 +24,13 @@ from faust.types import TP
 from firestorm.models.engine import Engine, EngineSettings, EntityState
 from firestorm.models.pipeline import DEAD_LETTER, MentionProcessor, Processed
 from firestorm.models.planned import PlannedCalendar
+from firestorm.models.records import DecodeError
 from firestorm.models.timeutil import iso_utc, parse_duration_ms
 from firestorm.streams import faust_compat
 from firestorm.streams.app import FirestormApp
 from firestorm.streams.config import Config
 from firestorm.streams.control import follow_control_topic, read_planned_events
-from firestorm.streams.dead_letter import dead_letter_record
+from firestorm.streams.dead_letter import PRODUCER_MAX_REQUEST_BYTES, send_dead_letter
 from firestorm.streams.heap import settle_heap
 from firestorm.streams.intake import BatchIntake
 from firestorm.streams.metrics import Metrics, sample_consumer_lag
@@ -376,9 +377,8 @@ class BatchHandler:
         processed = self.processor.process(engine, raw, ref)
         done.append(processed)
         if processed.outcome == DEAD_LETTER and processed.error is not None:
-            value, headers = dead_letter_record(raw, processed.error, message.topic, message.partition, message.offset)
             # Awaited with the alerts before the state: a crash must not lose a dead letter behind the ack.
-            sent.append(await self.fapp.dead_letters.send(key=message.key, value=value, headers=headers))
+            sent.append(self._send_dead_letter(message.key, raw, processed.error, message))
         await self._dead_letter_released(processed.released, sent)
         for closed in processed.closed:
             if self.log_windows and closed.window.count:
@@ -397,8 +397,14 @@ class BatchHandler:
         for decided in released:
             if decided.outcome == DEAD_LETTER and decided.error is not None and decided.ref is not None:
                 ref = RecordRef.of(decided.ref)
-                value, headers = dead_letter_record(ref.raw, decided.error, ref.topic, ref.partition, ref.offset)
-                sent.append(await self.fapp.dead_letters.send(key=ref.key, value=value, headers=headers))
+                sent.append(self._send_dead_letter(ref.key, ref.raw, decided.error, ref))
+
+    def _send_dead_letter(self, key: bytes | None, raw: bytes, error: DecodeError, where: Any) -> Awaitable[Any]:
+        """The dead letter on its way, cut to fit the producer's request size (streams/dead_letter.py)."""
+        conf = getattr(self.fapp.app, "conf", None)
+        limit = getattr(conf, "producer_max_request_size", PRODUCER_MAX_REQUEST_BYTES)
+        place = (where.topic, where.partition, where.offset)
+        return send_dead_letter(self.fapp.dead_letters, key, raw, error, place, limit, self.metrics.dead_letter_cut)
 
     def forget(self) -> None:
         """After a rebalance: the idle clocks start again from the restored state."""
