@@ -267,3 +267,26 @@ def test_a_frame_too_large_even_to_read_past_is_skipped_by_time(tmp_path: Path) 
             assert skipped_to == big_us - 1 + 1_000  # 1 ms past the last event read: past the frame
 
     asyncio.run(scenario())
+
+
+def test_a_repost_after_a_restart_counts_when_its_original_was_seen_before(tmp_path: Path) -> None:
+    """Before: the originals were remembered in memory only, and a restarted ingest dropped every
+    repost of a post it had matched before the restart."""
+    frames = jetstream_frames()
+    first = 4  # FIRST (frame 0) is read by the first run, its repost (frame 7) by the second
+    assert orjson.loads(frames[7])["commit"]["record"]["subject"]["uri"] == FIRST
+
+    async def scenario() -> None:
+        async with JetstreamServer(frames[:first]) as server:
+            sink = MemorySink()
+            await run_until(make_runner([connector(server)], tmp_path, sink), lambda: len(sink.mentions) >= 3)
+        async with JetstreamServer(frames) as server:
+            sink = MemorySink()
+            runner = make_runner([connector(server)], tmp_path, sink)
+            await run_until(runner, lambda: len(sink.mentions) >= len(EXPECTED) - 3)
+            reposts = [m for m in sink.mentions if m.get("repost_of") == FIRST]
+            assert len(reposts) == 1 and reposts[0]["entity"] == "skyway"
+            assert reposts[0]["text"].startswith("SkyWay cancelled")  # the original's text, from before the restart
+            assert server.connections[0]["cursor"] is not None  # resumed, not replayed from the start
+
+    asyncio.run(scenario())
