@@ -688,6 +688,9 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None, err: IO[
     except (FileNotFoundError, InputError) as exc:
         print(f"firestorm: {exc}", file=err)
         return EXIT_ERROR
+    except (PermissionError, IsADirectoryError) as exc:
+        print(f"firestorm: cannot read {exc.filename}: {exc.strerror}", file=err)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
 
