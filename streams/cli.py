@@ -41,7 +41,8 @@ DURATION_OPTIONS = ("--window", "--lateness")
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, with a suggestion when an option is mistyped (`--no-label`: did you mean --no-labels?)."""
+    """argparse, with one-line option errors and a suggestion when an option is mistyped
+    (`--no-lables`: did you mean --no-labels?)."""
 
     def error(self, message: str) -> NoReturn:
         if message.startswith("unrecognized arguments:"):
@@ -51,7 +52,9 @@ class Parser(argparse.ArgumentParser):
                 close = difflib.get_close_matches(word.split("=", 1)[0], options, n=1, cutoff=0.6)
                 if close:
                     message += f" (did you mean {close[0]}?)"
-        super().error(message)
+        # one line, not the usage block before it: the error is what the reader needs, --help the rest
+        prog = self._active().prog
+        self.exit(2, f"{prog}: error: {message}; see {prog} --help\n")
 
     def _active(self) -> argparse.ArgumentParser:
         """The subcommand's parser when one was named (its options are the ones to suggest)."""

@@ -109,10 +109,25 @@ def test_bad_environment_is_a_configuration_error(tmp_path: Path, monkeypatch: p
     assert "FIRESTORM_MIN_VOLUME" in err
 
 
-def test_usage_errors_exit_2() -> None:
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        ([], "firestorm: error: the following arguments are required: COMMAND; see firestorm --help"),
+        (
+            ["replay"],
+            "firestorm replay: error: the following arguments are required: file; see firestorm replay --help",
+        ),
+        (
+            ["plan", "skyway"],
+            "firestorm plan: error: the following arguments are required: --start, --end; see firestorm plan --help",
+        ),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(argv: list[str], line: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
-        run("replay")
+        run(*argv)
     assert info.value.code == 2
+    assert capsys.readouterr().err.splitlines() == [line]
 
 
 @pytest.mark.parametrize("sample", ["skyway-outage-en", "maison-rappel-fr"])
@@ -151,6 +166,8 @@ def test_bad_options_are_usage_errors_that_name_the_flag(
     assert stop.value.code == 2
     err = capsys.readouterr().err
     assert message in err and "FIRESTORM_" not in err.splitlines()[-1]
+    assert len(err.splitlines()) == 1 and "usage:" not in err, err  # the error alone, no usage block before it
+    assert err.startswith("firestorm replay: error: ") and err.endswith("; see firestorm replay --help\n")
 
 
 def test_a_duration_without_unit_in_the_environment_is_refused_too(monkeypatch: pytest.MonkeyPatch) -> None:
