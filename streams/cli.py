@@ -455,17 +455,17 @@ def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[
     _print_bad_lines(err, result.bad_lines, tally.outcomes["dead_letter"])
     if labels is not None and labels.onset_ms is not None:
         from firestorm.streams.compare import evaluate
-        from firestorm.streams.zones import clock_time, zone_label
+        from firestorm.streams.zones import zone_label, zoned_clock_time
 
         drill = evaluate("", settings, result.alerts, labels, result.elapsed_s)
         quiet = ", ".join(labels.quiet_entities)
         first = drill.first_alert_ms
         print(
-            f"labels {labels.path}: {labels.entity} onset {clock_time(labels.onset_ms, shown_tz)}"
+            f"labels {labels.path}: {labels.entity} onset {zoned_clock_time(labels.onset_ms, shown_tz)}"
             + ("" if shown_tz is UTC else f" ({zone_label(shown_tz)})")
             + ", "
             + (
-                f"first alert {clock_time(first, shown_tz)} (time to detect {fmt_duration(drill.time_to_detect_ms)})"
+                f"first alert {zoned_clock_time(first, shown_tz)} (time to detect {fmt_duration(drill.time_to_detect_ms)})"
                 if first is not None
                 else "NOT DETECTED"
             )

@@ -147,3 +147,14 @@ def test_a_csv_header_that_cannot_be_parsed_is_one_line(write: Writer) -> None:
 def test_a_directory_is_one_line(tmp_path: Path) -> None:
     code, _out, err = run_cli("replay", str(tmp_path))
     assert code == cli.EXIT_ERROR and err.splitlines() == [f"firestorm: no such input file: {tmp_path}"]
+
+
+def test_the_labels_summary_times_carry_their_zone(write: Writer, incident: list[dict[str, Any]]) -> None:
+    path = write("i.jsonl", to_jsonl(incident))
+    labels = write("i.labels.json", json.dumps({"entity": "acme", "onset": "2026-03-02T02:00:00Z"}).encode())
+    _code, _out, err = run_cli("replay", str(path), "--labels", str(labels))
+    line = next(x for x in err.splitlines() if x.startswith("labels "))
+    assert " onset 02:00Z, first alert 02:0" in line and "Z (time to detect +" in line, line
+    _code, _out, err = run_cli("replay", str(path), "--labels", str(labels), "--display-tz", "Europe/Paris")
+    line = next(x for x in err.splitlines() if x.startswith("labels "))
+    assert " onset 03:00+01:00 (Europe/Paris), first alert 03:0" in line and "+01:00 (time to detect +" in line, line
