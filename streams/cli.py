@@ -465,7 +465,8 @@ def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[
             + ("" if shown_tz is UTC else f" ({zone_label(shown_tz)})")
             + ", "
             + (
-                f"first alert {zoned_clock_time(first, shown_tz)} (time to detect {fmt_duration(drill.time_to_detect_ms)})"
+                f"first alert {zoned_clock_time(first, shown_tz)} "
+                f"(time to detect {fmt_duration(drill.time_to_detect_ms)})"
                 if first is not None
                 else "NOT DETECTED"
             )
