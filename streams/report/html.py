@@ -178,10 +178,10 @@ def _headline_cards(h: Headline, report: Report) -> str:
     pages = sum(1 for e in report.entities for i in e.incidents if i.pages)
     cards.append(_card("Alert events", str(events), f"{pages} incident(s) paging (warning/critical)"))
     if h.quiet_alerts:
-        silent = all(n == 0 for n in h.quiet_alerts.values())
-        value = '<span class="badge ok">silent</span>' if silent else '<span class="badge bad">alerted</span>'
-        note = ", ".join(f"{escape(q)}: {n} alert events" for q, n in h.quiet_alerts.items())
-        cards.append(_card("Quiet entities", value, note))
+        verdict = h.quiet_verdict()
+        badge = {"silent": "ok", "no page": "info", "PAGED": "bad"}[verdict]
+        value = f'<span class="badge {badge}">{escape(verdict.lower())}</span>'
+        cards.append(_card("Quiet entities", value, escape(h.quiet_detail())))
     if h.false_alarms_before_onset:
         cards.append(
             _card("Before onset", str(h.false_alarms_before_onset), "incidents raised before the labelled onset")

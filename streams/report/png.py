@@ -71,8 +71,11 @@ def _headline_text(report: Report) -> str:
     if h.alerted_for_ms is not None:
         bits.append(f"alerted for {fmt_duration(h.alerted_for_ms).lstrip('+')}")
     if h.quiet_alerts:
-        silent = all(n == 0 for n in h.quiet_alerts.values())
-        bits.append("quiet entities silent" if silent else "quiet entities ALERTED")
+        verdict = h.quiet_verdict()
+        events = sum(h.quiet_alerts.values())
+        bits.append(
+            f"quiet entities: no page ({events} info events)" if verdict == "no page" else f"quiet entities {verdict}"
+        )
     return "   |   ".join(bits)
 
 
