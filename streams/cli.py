@@ -24,6 +24,7 @@ from firestorm.streams.heap import settle_heap
 if TYPE_CHECKING:
     from firestorm.streams.metrics import Metrics
     from firestorm.streams.notifier.drill import DrillPager
+    from firestorm.streams.notifier.paging import Paging
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -213,13 +214,19 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
 
-    sub.add_parser(
+    notifier = sub.add_parser(
         "notifier",
         help="deliver alert events to PagerDuty, webhooks and Slack (configured from FIRESTORM_* variables)",
         description="Consume the alerts topic and page: PagerDuty Events API v2 (dedup_key = incident id), "
         "webhooks, Slack; at-least-once, retried with backoff, rate limited, rejected events dead-lettered.",
         epilog=cli_help.epilog("notifier"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    notifier.add_argument(
+        "--dry-run",
+        metavar="ALERTS",
+        help="no Kafka, nothing sent: print each request paging would send (PagerDuty, webhooks, Slack; "
+        "secrets [redacted]) for the alert events of ALERTS (JSON lines, as replay --alerts-out writes; - for stdin)",
     )
 
     prod = sub.add_parser(
@@ -623,7 +630,7 @@ def _drill_pager(config: Config, err: IO[str], stack: contextlib.ExitStack) -> D
     return pager
 
 
-def _run_notifier(config: Config) -> int:
+def _run_notifier(args: argparse.Namespace, config: Config, out: IO[str], err: IO[str]) -> int:
     from firestorm.streams.notifier.metrics import NotifierMetrics
     from firestorm.streams.notifier.paging import load_paging
     from firestorm.streams.notifier.secrets import install_redaction
@@ -631,10 +638,30 @@ def _run_notifier(config: Config) -> int:
 
     paging = load_paging(config)
     install_redaction(paging.secrets())
+    if args.dry_run:
+        return _notifier_dry_run(args.dry_run, paging, out, err)
     ensure_notifier_topics(config)
     metrics = NotifierMetrics()
     metrics.serve(config.metrics_host, config.notifier_metrics_port)
     serve(config, paging, metrics)
+    return EXIT_OK
+
+
+def _notifier_dry_run(source: str, paging: Paging, out: IO[str], err: IO[str]) -> int:
+    """notifier --dry-run: the requests the real sinks would send for a file of alert events."""
+    from firestorm.streams.notifier.dry_run import AlertsFileError, dry_run, print_dry_run, read_alerts
+
+    try:
+        lines = sys.stdin.buffer.read().splitlines() if source == "-" else Path(source).read_bytes().splitlines()
+        alerts = list(read_alerts(lines, "standard input" if source == "-" else source))
+    except OSError as exc:
+        print(f"firestorm: cannot read {source}: {exc.strerror or exc}", file=err)
+        return EXIT_ERROR
+    except AlertsFileError as exc:
+        print(f"firestorm: {exc}", file=err)
+        return EXIT_ERROR
+    print(f"# dry run: {len(alerts)} alert events, paging {paging.describe()}", file=out)
+    print_dry_run(dry_run(paging, alerts), paging, out)
     return EXIT_OK
 
 
@@ -676,7 +703,7 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None, err: IO[
         if args.command == "worker":
             return _run_worker(config)
         if args.command == "notifier":
-            return _run_notifier(config)
+            return _run_notifier(args, config, out, err)
         if args.command == "score":
             return _run_score(args, config, out, err)
         if args.command == "plan":
