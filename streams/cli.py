@@ -195,6 +195,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="write a drill report: PATH.html (self-contained page) or PATH.png (one picture); repeatable",
     )
+    rep.add_argument(
+        "--plan",
+        action="append",
+        metavar="FILE",
+        help="planned events to rehearse, as `firestorm plan` declares them to workers: JSON objects (one, a list, "
+        "or JSON lines) with entity, start, end, and uplift, mute, name; repeatable",
+    )
     rep.add_argument("--labels", metavar="PATH", help="drill labels (default: <name>.labels.json next to the input)")
     rep.add_argument("--no-labels", action="store_true", help="ignore a labels sidecar next to the input")
     rep.add_argument(
@@ -300,7 +307,6 @@ def _run_score(args: argparse.Namespace, config: Config, out: IO[str], err: IO[s
 
 def _run_plan(args: argparse.Namespace, config: Config, err: IO[str]) -> int:
     from firestorm.models.planned import PlannedEventError, planned_event_from_obj
-    from firestorm.models.timeutil import iso_utc
     from firestorm.streams.control import publish_planned_event
     from firestorm.streams.topics import ensure_topics
 
@@ -312,12 +318,7 @@ def _run_plan(args: argparse.Namespace, config: Config, err: IO[str]) -> int:
         return EXIT_ERROR
     ensure_topics(config)
     publish_planned_event(config, event)
-    what = "muted" if event.mute else f"expect {event.uplift:g}x the usual volume"
-    print(
-        f"planned event sent to {config.control_topic}: {event.entity} from {iso_utc(event.start_ms)} "
-        f"to {iso_utc(event.end_ms)}, {what}" + (f" ({event.name})" if event.name else ""),
-        file=err,
-    )
+    print(f"planned event sent to {config.control_topic}: {event.describe()}", file=err)
     return EXIT_OK
 
 
@@ -364,6 +365,7 @@ def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[
     from firestorm.streams.embedded import Pacer, replay
     from firestorm.streams.formats import InputFile, read_records
     from firestorm.streams.metrics import Metrics
+    from firestorm.streams.plan_file import load_plan_file
     from firestorm.streams.progress import Progress
     from firestorm.streams.report import (
         ReportCollector,
@@ -387,7 +389,8 @@ def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[
         sidecar = find_sidecar(args.file)
         labels = load_labels(sidecar) if sidecar else None
     settings = config.engine_settings(drill=args.drill)
-    planned = (*config.planned_events(), *(labels.planned if labels else ()))
+    rehearsed = [event for path in args.plan or [] for event in load_plan_file(path)]
+    planned = (*config.planned_events(), *(labels.planned if labels else ()), *rehearsed)
     for variant in args.compare or []:
         variant_settings(settings, variant)  # a typo fails now, not after the first replay
     metrics = None
@@ -460,6 +463,8 @@ def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[
         file=err,
     )
     _print_bad_lines(err, result.bad_lines, tally.outcomes["dead_letter"])
+    for event in rehearsed:
+        print(f"planned event (--plan): {event.describe()}", file=err)
     if labels is not None and labels.onset_ms is not None:
         from firestorm.streams.compare import evaluate
         from firestorm.streams.zones import zone_label, zoned_clock_time
