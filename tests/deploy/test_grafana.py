@@ -77,8 +77,8 @@ def dashboard_links(text: str) -> set[str]:
 
 def test_links_to_the_oncall_dashboard_are_the_same_everywhere() -> None:
     """What the notifier sends, what the docs show and the rules annotate: /d/<uid>/<slug of the title>."""
-    models = {m["uid"]: m for m in (load(p) for p in FILES)}
-    canonical = {f"/d/{uid}/{re.sub(r'[^a-z0-9]+', '-', m['title'].lower()).strip('-')}" for uid, m in models.items()}
+    boards = {m["uid"]: m for m in (load(p) for p in FILES)}
+    canonical = {f"/d/{uid}/{re.sub(r'[^a-z0-9]+', '-', m['title'].lower()).strip('-')}" for uid, m in boards.items()}
     assert "/d/firestorm-entity/firestorm" in canonical
     sent = dashboard_links(DEFAULT_GRAFANA_LINK) | dashboard_links(DEFAULT_RUNBOOK_URL)
     assert sent == {"/d/firestorm-entity/firestorm"}
