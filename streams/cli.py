@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import difflib
 import logging
+import os
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 EXIT_OK = 0
 EXIT_ERROR = 1
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader left
 EXIT_BAD_LINES = 3  # the replay finished, but some lines were dead-lettered
 
 
@@ -729,6 +731,19 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None, err: IO[
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _reader_went_away(out)
+
+
+def _reader_went_away(out: IO[str]) -> int:
+    """Stop quietly when the reader of our output (head, less) closed the pipe, as Unix tools do.
+
+    Python flushes stdout again at exit; pointing it at /dev/null first keeps that flush from
+    printing a second BrokenPipeError traceback.
+    """
+    with contextlib.suppress(OSError, ValueError):  # a stream with no file behind it has nothing to flush
+        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+    return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":

@@ -181,3 +181,26 @@ def test_plan_rejects_bad_times_before_any_broker() -> None:
     out, err = io.StringIO(), io.StringIO()
     assert main(["plan", "skyway", "--start", "tomorrow", "--end", "2026-03-10T12:00:00Z"], out=out, err=err) == 1
     assert "firestorm:" in err.getvalue()
+
+
+def test_a_reader_that_leaves_early_ends_the_command_quietly() -> None:
+    """`firestorm score FILE | head -1`: the closed pipe is not a traceback."""
+    import subprocess
+    import sys
+
+    reader = subprocess.Popen(["head", "-n", "1"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    writer = subprocess.run(
+        [sys.executable, "-m", "firestorm.streams.cli", "score", str(EXAMPLES / "skyway-outage-en.jsonl")],
+        stdout=reader.stdin,
+        stderr=subprocess.PIPE,
+        check=False,
+        timeout=120,
+    )
+    assert reader.stdin is not None
+    reader.stdin.close()
+    assert reader.stdout is not None
+    first = reader.stdout.read()
+    reader.wait(timeout=30)
+    assert first.count(b"\n") == 1
+    assert b"Traceback" not in writer.stderr and b"BrokenPipe" not in writer.stderr, writer.stderr.decode()
+    assert writer.returncode == 141
