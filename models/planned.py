@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from firestorm.models.timeutil import TimestampError, parse_ts
+from firestorm.models.timeutil import TimestampError, iso_utc, parse_ts
 
 
 class PlannedEventError(ValueError):
@@ -26,6 +26,12 @@ class PlannedEvent:
 
     def covers(self, entity: str, start_ms: int, end_ms: int) -> bool:
         return entity == self.entity and start_ms < self.end_ms and end_ms > self.start_ms
+
+    def describe(self) -> str:
+        """One line for people: 'skyway from 2026-03-10T09:00:00Z to ..., expect 5x the usual volume (sale)'."""
+        what = "muted" if self.mute else f"expect {self.uplift:g}x the usual volume"
+        name = f" ({self.name})" if self.name else ""
+        return f"{self.entity} from {iso_utc(self.start_ms)} to {iso_utc(self.end_ms)}, {what}{name}"
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import difflib
 import logging
+import os
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -24,9 +25,11 @@ from firestorm.streams.heap import settle_heap
 if TYPE_CHECKING:
     from firestorm.streams.metrics import Metrics
     from firestorm.streams.notifier.drill import DrillPager
+    from firestorm.streams.notifier.paging import Paging
 
 EXIT_OK = 0
 EXIT_ERROR = 1
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader left
 EXIT_BAD_LINES = 3  # the replay finished, but some lines were dead-lettered
 
 
@@ -41,7 +44,8 @@ DURATION_OPTIONS = ("--window", "--lateness")
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, with a suggestion when an option is mistyped (`--no-label`: did you mean --no-labels?)."""
+    """argparse, with one-line option errors and a suggestion when an option is mistyped
+    (`--no-lables`: did you mean --no-labels?)."""
 
     def error(self, message: str) -> NoReturn:
         if message.startswith("unrecognized arguments:"):
@@ -51,7 +55,9 @@ class Parser(argparse.ArgumentParser):
                 close = difflib.get_close_matches(word.split("=", 1)[0], options, n=1, cutoff=0.6)
                 if close:
                     message += f" (did you mean {close[0]}?)"
-        super().error(message)
+        # one line, not the usage block before it: the error is what the reader needs, --help the rest
+        prog = self._active().prog
+        self.exit(2, f"{prog}: error: {message}; see {prog} --help\n")
 
     def _active(self) -> argparse.ArgumentParser:
         """The subcommand's parser when one was named (its options are the ones to suggest)."""
@@ -191,6 +197,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="write a drill report: PATH.html (self-contained page) or PATH.png (one picture); repeatable",
     )
+    rep.add_argument(
+        "--plan",
+        action="append",
+        metavar="FILE",
+        help="planned events to rehearse, as `firestorm plan` declares them to workers: JSON objects (one, a list, "
+        "or JSON lines) with entity, start, end, and uplift, mute, name; repeatable",
+    )
     rep.add_argument("--labels", metavar="PATH", help="drill labels (default: <name>.labels.json next to the input)")
     rep.add_argument("--no-labels", action="store_true", help="ignore a labels sidecar next to the input")
     rep.add_argument(
@@ -210,13 +223,19 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
 
-    sub.add_parser(
+    notifier = sub.add_parser(
         "notifier",
         help="deliver alert events to PagerDuty, webhooks and Slack (configured from FIRESTORM_* variables)",
         description="Consume the alerts topic and page: PagerDuty Events API v2 (dedup_key = incident id), "
         "webhooks, Slack; at-least-once, retried with backoff, rate limited, rejected events dead-lettered.",
         epilog=cli_help.epilog("notifier"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    notifier.add_argument(
+        "--dry-run",
+        metavar="ALERTS",
+        help="no Kafka, nothing sent: print each request paging would send (PagerDuty, webhooks, Slack; "
+        "secrets [redacted]) for the alert events of ALERTS (JSON lines, as replay --alerts-out writes; - for stdin)",
     )
 
     prod = sub.add_parser(
@@ -296,7 +315,6 @@ def _run_score(args: argparse.Namespace, config: Config, out: IO[str], err: IO[s
 
 def _run_plan(args: argparse.Namespace, config: Config, err: IO[str]) -> int:
     from firestorm.models.planned import PlannedEventError, planned_event_from_obj
-    from firestorm.models.timeutil import iso_utc
     from firestorm.streams.control import publish_planned_event
     from firestorm.streams.topics import ensure_topics
 
@@ -308,12 +326,7 @@ def _run_plan(args: argparse.Namespace, config: Config, err: IO[str]) -> int:
         return EXIT_ERROR
     ensure_topics(config)
     publish_planned_event(config, event)
-    what = "muted" if event.mute else f"expect {event.uplift:g}x the usual volume"
-    print(
-        f"planned event sent to {config.control_topic}: {event.entity} from {iso_utc(event.start_ms)} "
-        f"to {iso_utc(event.end_ms)}, {what}" + (f" ({event.name})" if event.name else ""),
-        file=err,
-    )
+    print(f"planned event sent to {config.control_topic}: {event.describe()}", file=err)
     return EXIT_OK
 
 
@@ -360,6 +373,7 @@ def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[
     from firestorm.streams.embedded import Pacer, replay
     from firestorm.streams.formats import InputFile, read_records
     from firestorm.streams.metrics import Metrics
+    from firestorm.streams.plan_file import load_plan_file
     from firestorm.streams.progress import Progress
     from firestorm.streams.report import (
         ReportCollector,
@@ -383,7 +397,8 @@ def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[
         sidecar = find_sidecar(args.file)
         labels = load_labels(sidecar) if sidecar else None
     settings = config.engine_settings(drill=args.drill)
-    planned = (*config.planned_events(), *(labels.planned if labels else ()))
+    rehearsed = [event for path in args.plan or [] for event in load_plan_file(path)]
+    planned = (*config.planned_events(), *(labels.planned if labels else ()), *rehearsed)
     for variant in args.compare or []:
         variant_settings(settings, variant)  # a typo fails now, not after the first replay
     metrics = None
@@ -456,19 +471,22 @@ def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[
         file=err,
     )
     _print_bad_lines(err, result.bad_lines, tally.outcomes["dead_letter"])
+    for event in rehearsed:
+        print(f"planned event (--plan): {event.describe()}", file=err)
     if labels is not None and labels.onset_ms is not None:
         from firestorm.streams.compare import evaluate
-        from firestorm.streams.zones import clock_time, zone_label
+        from firestorm.streams.zones import zone_label, zoned_clock_time
 
         drill = evaluate("", settings, result.alerts, labels, result.elapsed_s)
         quiet = ", ".join(labels.quiet_entities)
         first = drill.first_alert_ms
         print(
-            f"labels {labels.path}: {labels.entity} onset {clock_time(labels.onset_ms, shown_tz)}"
+            f"labels {labels.path}: {labels.entity} onset {zoned_clock_time(labels.onset_ms, shown_tz)}"
             + ("" if shown_tz is UTC else f" ({zone_label(shown_tz)})")
             + ", "
             + (
-                f"first alert {clock_time(first, shown_tz)} (time to detect {fmt_duration(drill.time_to_detect_ms)})"
+                f"first alert {zoned_clock_time(first, shown_tz)} "
+                f"(time to detect {fmt_duration(drill.time_to_detect_ms)})"
                 if first is not None
                 else "NOT DETECTED"
             )
@@ -625,7 +643,7 @@ def _drill_pager(config: Config, err: IO[str], stack: contextlib.ExitStack) -> D
     return pager
 
 
-def _run_notifier(config: Config) -> int:
+def _run_notifier(args: argparse.Namespace, config: Config, out: IO[str], err: IO[str]) -> int:
     from firestorm.streams.notifier.metrics import NotifierMetrics
     from firestorm.streams.notifier.paging import load_paging
     from firestorm.streams.notifier.secrets import install_redaction
@@ -633,10 +651,30 @@ def _run_notifier(config: Config) -> int:
 
     paging = load_paging(config)
     install_redaction(paging.secrets())
+    if args.dry_run:
+        return _notifier_dry_run(args.dry_run, paging, out, err)
     ensure_notifier_topics(config)
     metrics = NotifierMetrics()
     metrics.serve(config.metrics_host, config.notifier_metrics_port)
     serve(config, paging, metrics)
+    return EXIT_OK
+
+
+def _notifier_dry_run(source: str, paging: Paging, out: IO[str], err: IO[str]) -> int:
+    """notifier --dry-run: the requests the real sinks would send for a file of alert events."""
+    from firestorm.streams.notifier.dry_run import AlertsFileError, dry_run, print_dry_run, read_alerts
+
+    try:
+        lines = sys.stdin.buffer.read().splitlines() if source == "-" else Path(source).read_bytes().splitlines()
+        alerts = list(read_alerts(lines, "standard input" if source == "-" else source))
+    except OSError as exc:
+        print(f"firestorm: cannot read {source}: {exc.strerror or exc}", file=err)
+        return EXIT_ERROR
+    except AlertsFileError as exc:
+        print(f"firestorm: {exc}", file=err)
+        return EXIT_ERROR
+    print(f"# dry run: {len(alerts)} alert events, paging {paging.describe()}", file=out)
+    print_dry_run(dry_run(paging, alerts), paging, out)
     return EXIT_OK
 
 
@@ -678,7 +716,7 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None, err: IO[
         if args.command == "worker":
             return _run_worker(config)
         if args.command == "notifier":
-            return _run_notifier(config)
+            return _run_notifier(args, config, out, err)
         if args.command == "score":
             return _run_score(args, config, out, err)
         if args.command == "plan":
@@ -694,8 +732,24 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None, err: IO[
     except (FileNotFoundError, InputError) as exc:
         print(f"firestorm: {exc}", file=err)
         return EXIT_ERROR
+    except (PermissionError, IsADirectoryError) as exc:
+        print(f"firestorm: cannot read {exc.filename}: {exc.strerror}", file=err)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _reader_went_away(out)
+
+
+def _reader_went_away(out: IO[str]) -> int:
+    """Stop quietly when the reader of our output (head, less) closed the pipe, as Unix tools do.
+
+    Python flushes stdout again at exit; pointing it at /dev/null first keeps that flush from
+    printing a second BrokenPipeError traceback.
+    """
+    with contextlib.suppress(OSError, ValueError):  # a stream with no file behind it has nothing to flush
+        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+    return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":

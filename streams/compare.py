@@ -147,7 +147,7 @@ def run_variants(
 
 def format_table(results: Sequence[VariantResult], labels: Labels | None = None) -> str:
     """One row per run: when the storm was first flagged, how long after onset, how noisy."""
-    onset = f" (onset {iso_utc(labels.onset_ms)[11:16]})" if labels and labels.onset_ms is not None else ""
+    onset = f" (onset {iso_utc(labels.onset_ms)[11:16]}Z)" if labels and labels.onset_ms is not None else ""
     header = ["variant", "first alert", f"time to detect{onset}", "first page", "alert events", "incidents", "pages"]
     quiet = bool(labels and labels.quiet_entities)
     if quiet:
@@ -156,9 +156,9 @@ def format_table(results: Sequence[VariantResult], labels: Labels | None = None)
     for r in results:
         row = [
             r.name,
-            iso_utc(r.first_alert_ms)[11:19] if r.first_alert_ms is not None else "none",
+            iso_utc(r.first_alert_ms)[11:19] + "Z" if r.first_alert_ms is not None else "none",
             fmt_duration(r.time_to_detect_ms),
-            iso_utc(r.first_page_ms)[11:19] if r.first_page_ms is not None else "none",
+            iso_utc(r.first_page_ms)[11:19] + "Z" if r.first_page_ms is not None else "none",
             str(len(r.alerts)),
             str(r.incidents),
             str(r.pages),

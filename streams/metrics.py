@@ -219,6 +219,11 @@ class Metrics:
         self.dead_letters = Counter(
             "firestorm_dead_letters", "Mentions sent to the dead-letter topic, by reason.", ["reason"], registry=r
         )
+        self.dead_letters_cut = Counter(
+            "firestorm_dead_letters_truncated",
+            "Dead letters too large to carry their record whole: sent with a reference, sha256 and excerpt.",
+            registry=r,
+        )
         self.sentiment = Counter(
             "firestorm_sentiment_mentions",
             "Valid mentions by language and whether they were scored (scored=false: no lexicon).",
@@ -458,6 +463,10 @@ class Metrics:
                 self.compound.labels(language).observe(sentiment.compound)
         if processed.outcome == "accepted" and processed.mention is not None:
             self._entity(self._label_of(processed.mention.entity)).mentions.inc()
+
+    def dead_letter_cut(self) -> None:
+        """A dead letter went out with an excerpt instead of its whole record."""
+        self.dead_letters_cut.inc()
 
     def record_release(self, processed: Processed) -> None:
         """A held mention (consumed, and its language counted, when it came) is decided."""

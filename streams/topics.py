@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -27,6 +28,7 @@ class _HandshakeFailures(logging.Handler):
         super().__init__(logging.WARNING)
         self.auth = False
         self.tls = False
+        self.tls_lines: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage().lower()
@@ -34,6 +36,44 @@ class _HandshakeFailures(logging.Handler):
             self.auth = True
         if "certificate" in message or "ssl" in message:
             self.tls = True
+            self.tls_lines.append(record.getMessage())
+
+
+# OpenSSL's reason, as Python's ssl module words it: "certificate verify failed: <reason> (_ssl.c:1020)"
+_VERIFY_REASON = re.compile(r"certificate verify failed: ([^\]]+?)\s*(?:\(_ssl\.c:\d+\)|['\"]\)|$)")
+# Reasons about the form of a certificate, not about whom it comes from: Python 3.13 checks them
+# (VERIFY_X509_STRICT) where 3.12 and older did not.
+_STRICT_HINTS = ("key usage", "extension", "authority key identifier", "basic constraints", "missing")
+
+
+def tls_failure(lines: list[str]) -> str:
+    """What to tell the operator about a failed TLS handshake, naming OpenSSL's reason when a
+    log line or error carried it (an untrusted CA, a name mismatch and a malformed CA certificate
+    need different fixes)."""
+    for line in lines:
+        found = _VERIFY_REASON.search(line)
+        if found is None:
+            continue
+        cause = found.group(1).strip().rstrip(",.")
+        if any(hint in cause.lower() for hint in _STRICT_HINTS):
+            return (
+                f"TLS handshake failed: the broker's certificate chain is malformed ({cause}; Python 3.13+ "
+                "verifies X.509 strictly, RFC 5280): reissue the CA and broker certificates with the standard "
+                "extensions (keyUsage, basicConstraints, key identifiers), or check FIRESTORM_KAFKA_SSL_CAFILE"
+            )
+        if "mismatch" in cause.lower() or "hostname" in cause.lower() or "ip address" in cause.lower():
+            return (
+                f"TLS handshake failed: the broker's certificate does not match its address ({cause}): "
+                "check the broker address in FIRESTORM_BROKER and FIRESTORM_KAFKA_SSL_CHECK_HOSTNAME"
+            )
+        return (
+            f"TLS handshake failed: the broker's certificate is not trusted ({cause}): check "
+            "FIRESTORM_KAFKA_SSL_CAFILE (the CA that signed the broker's certificate)"
+        )
+    return (
+        "TLS handshake failed (the broker's certificate is not trusted, or does not match its "
+        "address): check FIRESTORM_KAFKA_SSL_CAFILE and FIRESTORM_KAFKA_SSL_CHECK_HOSTNAME"
+    )
 
 
 def admin_client(config: Config, client_id: str, timeout_s: float = 30.0, probe_s: float = 10.0) -> Any:
@@ -59,10 +99,7 @@ def admin_client(config: Config, client_id: str, timeout_s: float = 30.0, probe_
                 "and FIRESTORM_KAFKA_SASL_MECHANISM"
             )
         elif watcher.tls:
-            reason = (
-                "TLS handshake failed (the broker's certificate is not trusted, or does not match its "
-                "address): check FIRESTORM_KAFKA_SSL_CAFILE and FIRESTORM_KAFKA_SSL_CHECK_HOSTNAME"
-            )
+            reason = tls_failure([*watcher.tls_lines, detail])
         else:
             reason = f"cannot connect ({exc.__class__.__name__}: {detail[:200]})"
         raise ConfigError(f"Kafka at {config.kafka_bootstrap} ({describe(config)}): {reason}") from exc

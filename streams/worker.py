@@ -21,15 +21,16 @@ from typing import Any
 import orjson
 from faust.types import TP
 
-from firestorm.models.engine import Engine, EngineSettings, EntityState
+from firestorm.models.engine import ClosedWindow, Engine, EngineSettings, EntityState
 from firestorm.models.pipeline import DEAD_LETTER, MentionProcessor, Processed
 from firestorm.models.planned import PlannedCalendar
+from firestorm.models.records import DecodeError
 from firestorm.models.timeutil import iso_utc, parse_duration_ms
 from firestorm.streams import faust_compat
 from firestorm.streams.app import FirestormApp
 from firestorm.streams.config import Config
 from firestorm.streams.control import follow_control_topic, read_planned_events
-from firestorm.streams.dead_letter import dead_letter_record
+from firestorm.streams.dead_letter import PRODUCER_MAX_REQUEST_BYTES, send_dead_letter
 from firestorm.streams.heap import settle_heap
 from firestorm.streams.intake import BatchIntake
 from firestorm.streams.metrics import Metrics, sample_consumer_lag
@@ -40,6 +41,7 @@ log = logging.getLogger("firestorm.worker")
 window_log = logging.getLogger("firestorm.windows")
 LAG_SAMPLE_INTERVAL_S = 5.0  # consumer lag sample and liveness heartbeat
 IDLE_CHECK_S = 5.0  # with no record for this long, look for records read but never processed
+IDLE_LOG_EVERY_S = 600.0  # an idle partition's advance is logged when it starts, then this often
 # With a backlog, one state write covers the batches of up to this long (Faust commits offsets
 # every second: writing the state more often than that lets no offset be committed sooner).
 STORE_INTERVAL_S = 1.0
@@ -183,6 +185,7 @@ class BatchHandler:
         self.last_batch_at = time.monotonic()
         # partition -> (time.monotonic() of its last record, its engine's clock then): the idle advance
         self._last_record: dict[int, tuple[float, int | None]] = {}
+        self._idle_logged: dict[int, float] = {}  # partition -> when its idle advance was last logged
 
     async def process(self, messages: Sequence[Any]) -> list[Awaitable[Any]]:
         """Process a batch and write its state; returns the broker acknowledgements of that state,
@@ -263,6 +266,7 @@ class BatchHandler:
             await self._process(engine, partition, message, raw, arrived, sent, done)
             guard.accept(message.offset)
         self._last_record[partition] = (time.monotonic(), engine.clock_ms)
+        self._idle_logged.pop(partition, None)
         await self._emitted(partition, engine, sent, done)
 
     async def _guard(self, partition: int) -> OffsetGuard:
@@ -376,14 +380,11 @@ class BatchHandler:
         processed = self.processor.process(engine, raw, ref)
         done.append(processed)
         if processed.outcome == DEAD_LETTER and processed.error is not None:
-            value, headers = dead_letter_record(raw, processed.error, message.topic, message.partition, message.offset)
             # Awaited with the alerts before the state: a crash must not lose a dead letter behind the ack.
-            sent.append(await self.fapp.dead_letters.send(key=message.key, value=value, headers=headers))
+            sent.append(self._send_dead_letter(message.key, raw, processed.error, message))
         await self._dead_letter_released(processed.released, sent)
         for closed in processed.closed:
-            if self.log_windows and closed.window.count:
-                w = closed.window
-                window_log.info("window %s %d %d partition %d", w.entity, w.start_ms, w.count, partition)
+            self._log_window(closed, partition)
             if closed.alert is not None:
                 alert = closed.alert
                 log.info("alert %s", alert.timeline_line())
@@ -391,18 +392,30 @@ class BatchHandler:
                 sent.append(await self.fapp.alerts.send(key=alert.entity.encode(), value=alert.to_json()))
                 self.metrics.observe_alert_latency(arrived)
 
+    def _log_window(self, closed: ClosedWindow, partition: int) -> None:
+        if self.log_windows and closed.window.count:
+            w = closed.window
+            window_log.info("window %s %d %d partition %d", w.entity, w.start_ms, w.count, partition)
+
     async def _dead_letter_released(self, released: Sequence[Processed], sent: list[Any]) -> None:
         """Held mentions decided as dead letters (future_timestamp): to the dead-letter topic, with
         the record's own bytes and place, acknowledged before the state that no longer holds them."""
         for decided in released:
             if decided.outcome == DEAD_LETTER and decided.error is not None and decided.ref is not None:
                 ref = RecordRef.of(decided.ref)
-                value, headers = dead_letter_record(ref.raw, decided.error, ref.topic, ref.partition, ref.offset)
-                sent.append(await self.fapp.dead_letters.send(key=ref.key, value=value, headers=headers))
+                sent.append(self._send_dead_letter(ref.key, ref.raw, decided.error, ref))
+
+    def _send_dead_letter(self, key: bytes | None, raw: bytes, error: DecodeError, where: Any) -> Awaitable[Any]:
+        """The dead letter on its way, cut to fit the producer's request size (streams/dead_letter.py)."""
+        conf = getattr(self.fapp.app, "conf", None)
+        limit = getattr(conf, "producer_max_request_size", PRODUCER_MAX_REQUEST_BYTES)
+        place = (where.topic, where.partition, where.offset)
+        return send_dead_letter(self.fapp.dead_letters, key, raw, error, place, limit, self.metrics.dead_letter_cut)
 
     def forget(self) -> None:
         """After a rebalance: the idle clocks start again from the restored state."""
         self._last_record.clear()
+        self._idle_logged.clear()
 
     async def advance_idle(self, timeout_s: float, now: float | None = None, now_ms: int | None = None) -> None:
         """Move on the clock of every partition that has had no record for `timeout_s` (wall clock).
@@ -443,10 +456,11 @@ class BatchHandler:
                 continue
             closed = engine.advance_to(target)
             released = self.processor.released(engine)
-            log.info("partition %d idle for %.0f s: event time advanced to %s", partition, idle_s, iso_utc(target))
+            self._log_idle(partition, idle_s, target, now)
             sent: list[Any] = []
             arrived = time.monotonic()
             for window in closed:
+                self._log_window(window, partition)
                 self.metrics.record_window(window)
                 if window.alert is not None:
                     alert = window.alert
@@ -459,6 +473,14 @@ class BatchHandler:
             self.metrics.set_watermark(f"partition-{partition}", engine.watermark_ms)
             await asyncio.gather(*sent)
             await asyncio.gather(*await self.engines.persist(partition, engine))
+
+    def _log_idle(self, partition: int, idle_s: float, target: int, now: float) -> None:
+        """Once when the partition goes idle, then every IDLE_LOG_EVERY_S (not at every 5 s check)."""
+        last = self._idle_logged.get(partition)
+        level = logging.INFO if last is None or now - last >= IDLE_LOG_EVERY_S else logging.DEBUG
+        if level == logging.INFO:
+            self._idle_logged[partition] = now
+        log.log(level, "partition %d idle for %.0f s: event time advanced to %s", partition, idle_s, iso_utc(target))
 
     def _flow_active(self) -> bool:
         app: Any = self.fapp.app

@@ -61,14 +61,27 @@ def localize_json_line(raw: bytes, tz: tzinfo) -> bytes:
     return raw if fixed == obj["ts"] else orjson.dumps({**obj, "ts": fixed})
 
 
+def offset_suffix(ms: int, tz: tzinfo) -> str:
+    """The offset `tz` has at that instant, as ISO-8601 writes it: `Z` for UTC, `+01:00`, `+02:00` in summer."""
+    if tz is UTC:
+        return "Z"
+    offset = datetime.fromtimestamp(ms / 1000, tz=UTC).astimezone(tz).strftime("%z")
+    return f"{offset[:3]}:{offset[3:]}"
+
+
 def display_time(ms: int, tz: tzinfo, seconds: bool = True) -> str:
     """Epoch milliseconds as ISO-8601 in `tz`: `...Z` for UTC, `...+01:00` elsewhere."""
     moment = datetime.fromtimestamp(ms / 1000, tz=UTC).astimezone(tz)
     text = moment.strftime("%Y-%m-%dT%H:%M:%S" if seconds else "%Y-%m-%dT%H:%M")
-    return text + ("Z" if tz is UTC else moment.strftime("%z")[:3] + ":" + moment.strftime("%z")[3:])
+    return text + offset_suffix(ms, tz)
 
 
 def clock_time(ms: int, tz: tzinfo) -> str:
     """HH:MM, or HH:MM:SS when the seconds are not zero, in `tz`."""
     moment = datetime.fromtimestamp(ms / 1000, tz=UTC).astimezone(tz)
     return moment.strftime("%H:%M:%S" if moment.second else "%H:%M")
+
+
+def zoned_clock_time(ms: int, tz: tzinfo) -> str:
+    """`clock_time` with the offset of that instant: 07:42Z, 08:42+01:00."""
+    return clock_time(ms, tz) + offset_suffix(ms, tz)

@@ -19,7 +19,8 @@
 # Environment:
 #   FIRESTORM_RUN_DIR                 default <repo>/.run
 #   FIRESTORM_KAFKA_PORT              PLAINTEXT listener, default 9092
-#   FIRESTORM_KAFKA_CONTROLLER_PORT   KRaft controller listener, default 9093
+#   FIRESTORM_KAFKA_CONTROLLER_PORT   KRaft controller listener, default the port after the
+#                                     last broker's (9093 with the defaults)
 #   FIRESTORM_KAFKA_CLUSTER_ID        cluster id used by format (fixed default)
 #   FIRESTORM_KAFKA_HEAP_OPTS         default "-Xms256m -Xmx512m"
 #   FIRESTORM_KAFKA_WAIT_TIMEOUT      seconds for wait, default 90
@@ -34,10 +35,12 @@
 #   FIRESTORM_KAFKA_BROKERS           number of brokers, default 1. With N > 1 every command acts
 #                                     on N processes (node ids 1..N): node i listens on
 #                                     FIRESTORM_KAFKA_PORT+i-1, its controller on
-#                                     FIRESTORM_KAFKA_CONTROLLER_PORT+i-1 (default base: the
-#                                     port after the last broker's), its files are under
+#                                     FIRESTORM_KAFKA_CONTROLLER_PORT+i-1, its files are under
 #                                     $RUN/kafka/node-i (the jars stay in $RUN/kafka/libs);
 #                                     topics default to min(N, 3) replicas. SASL/TLS: single node only.
+#
+# A port in use by another process stops start/up at once, naming the variable to set and a free
+# port pair to set it to (the broker is not moved silently: clients would not find it).
 #
 # Files under $RUN/kafka: libs/ (jars), data/ (log.dirs), logs/server.log,
 # logs/kafka.out (stdout/stderr), server.properties (rendered), kafka.pid,
@@ -60,8 +63,10 @@ POM_STAMP="$LIBS_DIR/.pom.sha256"
 PORT="${FIRESTORM_KAFKA_PORT:-9092}"
 BROKERS="${FIRESTORM_KAFKA_BROKERS:-1}"
 [[ "$BROKERS" =~ ^[1-9][0-9]*$ ]] || { echo "kafka: ERROR: FIRESTORM_KAFKA_BROKERS must be a positive number" >&2; exit 1; }
-# A cluster's controllers follow its brokers' ports by default (9092-9094, then 9095-9097).
-CONTROLLER_PORT="${FIRESTORM_KAFKA_CONTROLLER_PORT:-$((BROKERS > 1 ? PORT + BROKERS : 9093))}"
+[[ "$PORT" =~ ^[1-9][0-9]*$ ]] || { echo "kafka: ERROR: FIRESTORM_KAFKA_PORT must be a port number" >&2; exit 1; }
+# The controllers follow the brokers' ports by default (9092, then 9093; a cluster of 3: 9092-9094,
+# then 9095-9097), so setting FIRESTORM_KAFKA_PORT alone moves both.
+CONTROLLER_PORT="${FIRESTORM_KAFKA_CONTROLLER_PORT:-$((PORT + BROKERS))}"
 NODE="${FIRESTORM_KAFKA_NODE:-}"  # set by this script: the one node of a cluster a command acts on
 if [[ -n "$NODE" ]]; then
     # One node of a cluster: its own ports and files; the voters are every node's controller.
@@ -112,6 +117,42 @@ libs_ok() {
 # Port open on 127.0.0.1? (bash /dev/tcp, no extra tools needed)
 port_open() {
     (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null
+}
+
+# A port above $1 on 127.0.0.1 from which the 2 x FIRESTORM_KAFKA_BROKERS ports the brokers and
+# their controllers take by default are all free.
+free_ports_from() {
+    local p i taken
+    for ((p = $1 + 10; p < $1 + 2000; p += 10)); do
+        taken=0
+        for ((i = 0; i < 2 * BROKERS; i++)); do
+            if port_open "$((p + i))"; then taken=1 && break; fi
+        done
+        if ((taken == 0)); then
+            echo "$p"
+            return 0
+        fi
+    done
+    echo "(none found near $1)"
+}
+
+# Every port this broker would listen on must be free; else say which variable to set, and to what.
+check_ports() {
+    local free
+    if port_open "$PORT"; then
+        free="$(free_ports_from "$PORT")"
+        die "port $HOST:$PORT (FIRESTORM_KAFKA_PORT, default 9092) is already in use by another process: set FIRESTORM_KAFKA_PORT to a free port, e.g. FIRESTORM_KAFKA_PORT=$free (the controller then takes $((free + BROKERS))), here and for firestorm (FIRESTORM_BROKER=kafka://$HOST:$free)"
+    fi
+    if port_open "$CONTROLLER_PORT"; then
+        free="$(free_ports_from "$CONTROLLER_PORT")"
+        die "controller port $HOST:$CONTROLLER_PORT (FIRESTORM_KAFKA_CONTROLLER_PORT, default FIRESTORM_KAFKA_PORT+1) is already in use by another process: set FIRESTORM_KAFKA_CONTROLLER_PORT to a free port, e.g. FIRESTORM_KAFKA_CONTROLLER_PORT=$free"
+    fi
+    if [[ -n "$SASL_PORT" ]] && port_open "$SASL_PORT"; then
+        die "port $HOST:$SASL_PORT (FIRESTORM_KAFKA_SASL_PORT) is already in use by another process"
+    fi
+    if [[ -n "$SSL_PORT" ]] && port_open "$SSL_PORT"; then
+        die "port $HOST:$SSL_PORT (FIRESTORM_KAFKA_SSL_PORT) is already in use by another process"
+    fi
 }
 
 # PID of our running broker, or nothing. Guards against stale/reused pids.
@@ -233,20 +274,9 @@ cmd_start() {
         say "already running (pid $pid) on $HOST:$PORT"
         return 0
     fi
+    check_ports
     libs_ok || die "jars missing in $LIBS_DIR: run '$0 fetch' first"
     [[ -f "$DATA_DIR/meta.properties" ]] || die "data dir not formatted: run '$0 format' first"
-    if port_open "$PORT"; then
-        die "port $HOST:$PORT is already in use by another process"
-    fi
-    if port_open "$CONTROLLER_PORT"; then
-        die "port $HOST:$CONTROLLER_PORT is already in use by another process"
-    fi
-    if [[ -n "$SASL_PORT" ]] && port_open "$SASL_PORT"; then
-        die "port $HOST:$SASL_PORT is already in use by another process"
-    fi
-    if [[ -n "$SSL_PORT" ]] && port_open "$SSL_PORT"; then
-        die "port $HOST:$SSL_PORT is already in use by another process"
-    fi
     need java "install a JDK 17+"
     render_config
     # Remember where this run's log output starts, for 'wait'.
@@ -414,6 +444,7 @@ main() {
         stop | down) cmd_stop ;;
         status) cmd_status ;;
         up)
+            [[ -n "$(running_pid)" ]] || check_ports  # before fetching anything
             cmd_fetch
             cmd_format
             cmd_start

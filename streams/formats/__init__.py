@@ -71,6 +71,15 @@ def detect_format(path: str, first_line: bytes | None, spec: InputSpec) -> str:
     return "jsonl"
 
 
+def looks_binary(line: bytes) -> bool:
+    """A NUL byte, or many control bytes, in the first line: an image, an archive, a program, not text."""
+    head = line[:4096]
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for byte in head if byte < 32 and byte not in (9, 10, 12, 13, 27))
+    return controls > max(2, len(head) // 20)
+
+
 def _starts_array(first_line: bytes) -> bool:
     """`[` then an object (or the end of the line): a JSON array of mentions or tweets."""
     stripped = first_line.strip()
@@ -108,6 +117,11 @@ def read_records(source: InputFile, spec: InputSpec) -> tuple[str, Iterator[Reco
                 break
     except (OSError, EOFError, zlib.error) as exc:
         return "jsonl", iter([(1, Rejected("bad_input", f"cannot read {source.name}: {exc}"))])
+    if first is not None and looks_binary(first):
+        raise InputError(
+            f"{source.name} is binary data, not a mentions file: give JSON lines, CSV or an X API v2 export "
+            "(plain or gzip); see docs/drills.md#your-own-exports"
+        )
     fmt = detect_format(source.path, first, spec)
     chained: Iterator[tuple[int, bytes]] = itertools.chain(peeked, lines)
     if fmt == JSON_ARRAY:

@@ -135,7 +135,13 @@ def read_csv(lines: Iterator[tuple[int, bytes]], spec: InputSpec) -> Iterator[Re
     if header_line is None:
         return
     delimiter = spec.csv_delimiter or _delimiter(header_line)
-    header = next(csv.reader([header_line], delimiter=delimiter))
+    try:
+        header = next(csv.reader([header_line], delimiter=delimiter))
+    except csv.Error as exc:
+        raise InputError(
+            f"CSV: the header line cannot be read ({str(exc).split(' - ')[0]}); is it a CSV file? "
+            "give --format jsonl or x-v2 if not, see docs/drills.md#your-own-exports"
+        ) from exc
     columns = _resolve(header, spec.csv_map)
     missing = [f for f in ("id", "ts", "text") if f not in columns]
     if missing:

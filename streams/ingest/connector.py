@@ -9,7 +9,9 @@ in Kafka. On a restart the connector gets the last persisted cursor back in `bat
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
+import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -18,6 +20,10 @@ from typing import Any
 from firestorm.models.records import MAX_FIELD_CHARS, MAX_TEXT_CHARS, DecodeError
 
 Cursor = Any  # JSON-serialisable: a time_us, a status id, {"etag": ...}
+MALFORMED_LOG_INTERVAL_S = 60.0  # one log line per kind of malformed frame per minute at most
+EXAMPLE_BYTES = 120  # of a malformed frame, in its log line
+
+log = logging.getLogger("firestorm.ingest")
 
 
 @dataclass(slots=True)
@@ -71,19 +77,45 @@ class Batch:
 
 
 class ConnectorStats:
-    """Counters a connector bumps itself (the runner counts the rest); metrics bind to them."""
+    """Counters a connector bumps itself (the runner counts the rest); metrics bind to them.
 
-    def __init__(self) -> None:
+    A malformed frame is also logged, once per kind per MALFORMED_LOG_INTERVAL_S, with how many of
+    that kind came since the last line and one example (where it was, its first bytes): a counter
+    alone says that frames are broken, not how.
+    """
+
+    def __init__(self, name: str = "") -> None:
+        self.name = name
         self.reconnects = 0
         self.malformed: dict[str, int] = {}
         self.connected = False
+        self._logged_at: dict[str, float] = {}
+        self._unlogged: dict[str, int] = {}
 
     def reconnect(self) -> None:
         self.reconnects += 1
         self.connected = False
 
-    def bad_frame(self, reason: str) -> None:
+    def bad_frame(self, reason: str, example: bytes | str | None = None, where: str | None = None) -> None:
+        """Count a malformed frame of kind `reason`; `example` is the frame, `where` its place
+        ("cursor 1725911162329308", a feed's address)."""
         self.malformed[reason] = self.malformed.get(reason, 0) + 1
+        self._unlogged[reason] = self._unlogged.get(reason, 0) + 1
+        now = time.monotonic()
+        last = self._logged_at.get(reason)
+        if last is not None and now - last < MALFORMED_LOG_INTERVAL_S:
+            return
+        if isinstance(example, str):
+            example = example[:EXAMPLE_BYTES].encode("utf-8", errors="replace")
+        log.warning(
+            "%s: %d malformed frame(s) (%s) since the last such line; e.g. %s: %r",
+            self.name,
+            self._unlogged[reason],
+            reason,
+            where or "at an unknown place",
+            None if example is None else bytes(example[:EXAMPLE_BYTES]),
+        )
+        self._logged_at[reason], self._unlogged[reason] = now, 0
 
 
 class Connector(ABC):
@@ -93,7 +125,7 @@ class Connector(ABC):
 
     def __init__(self, name: str) -> None:
         self.name = name  # unique per process: the metrics label and the state file
-        self.stats = ConnectorStats()
+        self.stats = ConnectorStats(name)
 
     @abstractmethod
     def batches(self, cursor: Cursor) -> AsyncIterator[Batch]:

@@ -89,6 +89,17 @@ def post_from_event(event: Any) -> Post | str | None:
     )
 
 
+MAX_FRAME_BYTES = 4 * 1024 * 1024  # a frame over this is skipped (counted as too_large, logged)
+# A connection that stopped at an oversized frame is opened again with this limit, to read the
+# frame's time_us and move the cursor past it; one over even this is skipped by time.
+READ_PAST_BYTES = 64 * 1024 * 1024
+SKIP_FIRST_US = 1_000  # past a frame too large to read at all: skip 1 ms of events, then 2, 4...
+
+
+class FrameTooLarge(Exception):
+    """The server sent a frame over the connection's max_msg_size (aiohttp closed it, code 1009)."""
+
+
 class JetstreamConnector(Connector):
     kind = "bluesky"
 
@@ -101,6 +112,8 @@ class JetstreamConnector(Connector):
         rewind_s: float = 0.0,
         backoff: Backoff | None = None,
         idle_timeout_s: float = 60.0,
+        max_frame_bytes: int = MAX_FRAME_BYTES,
+        read_past_bytes: int = READ_PAST_BYTES,
     ) -> None:
         super().__init__(name)
         self.url = url
@@ -109,6 +122,8 @@ class JetstreamConnector(Connector):
         self.rewind_us = int(rewind_s * 1_000_000)
         self.backoff = backoff or Backoff()
         self.idle_timeout_s = idle_timeout_s
+        self.max_frame_bytes = max_frame_bytes
+        self.read_past_bytes = max(read_past_bytes, max_frame_bytes)
 
     def subscribe_url(self, cursor: int | None) -> str:
         params: list[tuple[str, str]] = [("wantedCollections", POST), ("wantedCollections", REPOST)]
@@ -118,22 +133,45 @@ class JetstreamConnector(Connector):
 
     async def batches(self, cursor: Cursor) -> AsyncIterator[Batch]:
         last_us: int | None = cursor if isinstance(cursor, int) else None
+        read_past = False  # the last connection stopped at a frame over max_frame_bytes
+        skip_us = 0  # past a frame over read_past_bytes: how far beyond last_us to start
         async with aiohttp.ClientSession() as session:
             while True:
+                limit = self.read_past_bytes if read_past else self.max_frame_bytes
+                start = last_us if last_us is None or not skip_us else last_us + skip_us + self.rewind_us
                 try:
-                    async with session.ws_connect(
-                        self.subscribe_url(last_us), heartbeat=30.0, max_msg_size=4 * 1024 * 1024
-                    ) as ws:
+                    async with session.ws_connect(self.subscribe_url(start), heartbeat=30.0, max_msg_size=limit) as ws:
                         self.stats.connected = True
-                        log.info("%s: connected to %s (cursor %s)", self.name, self.url, last_us)
+                        log.info("%s: connected to %s (cursor %s)", self.name, self.url, start)
                         async for batch in self._read(ws, last_us):
                             if isinstance(batch.cursor, int):
+                                if skip_us and last_us is not None and batch.cursor > last_us:
+                                    batch.cursor = max(batch.cursor, last_us + skip_us)
+                                    skip_us = 0
                                 last_us = batch.cursor
                             self.backoff.reset()
                             yield batch
                     log.warning("%s: the server closed the stream; reconnecting from cursor %s", self.name, last_us)
+                except FrameTooLarge:
+                    self.stats.reconnect()
+                    if not read_past:
+                        log.warning(
+                            "%s: a frame after cursor %s is over %d bytes: reading past it (limit %d bytes)",
+                            *(self.name, last_us, self.max_frame_bytes, self.read_past_bytes),
+                        )
+                        read_past = True
+                        continue
+                    skip_us = skip_us * 2 if skip_us else SKIP_FIRST_US
+                    self.stats.bad_frame("too_large", None, f"after cursor {last_us}")
+                    log.warning(
+                        "%s: a frame after cursor %s is over %d bytes, too large to read even for its time: "
+                        "skipping the %d us of events after the cursor",
+                        *(self.name, last_us, self.read_past_bytes, skip_us),
+                    )
+                    continue
                 except (aiohttp.ClientError, OSError, TimeoutError) as exc:
                     log.warning("%s: %s; reconnecting from cursor %s", self.name, exc, last_us)
+                read_past = False
                 self.stats.reconnect()
                 await self.backoff.wait()
 
@@ -152,7 +190,12 @@ class JetstreamConnector(Connector):
                 if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING):
                     break
                 if message.type == aiohttp.WSMsgType.ERROR:
-                    raise aiohttp.ClientError(f"websocket error: {ws.exception()}")
+                    error = message.data if isinstance(message.data, BaseException) else ws.exception()
+                    if _too_big(error, ws):
+                        if batch.received:
+                            yield batch  # what came before the frame is kept; the cursor stays before it
+                        raise FrameTooLarge(str(error))
+                    raise aiohttp.ClientError(f"websocket error: {error}")
                 self._add(batch, message)
             if batch.received >= self.batch_size or (batch.received and time.monotonic() >= deadline):
                 yield batch
@@ -163,24 +206,34 @@ class JetstreamConnector(Connector):
 
     def _add(self, batch: Batch, message: aiohttp.WSMessage) -> None:
         batch.received += 1
+        where = f"after cursor {batch.cursor}"
         if message.type not in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
-            self.stats.bad_frame("not_text")
+            self.stats.bad_frame("not_text", str(message.data), where)
             return
         try:
             event = orjson.loads(message.data)
         except orjson.JSONDecodeError:
-            self.stats.bad_frame("not_json")
+            self.stats.bad_frame("not_json", message.data, where)
             return
-        decoded = decode_event(event)
+        time_us = event.get("time_us") if isinstance(event, dict) and type(event.get("time_us")) is int else None
+        if len(message.data) > self.max_frame_bytes:
+            decoded: Post | str | None = "too_large"  # read on a connection that reads past such frames
+            log.warning("%s: skipped a frame of %d bytes at cursor %s", self.name, len(message.data), time_us)
+        else:
+            decoded = decode_event(event)
         if isinstance(decoded, str):
-            self.stats.bad_frame(decoded)
-            return
-        time_us = event["time_us"] if type(event.get("time_us")) is int else None
+            self.stats.bad_frame(decoded, message.data, where if time_us is None else f"cursor {time_us}")
         if time_us is not None:
             batch.cursor = time_us if batch.cursor is None else max(batch.cursor, time_us)
             batch.last_event_ms = time_us // 1000
-        if decoded is not None:
+        if decoded is not None and not isinstance(decoded, str):
             batch.posts.append(decoded)
+
+
+def _too_big(error: BaseException | None, ws: aiohttp.ClientWebSocketResponse) -> bool:
+    """aiohttp's way of saying a frame was over max_msg_size (close code 1009, MESSAGE_TOO_BIG)."""
+    code = getattr(error, "code", None)
+    return code == aiohttp.WSCloseCode.MESSAGE_TOO_BIG or ws.close_code == aiohttp.WSCloseCode.MESSAGE_TOO_BIG
 
 
 def decode_event(event: Any) -> Post | str | None:

@@ -162,7 +162,7 @@ class MastodonConnector(Connector):
         batch.received += 1
         post = post_from_status(status)
         if isinstance(post, str):
-            self.stats.bad_frame(post)
+            self.stats.bad_frame(post, orjson.dumps(status), f"after status {batch.cursor}")
             return
         status_id = str(status.get("id", ""))
         if status_id and (batch.cursor is None or _id_key(status_id) > _id_key(str(batch.cursor))):
@@ -202,7 +202,8 @@ class MastodonConnector(Connector):
             kind, payload = event.get("event"), event.get("payload")
         except (orjson.JSONDecodeError, TypeError, AttributeError):
             batch.received += 1
-            self.stats.bad_frame("not_json")
+            data = message.data if isinstance(message.data, str | bytes) else None
+            self.stats.bad_frame("not_json", data, f"after status {batch.cursor}")
             return
         if kind != "update":  # delete, status.update (edits), notification, ...: not new posts
             batch.received += 1
@@ -211,6 +212,6 @@ class MastodonConnector(Connector):
             status = orjson.loads(payload) if isinstance(payload, str | bytes) else payload
         except orjson.JSONDecodeError:
             batch.received += 1
-            self.stats.bad_frame("not_json")
+            self.stats.bad_frame("not_json", payload, f"after status {batch.cursor}")
             return
         self._add_status(batch, status)

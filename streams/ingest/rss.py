@@ -105,7 +105,7 @@ class FeedConnector(Connector):
         read_ms = int(time.time() * 1000)
         batch = Batch(cursor=cursor)
         if parsed.get("bozo") and not parsed.entries:
-            self.stats.bad_frame("bad_feed")
+            self.stats.bad_frame("bad_feed", body, f"feed {self.url}")
             log.warning("%s: not a feed: %s", self.name, parsed.get("bozo_exception"))
             return batch
         feed_lang = parsed.feed.get("language")
@@ -113,7 +113,7 @@ class FeedConnector(Connector):
             batch.received += 1
             post = entry_post(entry, feed_lang, read_ms)
             if post is None:
-                self.stats.bad_frame("no_id")
+                self.stats.bad_frame("no_id", repr(dict(entry)), f"feed {self.url}")
                 continue
             batch.posts.append(post)
             batch.last_event_ms = max(batch.last_event_ms or 0, post.ts_ms)

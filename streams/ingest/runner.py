@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,13 +17,14 @@ import orjson
 from firestorm.models.records import DecodeError, mention_from_obj
 from firestorm.streams.ingest.connector import Backoff, Batch, Connector, Post
 from firestorm.streams.ingest.metrics import IngestMetrics
+from firestorm.streams.ingest.originals import RecentOriginals
 from firestorm.streams.ingest.sink import Sink
 from firestorm.streams.ingest.state import SeenIds, StateStore
 from firestorm.streams.ingest.watchlist import LiveWatchList
 
 log = logging.getLogger("firestorm.ingest")
 
-RECENT_MATCHES = 20_000  # matched posts remembered so that a repost of one is a mention too
+RECENT_MATCHES = 20_000  # matched posts remembered (on disk too) so that a repost of one is a mention too
 
 
 @dataclass(slots=True)
@@ -60,7 +60,7 @@ class Runner:
         self.metrics = metrics or IngestMetrics()
         self.watch_interval_s = watch_interval_s
         self.retry_backoff = retry_backoff or Backoff(1.0, 30.0)
-        self._recent: OrderedDict[str, tuple[tuple[str, ...], Post]] = OrderedDict()
+        self._recent = RecentOriginals(RECENT_MATCHES, store.directory)
         self._sink_started = False
         self._cursors: dict[str, object] = {}
         for connector in self.connectors:
@@ -87,8 +87,8 @@ class Runner:
             if not entities and post.repost_of and not post.text:
                 original = self._recent.get(post.repost_of)  # a repost carries no text of its own
                 if original is not None:
-                    entities, source = original
-                    post.text, post.lang = source.text, post.lang or source.lang
+                    entities, post.text, lang = original
+                    post.lang = post.lang or lang
             if not entities:
                 continue
             out.matched += 1
@@ -107,9 +107,7 @@ class Runner:
         return out
 
     def _remember(self, post: Post, entities: tuple[str, ...]) -> None:
-        self._recent[post.id] = (entities, post)
-        while len(self._recent) > RECENT_MATCHES:
-            self._recent.popitem(last=False)
+        self._recent.remember(post.id, entities, post.text, post.lang)
 
     @staticmethod
     def _add(out: Outgoing, obj: dict[str, object], key: str) -> None:
@@ -160,6 +158,7 @@ class Runner:
             self._cursors[name] = batch.cursor
         if batch.cursor is not None or out.keys:
             self.store.save(name, self._cursors.get(name), seen.recent())
+        self._recent.flush()
         m.matched.labels(name).inc(out.matched)
         m.produced.labels(name).inc(len(out.records))
         for _raw, error in out.rejected:

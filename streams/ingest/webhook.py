@@ -7,7 +7,8 @@ body (`X-Firestorm-Signature: sha256=<hex>`). Answers, once the broker acked:
   422 {"accepted": n, "rejected": [...]}  the others were dead-lettered, each with its reason
   400 a body that is not JSON, or neither an object nor an array (dead-lettered too)
   401 missing or wrong secret/signature (not dead-lettered: anyone could fill the topic)
-  413 a body over the size limit, 415 not application/json, 503 the broker did not ack (retry)
+  413 a body over the size limit or a batch of more than 1,000 mentions (not dead-lettered: the
+      sender splits it and sends again), 415 not application/json, 503 the broker did not ack (retry)
 """
 
 from __future__ import annotations
@@ -84,6 +85,8 @@ class WebhookConnector(Connector):
             return _error(415, "unsupported_media_type", "send application/json")
         batch = Batch(received=1)
         status, answer = self._parse(body, batch)
+        if status == 413:
+            return web.json_response(answer, status=status)
         if status == 400:
             batch.rejected.append((body[:MAX_MESSAGE_BYTES], DecodeError(answer["error"], answer["detail"])))
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -114,7 +117,7 @@ class WebhookConnector(Connector):
         if items is None:
             return 400, {"error": "not_object", "detail": "send a mention object or an array of them"}
         if len(items) > MAX_BATCH:
-            return 400, {"error": "too_large", "detail": f"{len(items)} mentions in one batch (limit {MAX_BATCH})"}
+            return 413, {"error": "too_large", "detail": f"{len(items)} mentions in one batch (limit {MAX_BATCH})"}
         rejected = []
         for index, item in enumerate(items):
             try:

@@ -28,11 +28,11 @@ DRILL_KEY = "drill"  # FIRESTORM_PAGERDUTY_DRILL_ROUTING_KEY
 PAGERDUTY = "pagerduty"
 SIGNATURE_HEADER = "X-Firestorm-Signature-256"
 DEFAULT_GRAFANA_LINK = (
-    "http://127.0.0.1:3000/d/firestorm-entity/firestorm-entity?orgId=1&var-entity={entity}&from={from_ms}&to={to_ms}"
+    "http://127.0.0.1:3000/d/firestorm-entity/firestorm?orgId=1&var-entity={entity}&from={from_ms}&to={to_ms}"
 )
 # The on-call runbook (docs/runbook.md) as the runbook panel of the same Grafana dashboard
 # (deploy/grafana/generate.py, RUNBOOK_PANEL_ID); FIRESTORM_RUNBOOK_URL or runbook_url overrides it.
-DEFAULT_RUNBOOK_URL = "http://127.0.0.1:3000/d/firestorm-entity/firestorm-entity?orgId=1&viewPanel=100"
+DEFAULT_RUNBOOK_URL = "http://127.0.0.1:3000/d/firestorm-entity/firestorm?orgId=1&viewPanel=100"
 
 
 class NotifyConfigError(ConfigError):

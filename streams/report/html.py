@@ -8,8 +8,8 @@ from html import escape
 from typing import Any
 
 from firestorm.models.narratives import shorten
-from firestorm.models.timeutil import iso_utc, parse_ts
-from firestorm.streams.report.clock import stamp, zone_name, zone_with_offset
+from firestorm.models.timeutil import TimestampError, parse_ts
+from firestorm.streams.report.clock import when, zone_over
 from firestorm.streams.report.model import (
     PAGING,
     EntityReport,
@@ -113,10 +113,8 @@ svg polygon.n0, svg polygon.n1, svg polygon.n2, svg polygon.n3, svg polygon.n4 {
 
 
 def _t(ms: int | None, full: bool = False) -> str:
-    if ms is None:
-        return "-"
-    text = stamp(ms)
-    return f"{text} {zone_name()}" if full else text[11:19] if text[17:19] != "00" else text[11:16]
+    """A time in the report's zone, always with its offset (08:46:30+01:00, 07:42Z); '-' when unknown."""
+    return "-" if ms is None else when(ms, full)
 
 
 def _scrollable(html: str) -> str:
@@ -125,8 +123,10 @@ def _scrollable(html: str) -> str:
 
 
 def _zone_note(report: Report) -> str:
-    first = report.entities[0].windows[0].start_ms if report.entities and report.entities[0].windows else 0
-    return zone_with_offset(first)
+    """The zone with every offset it has over the replay (a replay may cross a clock change)."""
+    starts = [w.start_ms for e in report.entities for w in e.windows[:1]]
+    ends = [w.start_ms + report.settings.window_ms for e in report.entities for w in e.windows[-1:]]
+    return zone_over(min(starts), max(ends)) if starts else zone_over(0, 0)
 
 
 def _pct(v: float | None) -> str:
@@ -145,7 +145,7 @@ def _card(key: str, value: str, note: str = "") -> str:
 def _headline_cards(h: Headline, report: Report) -> str:
     cards = []
     if h.onset_ms is not None:
-        cards.append(_card("Onset (labelled)", escape(_t(h.onset_ms)), escape(iso_utc(h.onset_ms)[:10])))
+        cards.append(_card("Onset (labelled)", escape(_t(h.onset_ms)), escape(_t(h.onset_ms, full=True)[:10])))
     sev = h.first_alert_severity
     badge = f' <span class="badge {sev}">{sev}</span>' if sev else ""
     cards.append(
@@ -178,10 +178,10 @@ def _headline_cards(h: Headline, report: Report) -> str:
     pages = sum(1 for e in report.entities for i in e.incidents if i.pages)
     cards.append(_card("Alert events", str(events), f"{pages} incident(s) paging (warning/critical)"))
     if h.quiet_alerts:
-        silent = all(n == 0 for n in h.quiet_alerts.values())
-        value = '<span class="badge ok">silent</span>' if silent else '<span class="badge bad">alerted</span>'
-        note = ", ".join(f"{escape(q)}: {n} alert events" for q, n in h.quiet_alerts.items())
-        cards.append(_card("Quiet entities", value, note))
+        verdict = h.quiet_verdict()
+        badge = {"silent": "ok", "no page": "info", "PAGED": "bad"}[verdict]
+        value = f'<span class="badge {badge}">{escape(verdict.lower())}</span>'
+        cards.append(_card("Quiet entities", value, escape(h.quiet_detail())))
     if h.false_alarms_before_onset:
         cards.append(
             _card("Before onset", str(h.false_alarms_before_onset), "incidents raised before the labelled onset")
@@ -209,7 +209,7 @@ def _markers(chart: TimeChart, entity: EntityReport) -> None:
             ms = parse_ts(alert.detected_at)
             ratio = f" (x{alert.volume / alert.baseline:.1f})" if alert.baseline else ""
             tip = (
-                f"{alert.detected_at} {alert.status.upper()} {alert.severity}: volume {alert.volume}, "
+                f"{_t(ms, full=True)} {alert.status.upper()} {alert.severity}: volume {alert.volume}, "
                 f"expected {alert.baseline:.1f}{ratio}, negative {alert.negative_share:.0%}, "
                 f"mean {alert.mean_compound:+.2f} [{alert.incident_id}]"
             )
@@ -225,11 +225,11 @@ def _label_lines(chart: TimeChart, report: Report, entity: str) -> None:
         return
     if labels.entity == entity:
         if labels.onset_ms is not None:
-            chart.vline(labels.onset_ms, "onset", "onset", f"labelled onset {iso_utc(labels.onset_ms)}")
+            chart.vline(labels.onset_ms, "onset", "onset", f"labelled onset {_t(labels.onset_ms, full=True)}")
         if labels.end_ms is not None:
-            chart.vline(labels.end_ms, "labend", "end", f"labelled end {iso_utc(labels.end_ms)}")
+            chart.vline(labels.end_ms, "labend", "end", f"labelled end {_t(labels.end_ms, full=True)}")
     for ts, text in labels.events:
-        chart.vline(ts, "event", text, f"{iso_utc(ts)} {text}")
+        chart.vline(ts, "event", text, f"{_t(ts, full=True)} {text}")
 
 
 def _volume_chart(report: Report, entity: EntityReport, lo: int, hi: int, title: str, overview: bool) -> str:
@@ -474,7 +474,11 @@ def _narratives_panel(report: Report, entity: EntityReport) -> str:
 
 
 def _t_iso(iso: str) -> str:
-    return iso.replace("T", " ").replace("Z", "")
+    """An alert's ISO-8601 UTC time, shown like every other time of the report (its zone, its offset)."""
+    try:
+        return _t(parse_ts(iso), full=True)
+    except TimestampError:
+        return iso
 
 
 def _first_mentions(report: Report, entity: EntityReport) -> str:

@@ -195,7 +195,7 @@ class ReportCollector:
             entity=alert.entity,
             from_ms=start,
             rows=(originals or rows)[:FIRST_MENTIONS],
-            reposts=len(rows) - len(originals),
+            reposts=sum(1 for r in rows if r.repost),  # marked reposts only, not the non-negative posts left out
             total=len(rows),
         )
 
@@ -289,7 +289,21 @@ class Headline:
     resolved: bool
     labelled_end_ms: int | None
     false_alarms_before_onset: int
-    quiet_alerts: dict[str, int]
+    quiet_alerts: dict[str, int]  # alert events of each quiet entity, of any severity
+    quiet_pages: dict[str, int] = field(default_factory=dict)  # its incidents that paged (warning/critical)
+
+    def quiet_verdict(self) -> str:
+        """What the quiet entities did: 'silent', 'no page' (info events only) or 'PAGED'."""
+        if any(self.quiet_pages.values()):
+            return "PAGED"
+        return "silent" if not any(self.quiet_alerts.values()) else "no page"
+
+    def quiet_detail(self) -> str:
+        """Per quiet entity: its alert events and how many of its incidents paged."""
+        return ", ".join(
+            f"{q}: {n} alert events, {self.quiet_pages.get(q, 0)} paged" if n else f"{q}: 0 alert events"
+            for q, n in self.quiet_alerts.items()
+        )
 
 
 @dataclass(slots=True)
@@ -416,6 +430,7 @@ def _headline(primary: str, entities: list[EntityReport], labels: Labels | None)
     peak = max(in_storm or entity.windows, key=lambda w: w.count, default=None)
     quiet_names = labels.quiet_entities if labels else tuple(e.entity for e in entities if e.entity != primary)
     quiet_alerts = {q: sum(len(i.events) for e in entities if e.entity == q for i in e.incidents) for q in quiet_names}
+    quiet_pages = {q: sum(1 for e in entities if e.entity == q for i in e.incidents if i.pages) for q in quiet_names}
     return Headline(
         entity=primary,
         onset_ms=onset,
@@ -432,6 +447,7 @@ def _headline(primary: str, entities: list[EntityReport], labels: Labels | None)
         labelled_end_ms=labels.end_ms if labels and labels.entity == primary else None,
         false_alarms_before_onset=sum(1 for i in entity.incidents if onset is not None and i.triggered_ms < onset),
         quiet_alerts=quiet_alerts,
+        quiet_pages=quiet_pages,
     )
 
 

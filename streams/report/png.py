@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import textwrap
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from firestorm.models.narratives import shorten
 from firestorm.models.timeutil import parse_ts
-from firestorm.streams.report.clock import local, zone, zone_with_offset
+from firestorm.streams.report.clock import local, when, zone, zone_over
 from firestorm.streams.report.html import _zoom_range
 from firestorm.streams.report.model import Report, alert_threshold, fmt_duration
 
@@ -38,13 +39,13 @@ def _drivers_text(report: Report, entity: str) -> str:
     terms = _pairs(first.drivers.get("top_terms"), 8)
     tags = _pairs(first.drivers.get("top_hashtags"), 4)
     parts = [p for p in (terms, tags) if p]
-    when = _dt(parse_ts(first.detected_at)).strftime("%H:%M:%S")
-    return f"Top drivers of the first alert ({when}): " + "; ".join(parts) if parts else ""
+    at = when(parse_ts(first.detected_at))
+    return f"Top drivers of the first alert ({at}): " + "; ".join(parts) if parts else ""
 
 
-def _context_text(report: Report, start_ms: int) -> str:
-    """The date and zone of the times shown, then the labelled description and the drivers."""
-    lines = [f"{_dt(start_ms):%A %d %B %Y}, times in {zone_with_offset(start_ms)} (event time)"]
+def _context_text(report: Report, start_ms: int, end_ms: int | None = None) -> str:
+    """The date and zone of the times shown (every offset over the span), the labelled description, the drivers."""
+    lines = [f"{_dt(start_ms):%A %d %B %Y}, times in {zone_over(start_ms, end_ms or start_ms)} (event time)"]
     labels = report.labels
     if labels is not None and labels.description:
         wrapped = textwrap.wrap(labels.description, 150)
@@ -62,17 +63,20 @@ def _headline_text(report: Report) -> str:
         return "No alert was raised and no storm is labelled."
     bits = []
     if h.onset_ms is not None:
-        bits.append(f"onset {_dt(h.onset_ms):%H:%M}")
-    bits.append(f"first alert {_dt(h.first_alert_ms):%H:%M:%S}" if h.first_alert_ms else "not detected")
+        bits.append(f"onset {when(h.onset_ms)}")
+    bits.append(f"first alert {when(h.first_alert_ms)}" if h.first_alert_ms else "not detected")
     if h.time_to_detect_ms is not None:
         bits.append(f"time to detect {fmt_duration(h.time_to_detect_ms)}")
     if h.peak_ms is not None:
-        bits.append(f"peak {h.peak_volume}/window at {_dt(h.peak_ms):%H:%M}")
+        bits.append(f"peak {h.peak_volume}/window at {when(h.peak_ms)}")
     if h.alerted_for_ms is not None:
         bits.append(f"alerted for {fmt_duration(h.alerted_for_ms).lstrip('+')}")
     if h.quiet_alerts:
-        silent = all(n == 0 for n in h.quiet_alerts.values())
-        bits.append("quiet entities silent" if silent else "quiet entities ALERTED")
+        verdict = h.quiet_verdict()
+        events = sum(h.quiet_alerts.values())
+        bits.append(
+            f"quiet entities: no page ({events} info events)" if verdict == "no page" else f"quiet entities {verdict}"
+        )
     return "   |   ".join(bits)
 
 
@@ -88,6 +92,38 @@ def _narrative_text(report: Report) -> str:
             text = shorten(str(example.get("text", "")), 110)
             return f'top narrative: "{shorten(str(top.get("label", "")), 60)}" ({top.get("share", 0):.0%}): "{text}"'
     return ""
+
+
+HEADER_MARGIN_IN = 0.3  # above the title and below the last header line
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderLine:
+    """One line of the picture's header; its height follows its font size."""
+
+    text: str
+    size: float
+    color: str
+    weight: str = "normal"
+
+    @property
+    def height_in(self) -> float:
+        return self.size * 1.5 / 72  # points to inches, with the line spacing
+
+
+def header_lines(report: Report, zoom: tuple[int, int] | None) -> list[HeaderLine]:
+    """Title, headline numbers, top narrative, then the date and zone, description and drivers: one each."""
+    drill = " [DRILL]" if report.settings.drill else ""
+    lines = [
+        HeaderLine(f"Firestorm drill report: {report.title}{drill}", 14, "#102a43", "bold"),
+        HeaderLine(_headline_text(report), 10, "#334e68"),
+    ]
+    story = _narrative_text(report)
+    if story:
+        lines.append(HeaderLine(story, 9, "#1d4ed8"))
+    if zoom is not None:
+        lines += [HeaderLine(text, 9, "#486581") for text in _context_text(report, *zoom).split("\n")]
+    return lines
 
 
 def date_axis(ax: Any, first_ms: int, last_ms: int) -> None:
@@ -106,7 +142,19 @@ def date_axis(ax: Any, first_ms: int, last_ms: int) -> None:
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=tz))  # type: ignore[no-untyped-call]
 
 
+DPI = 110
+
+
 def render_png(report: Report, path: str | Path) -> None:
+    import matplotlib.pyplot as plt
+
+    fig = draw_report(report)
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+
+
+def draw_report(report: Report) -> Any:
+    """The report's matplotlib figure (the caller saves and closes it)."""
     # matplotlib's first run on a machine logs "generated new fontManager" at INFO: not the user's business.
     logging.getLogger("matplotlib").setLevel(logging.WARNING)
     import matplotlib
@@ -119,26 +167,32 @@ def render_png(report: Report, path: str | Path) -> None:
     others = report.entities[1:4]
     rows = 2 + len(others) if primary is not None else 1
     ratios = [3, 1.6] + [1] * len(others) if primary is not None else [1]
-    height = 2.2 * sum(ratios) + 2.2
+    size = report.settings.window_ms
+    zoom = None
+    if primary is not None and primary.windows:
+        zoom = _zoom_range(report, primary) or (primary.windows[0].start_ms, primary.windows[-1].start_ms + size)
+    header = header_lines(report, zoom)
+    header_in = sum(line.height_in for line in header) + HEADER_MARGIN_IN
+    height = 2.2 * sum(ratios) + header_in
     fig, axes_any = plt.subplots(rows, 1, figsize=(12, height), height_ratios=ratios, squeeze=False)
     axes: list[Any] = [a[0] for a in axes_any]
-    drill = " [DRILL]" if report.settings.drill else ""
-    fig.suptitle(f"Firestorm drill report: {report.title}{drill}", fontsize=14, fontweight="bold", x=0.01, ha="left")
-    fig.text(0.01, 1 - 0.55 / height, _headline_text(report), fontsize=10, ha="left", va="top", color="#334e68")
-    story = _narrative_text(report)
-    if story:
-        fig.text(0.01, 1 - 0.85 / height, story, fontsize=9, ha="left", va="top", color="#1d4ed8")
-    if primary is None or not primary.windows:
+    top_in = HEADER_MARGIN_IN / 2
+    for line in header:  # each line below the one before it, however many lines the description takes
+        fig.text(
+            0.01,
+            1 - top_in / height,
+            line.text,
+            fontsize=line.size,
+            ha="left",
+            va="top",
+            color=line.color,
+            fontweight=line.weight,
+        )
+        top_in += line.height_in
+    if primary is None or zoom is None:
         axes[0].text(0.5, 0.5, "no data", ha="center")
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-        return
-    size = report.settings.window_ms
-    zoom = _zoom_range(report, primary) or (
-        primary.windows[0].start_ms,
-        primary.windows[-1].start_ms + size,
-    )
-    fig.text(0.01, 1 - 0.85 / height, _context_text(report, zoom[0]), fontsize=9, ha="left", va="top", color="#486581")
+        fig.tight_layout(rect=(0, 0, 1, 1 - header_in / height))
+        return fig
     pts = [p for p in primary.windows if zoom[0] <= p.start_ms < zoom[1]]
     xs = [_dt(p.start_ms) for p in pts]
     ax = axes[0]
@@ -214,6 +268,5 @@ def render_png(report: Report, path: str | Path) -> None:
             date_axis(ax3, ws[0].start_ms, ws[-1].start_ms)
         ax3.grid(alpha=0.3)
         ax3.set_ylim(bottom=0)
-    fig.tight_layout(rect=(0, 0, 1, 1 - (2.05 if story else 1.75) / height))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    fig.tight_layout(rect=(0, 0, 1, 1 - header_in / height))
+    return fig

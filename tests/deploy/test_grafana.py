@@ -5,6 +5,7 @@ Every query is also run against a real Prometheus by tests/integration/test_dash
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import urllib.parse
@@ -61,6 +62,29 @@ def test_the_runbook_is_on_the_oncall_dashboard_where_pages_link() -> None:
     runbook = (Path(__file__).resolve().parents[2] / "docs" / "runbook.md").read_text()
     assert "Acknowledge it in PagerDuty" in runbook and "Acknowledge it in PagerDuty" in panel["options"]["content"]
     assert any(link["title"] == "On-call runbook" and "viewPanel=100" in link["url"] for link in oncall["links"])
+
+
+def test_the_provisioned_datasource_leaves_an_existing_default_alone() -> None:
+    """docs/grafana.md: your existing default datasource can stay; the dashboards name this one by uid."""
+    assert provisioned_datasource().get("isDefault", False) is False
+    assert "isDefault: false" in (REPO / "docs" / "grafana.md").read_text()
+
+
+def dashboard_links(text: str) -> set[str]:
+    """The /d/UID/SLUG paths written in a text."""
+    return set(re.findall(r"/d/[\w-]+/[\w-]+", text))
+
+
+def test_links_to_the_oncall_dashboard_are_the_same_everywhere() -> None:
+    """What the notifier sends, what the docs show and the rules annotate: /d/<uid>/<slug of the title>."""
+    boards = {m["uid"]: m for m in (load(p) for p in FILES)}
+    canonical = {f"/d/{uid}/{re.sub(r'[^a-z0-9]+', '-', m['title'].lower()).strip('-')}" for uid, m in boards.items()}
+    assert "/d/firestorm-entity/firestorm" in canonical
+    sent = dashboard_links(DEFAULT_GRAFANA_LINK) | dashboard_links(DEFAULT_RUNBOOK_URL)
+    assert sent == {"/d/firestorm-entity/firestorm"}
+    texts = [*sorted((REPO / "docs").glob("*.md")), REPO / "README.md", *sorted((DEPLOY).rglob("*.yml")), *FILES]
+    for path in texts:
+        assert dashboard_links(path.read_text()) <= canonical, path
 
 
 def test_provisioning_files() -> None:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 
 import orjson
+import pytest
 
 from firestorm.streams.config import Config
 from tests.models.builders import MINUTE, SECOND, T0, storm_stream
@@ -127,3 +129,48 @@ def test_the_idle_advance_can_be_turned_off_and_is_documented() -> None:
     assert load_config({}).shutdown_timeout_s == 15.0
     assert Config().idle_timeout == "2m"
     _ = SECOND
+
+
+def test_windows_closed_by_the_idle_advance_are_logged_and_an_idle_partition_is_logged_rarely(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Issue 26 item 6. Before: FIRESTORM_LOG_WINDOWS=1 logged only the windows a mention closed,
+    not those the idle advance closed; and an idle partition logged "idle for N s" at every check."""
+
+    async def scenario() -> None:
+        h = Harness.build()
+        h.handler.log_windows = True
+        storm = lines_of(storm_stream(entities=("acme",), tail_minutes=0))
+        await h.run(h.records(3, storm))
+        by_mentions = window_lines(caplog.records)
+        assert by_mentions  # the storm's own mentions closed most of its windows
+        caplog.clear()
+        clock = h.clock(3)["clock_ms"]
+        wall_ms = clock + 1000 * HOUR
+        last_record_at = h.handler._last_record[3][0]
+        for check in range(0, 600, 5):  # every 5 s, as the worker checks, for 10 minutes
+            await h.handler.advance_idle(120, now=last_record_at + 120 + check, now_ms=wall_ms)
+        by_advance = window_lines(caplog.records)
+        # The windows still open when the mentions stopped: closed by the advance, and logged.
+        assert by_advance and not set(by_advance) & set(by_mentions)
+        assert max(start for _entity, start, _count in by_advance) > max(s for _e, s, _c in by_mentions)
+        idle = [r for r in caplog.records if "idle for" in r.getMessage()]
+        assert len(idle) == 120 and [r.levelno for r in idle].count(logging.INFO) == 1
+        await h.handler.advance_idle(120, now=last_record_at + 120 + 600, now_ms=wall_ms)  # 10 minutes on
+        idle = [r for r in caplog.records if "idle for" in r.getMessage() and r.levelno == logging.INFO]
+        assert len(idle) == 2
+        # A record ends the idle spell: the next one is logged when it starts.
+        await h.run(h.records(3, lines_of(storm_stream(entities=("acme",), start_ms=clock + 30 * MINUTE))[:1]))
+        caplog.clear()
+        last_record_at = h.handler._last_record[3][0]
+        await h.handler.advance_idle(120, now=last_record_at + 120, now_ms=wall_ms)
+        assert [r.levelno for r in caplog.records if "idle for" in r.getMessage()] == [logging.INFO]
+
+    with caplog.at_level(logging.DEBUG, logger="firestorm"):
+        asyncio.run(scenario())
+
+
+def window_lines(records: list[logging.LogRecord]) -> list[tuple[str, int, int]]:
+    """(entity, window start, count) of each FIRESTORM_LOG_WINDOWS line."""
+    lines = [r.getMessage().split() for r in records if r.name == "firestorm.windows"]
+    return [(words[1], int(words[2]), int(words[3])) for words in lines]

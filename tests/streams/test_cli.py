@@ -109,10 +109,25 @@ def test_bad_environment_is_a_configuration_error(tmp_path: Path, monkeypatch: p
     assert "FIRESTORM_MIN_VOLUME" in err
 
 
-def test_usage_errors_exit_2() -> None:
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        ([], "firestorm: error: the following arguments are required: COMMAND; see firestorm --help"),
+        (
+            ["replay"],
+            "firestorm replay: error: the following arguments are required: file; see firestorm replay --help",
+        ),
+        (
+            ["plan", "skyway"],
+            "firestorm plan: error: the following arguments are required: --start, --end; see firestorm plan --help",
+        ),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(argv: list[str], line: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
-        run("replay")
+        run(*argv)
     assert info.value.code == 2
+    assert capsys.readouterr().err.splitlines() == [line]
 
 
 @pytest.mark.parametrize("sample", ["skyway-outage-en", "maison-rappel-fr"])
@@ -151,6 +166,8 @@ def test_bad_options_are_usage_errors_that_name_the_flag(
     assert stop.value.code == 2
     err = capsys.readouterr().err
     assert message in err and "FIRESTORM_" not in err.splitlines()[-1]
+    assert len(err.splitlines()) == 1 and "usage:" not in err, err  # the error alone, no usage block before it
+    assert err.startswith("firestorm replay: error: ") and err.endswith("; see firestorm replay --help\n")
 
 
 def test_a_duration_without_unit_in_the_environment_is_refused_too(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -164,3 +181,26 @@ def test_plan_rejects_bad_times_before_any_broker() -> None:
     out, err = io.StringIO(), io.StringIO()
     assert main(["plan", "skyway", "--start", "tomorrow", "--end", "2026-03-10T12:00:00Z"], out=out, err=err) == 1
     assert "firestorm:" in err.getvalue()
+
+
+def test_a_reader_that_leaves_early_ends_the_command_quietly() -> None:
+    """`firestorm score FILE | head -1`: the closed pipe is not a traceback."""
+    import subprocess
+    import sys
+
+    reader = subprocess.Popen(["head", "-n", "1"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    writer = subprocess.run(
+        [sys.executable, "-m", "firestorm.streams.cli", "score", str(EXAMPLES / "skyway-outage-en.jsonl")],
+        stdout=reader.stdin,
+        stderr=subprocess.PIPE,
+        check=False,
+        timeout=120,
+    )
+    assert reader.stdin is not None
+    reader.stdin.close()
+    assert reader.stdout is not None
+    first = reader.stdout.read()
+    reader.wait(timeout=30)
+    assert first.count(b"\n") == 1
+    assert b"Traceback" not in writer.stderr and b"BrokenPipe" not in writer.stderr, writer.stderr.decode()
+    assert writer.returncode == 141

@@ -97,7 +97,7 @@ def test_the_french_replay_row_of_the_page(mode: str) -> None:
     result = shell("firestorm replay examples/maison-rappel-fr.jsonl -q", {"FIRESTORM_SENTIMENT": mode})
     assert result.returncode == 0, result.stderr
     assert "4 alert events" in result.stderr
-    assert "first alert 11:22:30 (time to detect +5m30s); quiet entities (velo-cite): 0 alert events" in result.stderr
+    assert "first alert 11:22:30Z (time to detect +5m30s); quiet entities (velo-cite): 0 alert events" in result.stderr
     assert f"| maison-rappel-fr | `{mode}` | 4 | 11:22:30 | +5m30s | 0 |" in DOC.read_text(encoding="utf-8")
 
 

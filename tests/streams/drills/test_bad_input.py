@@ -118,3 +118,43 @@ def test_drill_lines_are_marked_and_display_tz_shows_the_offset(write: Writer, i
         assert paris_time == utc_time and paris.split()[0].endswith("+01:00")  # same instant, labelled
         assert paris.split("  DRILL ", 1)[1] == utc.split("  ", 1)[1]
     assert all(line.split()[0].endswith("Z") for line in plain)
+
+
+BINARY_HEAD = bytes(range(256)) * 4  # NUL and control bytes, and a few new lines and carriage returns
+
+
+@pytest.mark.parametrize("name", ["photo.jpg", "export.csv", "dump.jsonl", "dump.jsonl.gz"])
+@pytest.mark.parametrize("command", ["replay", "score"])
+def test_a_binary_file_is_one_line_saying_what_to_give(write: Writer, name: str, command: str) -> None:
+    path = write(name, BINARY_HEAD)  # the fixture gzips a .gz name
+    code, out, err = run_cli(command, str(path))
+    assert code == cli.EXIT_ERROR and out == ""
+    assert err.splitlines() == [
+        f"firestorm: {path} is binary data, not a mentions file: give JSON lines, CSV or an X API v2 export "
+        "(plain or gzip); see docs/drills.md#your-own-exports"
+    ]
+
+
+def test_a_csv_header_that_cannot_be_parsed_is_one_line(write: Writer) -> None:
+    code, _out, err = run_cli("replay", str(write("odd.csv", b"id,t\rs,text\n1,2,3\n")))
+    assert code == cli.EXIT_ERROR
+    assert err.splitlines() == [
+        "firestorm: CSV: the header line cannot be read (new-line character seen in unquoted field); "
+        "is it a CSV file? give --format jsonl or x-v2 if not, see docs/drills.md#your-own-exports"
+    ]
+
+
+def test_a_directory_is_one_line(tmp_path: Path) -> None:
+    code, _out, err = run_cli("replay", str(tmp_path))
+    assert code == cli.EXIT_ERROR and err.splitlines() == [f"firestorm: no such input file: {tmp_path}"]
+
+
+def test_the_labels_summary_times_carry_their_zone(write: Writer, incident: list[dict[str, Any]]) -> None:
+    path = write("i.jsonl", to_jsonl(incident))
+    labels = write("i.labels.json", json.dumps({"entity": "acme", "onset": "2026-03-02T02:00:00Z"}).encode())
+    _code, _out, err = run_cli("replay", str(path), "--labels", str(labels))
+    line = next(x for x in err.splitlines() if x.startswith("labels "))
+    assert " onset 02:00Z, first alert 02:0" in line and "Z (time to detect +" in line, line
+    _code, _out, err = run_cli("replay", str(path), "--labels", str(labels), "--display-tz", "Europe/Paris")
+    line = next(x for x in err.splitlines() if x.startswith("labels "))
+    assert " onset 03:00+01:00 (Europe/Paris), first alert 03:0" in line and "+01:00 (time to detect +" in line, line

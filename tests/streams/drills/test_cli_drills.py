@@ -96,7 +96,7 @@ def test_replay_compare_prints_a_table(write: Writer, incident: list[dict[str, A
     code, out, err = run_cli("replay", str(path), "-q", "--compare", "min_volume=5", "min_volume=1000")
     assert code == 0, err
     table = out.splitlines()
-    assert table[0].startswith("variant") and "time to detect (onset 02:00)" in table[0]
+    assert table[0].startswith("variant") and "time to detect (onset 02:00Z)" in table[0]
     assert [row.split("  ")[0] for row in table[2:5]] == ["current settings", "min_volume=5", "min_volume=1000"]
     assert table[4].split()[1] == "none"
 

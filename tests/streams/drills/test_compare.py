@@ -56,7 +56,7 @@ def test_more_and_less_sensitive_settings_side_by_side(incident: list[dict[str, 
     table = format_table(results, labels)
     lines = table.splitlines()
     assert lines[0].split()[:3] == ["variant", "first", "alert"]
-    assert "time to detect (onset 02:00)" in lines[0] and "quiet-entity alerts" in lines[0]
+    assert "time to detect (onset 02:00Z)" in lines[0] and "quiet-entity alerts" in lines[0]
     assert lines[2].startswith("current settings") and lines[4].startswith("min_volume=1000")
     assert " none " in lines[4] + " "
     assert labels_obj()["entity"] == "acme"

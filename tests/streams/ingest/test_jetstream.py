@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 import orjson
+import pytest
 
-from firestorm.streams.ingest.jetstream import JetstreamConnector, post_from_event
+from firestorm.streams.ingest.jetstream import MAX_FRAME_BYTES, JetstreamConnector, post_from_event
 from firestorm.streams.ingest.state import StateStore
 from tests.streams.ingest.harness import MemorySink, fast_backoff, make_runner, run_until
 from tests.streams.ingest.servers import JetstreamServer, frame_time, jetstream_frames
@@ -201,5 +203,90 @@ def test_the_watch_list_reloads_while_the_connector_runs(tmp_path: Path) -> None
             assert sink.mentions[3]["entity"] == "appli"
             assert runner.metrics.watch_reloads.labels("ok")._value.get() == 1
             assert source.stats.reconnects >= 1
+
+    asyncio.run(scenario())
+
+
+def oversized_frame(time_us: int, size: int) -> str:
+    """A post about skyway (it would match) whose frame is `size` bytes long."""
+    frame = orjson.loads(jetstream_frames()[0])
+    frame.update(time_us=time_us, did="did:plc:bigbigbigbigbigbigbigbig")
+    frame["commit"]["record"]["text"] = ""
+    head = len(orjson.dumps(frame))
+    frame["commit"]["record"]["text"] = "SkyWay " + "z" * (size - head - 7)
+    text = orjson.dumps(frame).decode()
+    assert len(text) == size
+    return text
+
+
+def with_oversized(size: int, after: int = 3) -> tuple[list[str], int]:
+    """The fixture frames with an oversized one 1 us after the `after`-th frame; and its time_us."""
+    frames = jetstream_frames()
+    time_us = frame_time(frames[after])
+    assert time_us is not None
+    return [*frames[: after + 1], oversized_frame(time_us + 1, size), *frames[after + 1 :]], time_us + 1
+
+
+def test_a_frame_over_4_mib_is_skipped_counted_and_logged_and_ingest_goes_on(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Before: max_msg_size 4 MiB closed the connection at the frame, and every reconnect at the same
+    cursor met it again ("websocket error: None"), for good."""
+    frames, big_us = with_oversized(MAX_FRAME_BYTES + 1)
+
+    async def scenario() -> None:
+        async with JetstreamServer(frames) as server:
+            sink = MemorySink()
+            source = connector(server)
+            runner = make_runner([source], tmp_path, sink)
+            await run_until(runner, lambda: len(sink.mentions) >= len(EXPECTED), timeout_s=20)
+            assert sink.pairs() == EXPECTED_PAIRS  # every other post, once, in order; not the big one
+            assert source.stats.malformed == {"not_json": 1, "bad_event": 1, "too_large": 1}
+            assert source.stats.connected
+            assert len(server.connections) == 2  # stopped at the frame once, then read past it
+            cursor, _seen = StateStore(tmp_path / "state").load("bluesky")
+            assert cursor == LAST_TIME_US
+
+    with caplog.at_level(logging.INFO, logger="firestorm"):
+        asyncio.run(scenario())
+    assert f"skipped a frame of {MAX_FRAME_BYTES + 1} bytes at cursor {big_us}" in caplog.text
+
+
+def test_a_frame_too_large_even_to_read_past_is_skipped_by_time(tmp_path: Path) -> None:
+    frames, big_us = with_oversized(200_000)
+
+    async def scenario() -> None:
+        async with JetstreamServer(frames) as server:
+            sink = MemorySink()
+            source = connector(server, max_frame_bytes=50_000, read_past_bytes=100_000)
+            runner = make_runner([source], tmp_path, sink)
+            await run_until(runner, lambda: len(sink.mentions) >= len(EXPECTED), timeout_s=20)
+            assert sink.pairs() == EXPECTED_PAIRS
+            assert source.stats.malformed["too_large"] == 1
+            skipped_to = [c["cursor"] for c in server.connections][-1]
+            assert skipped_to == big_us - 1 + 1_000  # 1 ms past the last event read: past the frame
+
+    asyncio.run(scenario())
+
+
+def test_a_repost_after_a_restart_counts_when_its_original_was_seen_before(tmp_path: Path) -> None:
+    """Before: the originals were remembered in memory only, and a restarted ingest dropped every
+    repost of a post it had matched before the restart."""
+    frames = jetstream_frames()
+    first = 4  # FIRST (frame 0) is read by the first run, its repost (frame 7) by the second
+    assert orjson.loads(frames[7])["commit"]["record"]["subject"]["uri"] == FIRST
+
+    async def scenario() -> None:
+        async with JetstreamServer(frames[:first]) as server:
+            sink = MemorySink()
+            await run_until(make_runner([connector(server)], tmp_path, sink), lambda: len(sink.mentions) >= 3)
+        async with JetstreamServer(frames) as server:
+            sink = MemorySink()
+            runner = make_runner([connector(server)], tmp_path, sink)
+            await run_until(runner, lambda: len(sink.mentions) >= len(EXPECTED) - 3)
+            reposts = [m for m in sink.mentions if m.get("repost_of") == FIRST]
+            assert len(reposts) == 1 and reposts[0]["entity"] == "skyway"
+            assert reposts[0]["text"].startswith("SkyWay cancelled")  # the original's text, from before the restart
+            assert server.connections[0]["cursor"] is not None  # resumed, not replayed from the start
 
     asyncio.run(scenario())

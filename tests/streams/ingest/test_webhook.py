@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 import orjson
 
-from firestorm.streams.ingest.webhook import SIGNATURE_HEADER, WebhookConnector, signature
+from firestorm.streams.ingest.webhook import MAX_BATCH, SIGNATURE_HEADER, WebhookConnector, signature
 from tests.streams.ingest.harness import MemorySink, make_runner
 
 SECRET = "s3cret-token"
@@ -25,10 +25,13 @@ Post = Callable[..., Awaitable[tuple[int, Any]]]
 
 
 def scenario(
-    tmp_path: Path, body: Callable[[Post, MemorySink], Awaitable[None]], sink: MemorySink | None = None
+    tmp_path: Path,
+    body: Callable[[Post, MemorySink], Awaitable[None]],
+    sink: MemorySink | None = None,
+    max_body_bytes: int = 4096,
 ) -> None:
     async def run() -> None:
-        hook = WebhookConnector("127.0.0.1", 0, secret=SECRET, hmac_secret=HMAC_KEY, max_body_bytes=4096)
+        hook = WebhookConnector("127.0.0.1", 0, secret=SECRET, hmac_secret=HMAC_KEY, max_body_bytes=max_body_bytes)
         port = await hook.start()
         memory = sink or MemorySink()
         runner = make_runner([hook], tmp_path, memory)
@@ -107,6 +110,21 @@ def test_bad_bodies_get_a_clear_4xx_and_are_dead_lettered_with_a_reason(tmp_path
         assert status == 415
 
     scenario(tmp_path, body)
+
+
+def test_more_than_1000_mentions_in_one_body_get_413_and_are_not_dead_lettered(tmp_path: Path) -> None:
+    """Before: 400, and the whole body went to the dead-letter topic; the docs say 413, like a body
+    over the size limit: the sender splits the batch and sends it again."""
+
+    async def body(post: Post, sink: MemorySink) -> None:
+        status, answer = await post(orjson.dumps([mention(n) for n in range(MAX_BATCH + 1)]))
+        assert (status, answer["error"]) == (413, "too_large") and str(MAX_BATCH) in answer["detail"]
+        assert sink.mentions == [] and sink.dead == []
+        status, answer = await post(orjson.dumps([mention(n) for n in range(MAX_BATCH)]))
+        assert (status, answer) == (202, {"accepted": MAX_BATCH})
+        assert len(sink.mentions) == MAX_BATCH and sink.dead == []
+
+    scenario(tmp_path, body, max_body_bytes=1024 * 1024)
 
 
 def test_a_broker_that_does_not_ack_gets_a_503_and_the_retry_goes_through(tmp_path: Path) -> None:
