@@ -105,5 +105,5 @@ def test_the_model_leaves_the_french_samples_alerts_as_the_page_says() -> None:
     result = shell("firestorm replay examples/maison-rappel-fr.jsonl -q", {"FIRESTORM_SENTIMENT": "model"})
     assert result.returncode == 0, result.stderr
     assert "4 alert events" in result.stderr
-    assert "first alert 11:22:30 (time to detect +5m30s); quiet entities (velo-cite): 0 alert events" in result.stderr
+    assert "first alert 11:22:30Z (time to detect +5m30s); quiet entities (velo-cite): 0 alert events" in result.stderr
     assert "maison-rappel-fr 11:22:30) with no alert on the quiet" in DOC.read_text(encoding="utf-8")
