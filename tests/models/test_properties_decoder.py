@@ -7,6 +7,7 @@ number of examples; FIRESTORM_FUZZ_EXAMPLES=2000 (for instance) explores more, o
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 import string
 from typing import Any
@@ -79,7 +80,12 @@ def check(raw: bytes) -> Mention | DecodeError:
         value, headers = dead_letter_record(raw, exc, "mentions", 3, 42)
         envelope = orjson.loads(value)
         assert envelope["reason"] == exc.reason and dict(headers)[REASON_HEADER] == exc.reason.encode()
-        assert base64.b64decode(envelope["payload_b64"]) == raw  # the original bytes, exactly
+        payload = base64.b64decode(envelope["payload_b64"])
+        assert envelope["size"] == len(raw) and envelope["sha256"] == hashlib.sha256(raw).hexdigest()
+        if envelope["truncated"]:  # too large to carry whole: a reference and the first bytes
+            assert len(raw) > MAX_MESSAGE_BYTES and payload and raw.startswith(payload)
+        else:
+            assert payload == raw  # the original bytes, exactly
         return exc
     # Anything accepted is within the contract's limits ...
     assert mention.id and len(mention.id) <= MAX_FIELD_CHARS
