@@ -78,6 +78,11 @@ def table_value(partition: int, state: EntityState) -> bytes:
     return bytes(memoryview(orjson.dumps({"p": partition, "s": state.to_dict()})))
 
 
+def partition_prefix(partition: int) -> bytes:
+    """How every table_value of the partition begins: restore parses only those."""
+    return b'{"p":%d,' % partition
+
+
 class PartitionEngines:
     """One Engine per assigned partition, rebuilt from the tables after a rebalance."""
 
@@ -111,11 +116,12 @@ class PartitionEngines:
 
     def _restore(self, partition: int) -> Engine:
         entities: dict[str, EntityState] = {}
+        mine = partition_prefix(partition)
         for _key, value in self.fapp.entities.items():
-            record = orjson.loads(value)
-            if record["p"] == partition:
-                state = EntityState.from_dict(record["s"])
-                entities[state.entity] = state
+            if bytes(value[: len(mine)]) != mine:
+                continue  # another partition's entity: not parsed (table_value writes the partition first)
+            state = EntityState.from_dict(orjson.loads(value)["s"])
+            entities[state.entity] = state
         clock = self.fapp.clocks.get(str(partition).encode())
         clock_state = orjson.loads(clock) if clock else {}
         log.info("partition %d: resumed %d entities, clock %s", partition, len(entities), clock_state)
