@@ -298,6 +298,9 @@ class Engine:
         # Live entities (see the module docstring), and their names sorted for judging order. An
         # entity not in it is dormant: its closed_until_ms stays where its idle run began.
         self._live_names: list[str] | None = None
+        self.report_dormant = False  # keep the entities gone dormant for take_dormant (metrics)
+        self._gone_dormant: list[str] = []  # dormant since the last window boundary but one
+        self._just_dormant: list[str] = []  # dormant since the last window boundary
         for name, state in self.entities.items():
             state.detector = self._entity_detectors.get(name, self.detector).load(state.detector)
         self._live: set[str] = {name for name, state in self.entities.items() if self._is_live(state)}
@@ -439,6 +442,9 @@ class Engine:
                     self._catch_up(state)
                     state.closed_until_ms = gap_start
         self.closed_boundary_ms = boundary
+        if self._just_dormant:  # a quiet window would have closed for them now
+            self._gone_dormant += [name for name in self._just_dormant if name not in self._live]
+            self._just_dormant = []
         closed: list[ClosedWindow] = []
         ordered = True  # one window per entity, all ending at the boundary: already in order
         dormant: list[str] = []
@@ -460,6 +466,8 @@ class Engine:
         if dormant:
             self._live.difference_update(dormant)
             self._live_names = None
+            if self.report_dormant:
+                self._just_dormant += dormant
         if not ordered:
             closed.sort(key=lambda c: (c.window.end_ms, c.window.entity))
         return closed
@@ -508,6 +516,12 @@ class Engine:
             state = self.entities.get(name)
             if state is not None and name not in self._live:
                 self._catch_up(state)
+
+    def take_dormant(self) -> list[str]:
+        """Entities whose first quiet window went unmaterialised since the last call, when
+        `report_dormant` is set (metrics then read their windows as quiet ones)."""
+        gone, self._gone_dormant = self._gone_dormant, []
+        return gone
 
     def dormant_count(self) -> int:
         """Entities whose quiet windows are not closed one by one."""

@@ -126,7 +126,7 @@ class PartitionEngines:
         clock_state = orjson.loads(clock) if clock else {}
         log.info("partition %d: resumed %d entities, clock %s", partition, len(entities), clock_state)
         self._guards[partition] = OffsetGuard(clock_state.get("next_offset"))
-        return Engine(
+        engine = Engine(
             self.settings,
             entities=entities,
             clock_ms=clock_state.get("clock_ms"),
@@ -134,6 +134,8 @@ class PartitionEngines:
             held=clock_state.get("held", ()),
             planned=self.calendar,
         )
+        engine.report_dormant = True  # the metrics read a dormant entity's windows as quiet
+        return engine
 
     async def persist(self, partition: int, engine: Engine) -> list[Awaitable[Any]]:
         """Write changed entities and the clock to the tables, their changelog records to the
@@ -285,6 +287,7 @@ class BatchHandler:
         """Count what was processed and wait for the broker to have the alerts and dead letters:
         the state that says their windows are judged may only be written after them."""
         self.metrics.record_batch(done)
+        self.metrics.record_dormant(engine.take_dormant())
         self.metrics.set_watermark(f"partition-{partition}", engine.watermark_ms)
         if sent:
             await asyncio.gather(*sent)
@@ -462,6 +465,7 @@ class BatchHandler:
             for decided in released:
                 self.metrics.record_release(decided)
             await self._dead_letter_released(released, sent)
+            self.metrics.record_dormant(engine.take_dormant())
             self.metrics.set_watermark(f"partition-{partition}", engine.watermark_ms)
             await asyncio.gather(*sent)
             await asyncio.gather(*await self.engines.persist(partition, engine))
