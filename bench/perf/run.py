@@ -228,11 +228,7 @@ def month(args: argparse.Namespace, phases: Phases, notes: list[str]) -> str:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--runs", type=int, default=3)
-    p.add_argument("--mentions", type=int, default=300_000)
-    p.add_argument("--entities", type=int, default=200)
-    p.add_argument("--days", type=float, default=2.0)
-    p.add_argument("--seed", type=int, default=Shape.seed)
+    entity_scale.file_arguments(p)
     p.add_argument("--skip", action="append", default=[], choices=PARTS, help="leave a part out (repeatable)")
     p.add_argument("--idle-entities", type=int, default=10_000)
     p.add_argument("--idle-minutes", type=int, default=5, help="timed minutes of the idle-entities benchmark")
@@ -242,9 +238,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--month-mentions", type=int, default=month_drill.GOAL_MENTIONS)
     p.add_argument("--month-entities", type=int, default=500)
     p.add_argument("--month-days", type=float, default=30.0)
-    p.add_argument("--quiet", type=int, action="append", help="entity scale: quiet entities added (20000, 100000)")
-    p.add_argument("--watched", type=int, action="append", help="entity scale: watched entities (1000, 10000, 100000)")
-    p.add_argument("--speaking", type=int, default=1_000, help="entity scale: watched entities speaking a minute")
+    entity_scale.scale_arguments(p)
     return p
 
 

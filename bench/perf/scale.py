@@ -213,15 +213,25 @@ def changelog_rows(watched: list[int], speaking: int, notes: list[str]) -> list[
     return rows
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def file_arguments(p: argparse.ArgumentParser) -> None:
+    """The runs and the perf file's shape (shared with `python -m bench.perf`)."""
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--mentions", type=int, default=300_000)
     p.add_argument("--entities", type=int, default=200)
     p.add_argument("--days", type=float, default=2.0)
+    p.add_argument("--seed", type=int, default=Shape.seed)
+
+
+def scale_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", type=int, action="append", help="quiet watched entities added (default 20000, 100000)")
     p.add_argument("--watched", type=int, action="append", help="watched entities (default 1000, 10000, 100000)")
     p.add_argument("--speaking", type=int, default=1_000, help="watched entities speaking each minute")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    file_arguments(p)
+    scale_arguments(p)
     p.add_argument("--cache-dir", type=Path, default=CACHE_DIR)
     p.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     return p
@@ -230,7 +240,7 @@ def parser() -> argparse.ArgumentParser:
 def rows_and_notes(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
     notes: list[str] = []
     args.cache_dir.mkdir(parents=True, exist_ok=True)
-    shape = Shape(args.mentions, args.entities, args.days, getattr(args, "seed", Shape.seed))
+    shape = Shape(args.mentions, args.entities, args.days, args.seed)
     rows = replay_scale(shape, args.quiet or [20_000, 100_000], args.runs, args.cache_dir, notes)
     rows += changelog_rows(args.watched or [1_000, 10_000, 100_000], args.speaking, notes)
     return rows, notes
