@@ -8,11 +8,13 @@ wall clock. Quiet minutes are data too, but only live entities close them one by
   a narrative sample, a planned event, or a decayed span that could still fire: the detector's
   `can_fire`). Each advance of the watermark closes its windows, as ClosedWindows;
 - dormant: none of that. Nothing can happen to it until it speaks, so its quiet windows are not
-  materialised: when it speaks again, at the end of a replay (`finish`) or before its state is
-  written (`catch_up`), the detector learns the idle run in one step (`learn_idle_run`), with the
-  arithmetic it would have done window by window. Its alerts and state are those of closing every
-  window (EngineSettings.every_window, which keeps every entity live), but its quiet windows are
-  not emitted one by one.
+  materialised: when it speaks again, at a clock jump beyond max_gap_ms, or when its state is
+  read at the end of a replay (`catch_up`), the detector learns the idle run in one step
+  (`learn_idle_run`), with the arithmetic it would have done window by window. A state written
+  while dormant (the worker's changelog) is that of its last change: its `closed_until_ms` says
+  where its idle run began, so a restored engine catches it up the same way. Its alerts and state
+  are those of closing every window (EngineSettings.every_window, which keeps every entity live),
+  but its quiet windows are not emitted one by one.
 
 Bounds against bad input (no wall clock involved, so replays of old data behave the same):
 - a mention more than `max_clock_jump_ms` ahead of the clock is `held`: kept aside, counted in
@@ -555,16 +557,16 @@ class Engine:
 
     def finish(self) -> list[ClosedWindow]:
         """End of input (a replayed file): held mentions no jump confirmed are FUTURE_TIMESTAMP
-        (see take_released), then every window up to the one holding the clock closes."""
+        (see take_released), then every window up to the one holding the clock closes. Dormant
+        entities are not caught up here (nothing could fire): `catch_up()` before reading their
+        state, which costs their idle windows, so a replay that only wants alerts never pays it."""
         for held in self.held:
             self._released.append(Released(held.mention, held.sentiment, held.ref, Outcome.FUTURE_TIMESTAMP))
         self.held = []
         if self.clock_ms is None:
             return []
         size = self.settings.window_ms
-        closed = self.advance(window_start(self.clock_ms, size) + size)
-        self.catch_up()
-        return closed
+        return self.advance(window_start(self.clock_ms, size) + size)
 
     def take_dirty(self) -> set[str]:
         """Entities changed since the last call: the ones a changelog must persist."""
