@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 SAMPLE ?= examples/skyway-outage-en.jsonl
 
 .PHONY: help venv demo test test-unit test-versions test-integration lint typecheck check audit kafka-up kafka-down \
-        prometheus-up prometheus-down services-up services-down examples bench bench-perf bench-replay bench-detection clean
+        prometheus-up prometheus-down services-up services-down examples bench bench-perf bench-month bench-replay bench-detection clean
 
 help:
 	@echo "make demo              replay a bundled incident through the real engine (no broker)"
@@ -20,7 +20,9 @@ help:
 	@echo "make kafka-up|kafka-down, make prometheus-up|prometheus-down"
 	@echo "make bench             engine vs naive/raw loops and per-window costs (bench-perf), then the"
 	@echo "                       worker's throughput, latency and memory benchmark (bench/RESULTS.md)"
-	@echo "make bench-perf        only the engine part: replay/naive and replay/raw ratios, per-window costs"
+	@echo "make bench-perf        only the engine part: replay/naive and replay/raw ratios, per-window costs,"
+	@echo "                       the entity-scale table (quiet watched entities, changelog bytes)"
+	@echo "make bench-month       the month drill (500 entities, 30 days, 20M mentions)"
 	@echo "make bench-replay      embedded replay benchmark on the bundled samples"
 	@echo "make bench-detection   detection quality benchmark (recall, delay, false pages)"
 
@@ -96,8 +98,12 @@ audit: $(STAMP)
 
 # The engine against the loops a user would write and per-window costs (about 5 minutes on 2 cores,
 # issue 19), then throughput, latency, memory (about 8-13 minutes; starts the local broker if none runs).
-bench: bench-perf
+bench: bench-perf bench-month
 	$(BIN)/python -m bench.throughput
+
+# The month drill: 500 entities, 30 days, 20M mentions in a child `firestorm replay` (goal < 20 min).
+bench-month: $(STAMP)
+	$(BIN)/python -m bench.perf --month
 
 bench-perf: $(STAMP)
 	$(BIN)/python -m bench.perf

@@ -2,7 +2,19 @@
 
 It owns event time: the clock is the largest event time seen, the watermark trails it by
 the allowed lateness, and a window closes when the watermark passes its end, never on the
-wall clock. Every known entity closes every window, so quiet minutes are data too.
+wall clock. Quiet minutes are data too, but only live entities close them one by one:
+
+- live: something can still happen to the entity (a mention in an open window, an open incident,
+  a narrative sample, a planned event, or a decayed span that could still fire: the detector's
+  `can_fire`). Each advance of the watermark closes its windows, as ClosedWindows;
+- dormant: none of that. Nothing can happen to it until it speaks, so its quiet windows are not
+  materialised: when it speaks again, at a clock jump beyond max_gap_ms, or when its state is
+  read at the end of a replay (`catch_up`), the detector learns the idle run in one step
+  (`learn_idle_run`), with the arithmetic it would have done window by window. A state written
+  while dormant (the worker's changelog) is that of its last change: its `closed_until_ms` says
+  where its idle run began, so a restored engine catches it up the same way. Its alerts and state
+  are those of closing every window (EngineSettings.every_window, which keeps every entity live),
+  but its quiet windows are not emitted one by one.
 
 Bounds against bad input (no wall clock involved, so replays of old data behave the same):
 - a mention more than `max_clock_jump_ms` ahead of the clock is `held`: kept aside, counted in
@@ -69,11 +81,14 @@ class EngineSettings:
     trigger_score: float = 6.0
     drill: bool = False
     detector: str = "seasonal"  # or "poisson", the first, simpler detector
-    max_entities: int = 10_000  # entities one engine (one partition) tracks
+    max_entities: int = 100_000  # entities one engine (one partition) tracks: a memory guard sized for watch lists
     max_clock_jump_ms: int = 3_600_000  # a bigger step of the clock needs confirming ...
     jump_confirmations: int = 3  # ... by this many held mentions within max_clock_jump_ms of each other
     jump_wait: int = 20  # later mentions a held mention waits for confirmation before it is future_timestamp
     max_gap_ms: int = 24 * 3_600_000  # quiet windows judged per entity when the clock jumps further
+    # Close every window of every entity one by one, as closed windows (the drill report's per-minute
+    # series). Off, a dormant entity's quiet windows are learned at once and not emitted (see Engine).
+    every_window: bool = False
     # Per-entity sensitivity: entity -> {min_volume, min_ratio, trigger_score}.
     entity_overrides: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
@@ -282,7 +297,15 @@ class Engine:
         self.held: list[Held] = [Held.from_dict(h) for h in held]
         self._released: list[Released] = []
         self.dirty: set[str] = set()
-        self._names: list[str] = []  # the entities sorted (see _sorted_names)
+        # Live entities (see the module docstring), and their names sorted for judging order. An
+        # entity not in it is dormant: its closed_until_ms stays where its idle run began.
+        self._live_names: list[str] | None = None
+        self.report_dormant = False  # keep the entities gone dormant for take_dormant (metrics)
+        self._gone_dormant: list[str] = []  # dormant since the last window boundary but one
+        self._just_dormant: list[str] = []  # dormant since the last window boundary
+        for name, state in self.entities.items():
+            state.detector = self._entity_detectors.get(name, self.detector).load(state.detector)
+        self._live: set[str] = {name for name, state in self.entities.items() if self._is_live(state)}
 
     @property
     def watermark_ms(self) -> int | None:
@@ -386,7 +409,10 @@ class Engine:
                 detector=self._entity_detectors.get(mention.entity, self.detector).initial_state(),
             )
             self.entities[mention.entity] = state
-        elif start < state.closed_until_ms:
+            self._wake(state)
+        elif mention.entity not in self._live:
+            self._wake(state)
+        if start < state.closed_until_ms:
             if not state.fresh or (self.closed_boundary_ms is not None and start < self.closed_boundary_ms):
                 return Outcome.LATE
             # An earlier, still-open window of an entity first seen a little later in time.
@@ -401,46 +427,113 @@ class Engine:
         return Outcome.ACCEPTED
 
     def advance(self, watermark_ms: int) -> list[ClosedWindow]:
-        """Close, for every entity, each window that ends at or before the watermark."""
+        """Close, for every live entity, each window that ends at or before the watermark; an
+        entity with nothing left that can happen to it becomes dormant (see the module docstring)."""
         size = self.settings.window_ms
         boundary = watermark_ms - watermark_ms % size
         if self.closed_boundary_ms is None:
             self.closed_boundary_ms = boundary
         if boundary <= self.closed_boundary_ms:
             return []
-        self.closed_boundary_ms = boundary
-        closed: list[ClosedWindow] = []
         gap_start = boundary - max(1, self.settings.max_gap_ms // size) * size
+        if self.closed_boundary_ms < gap_start and len(self._live) < len(self.entities):
+            # A long jump (rare: a partition silent for more than max_gap_ms): dormant entities
+            # learn their idle run up to it now, and skip its quiet windows as live ones do.
+            for name, state in self.entities.items():
+                if name not in self._live and state.closed_until_ms < gap_start:
+                    self._catch_up(state)
+                    state.closed_until_ms = gap_start
+        self.closed_boundary_ms = boundary
+        if self._just_dormant:  # a quiet window would have closed for them now
+            self._gone_dormant += [name for name in self._just_dormant if name not in self._live]
+            self._just_dormant = []
+        closed: list[ClosedWindow] = []
         ordered = True  # one window per entity, all ending at the boundary: already in order
-        for name in self._sorted_names():
+        dormant: list[str] = []
+        for name in self._live_sorted():
             state = self.entities[name]
-            if state.closed_until_ms >= boundary:
-                continue
-            starts: Iterable[int] = range(state.closed_until_ms, boundary, size)
-            if state.closed_until_ms < gap_start:
-                # A long jump: windows with mentions are all judged, quiet ones only for the last max_gap_ms.
-                early = sorted(s for s in state.open if s < gap_start)
-                starts = [*early, *range(gap_start, boundary, size)]
-            ordered = ordered and state.closed_until_ms + size == boundary
-            self._close(state, name, starts, closed)
-            state.closed_until_ms = boundary
-            state.fresh = False
-            self.dirty.add(name)
+            if state.closed_until_ms < boundary:
+                starts: Iterable[int] = range(state.closed_until_ms, boundary, size)
+                if state.closed_until_ms < gap_start:
+                    # A long jump: windows with mentions are all judged, quiet ones only for the last max_gap_ms.
+                    early = sorted(s for s in state.open if s < gap_start)
+                    starts = [*early, *range(gap_start, boundary, size)]
+                ordered = ordered and state.closed_until_ms + size == boundary
+                self._close(state, name, starts, closed)
+                state.closed_until_ms = boundary
+                state.fresh = False
+                self.dirty.add(name)
+            if not self._is_live(state):
+                dormant.append(name)
+        if dormant:
+            self._live.difference_update(dormant)
+            self._live_names = None
+            if self.report_dormant:
+                self._just_dormant += dormant
         if not ordered:
             closed.sort(key=lambda c: (c.window.end_ms, c.window.entity))
         return closed
 
-    def _sorted_names(self) -> list[str]:
-        """The entities in name order (judging order), re-sorted only when one was added."""
-        if len(self._names) != len(self.entities):
-            self._names = sorted(self.entities)
-        return self._names
+    def _live_sorted(self) -> list[str]:
+        """The live entities in name order (judging order), re-sorted only when the set changed."""
+        if self._live_names is None:
+            self._live_names = sorted(self._live)
+        return self._live_names
+
+    def _is_live(self, state: EntityState) -> bool:
+        """Can anything happen to the entity before it speaks again (see the module docstring)?"""
+        return bool(
+            self.settings.every_window
+            or state.open
+            or state.incident.open
+            or not state.narrative.empty
+            or (self.planned and self.planned.has_events(state.entity))
+            or self._entity_detectors.get(state.entity, self.detector).can_fire(state.detector)
+        )
+
+    def _wake(self, state: EntityState) -> None:
+        """The entity speaks: catch its idle run up, make it live."""
+        self._catch_up(state)
+        self._live.add(state.entity)
+        self._live_names = None
+
+    def _catch_up(self, state: EntityState) -> None:
+        """Learn a dormant entity's quiet windows up to the closed boundary in one step, as closing
+        them one by one would have (nothing to emit: nothing could fire)."""
+        boundary = self.closed_boundary_ms
+        if boundary is None or state.closed_until_ms >= boundary:
+            return
+        detector = self._entity_detectors.get(state.entity, self.detector)
+        state.detector = detector.load(state.detector)
+        size = self.settings.window_ms
+        detector.learn_idle_run(state.detector, state.closed_until_ms, (boundary - state.closed_until_ms) // size)
+        state.closed_until_ms = boundary
+        state.fresh = False
+        self.dirty.add(state.entity)
+
+    def catch_up(self, names: Iterable[str] | None = None) -> None:
+        """Bring dormant entities (all, or those named) up to the closed boundary, e.g. before their
+        state is written; they stay dormant."""
+        for name in self.entities if names is None else names:
+            state = self.entities.get(name)
+            if state is not None and name not in self._live:
+                self._catch_up(state)
+
+    def take_dormant(self) -> list[str]:
+        """Entities whose first quiet window went unmaterialised since the last call, when
+        `report_dormant` is set (metrics then read their windows as quiet ones)."""
+        gone, self._gone_dormant = self._gone_dormant, []
+        return gone
+
+    def dormant_count(self) -> int:
+        """Entities whose quiet windows are not closed one by one."""
+        return len(self.entities) - len(self._live)
 
     def _close(self, state: EntityState, name: str, starts: Iterable[int], closed: list[ClosedWindow]) -> None:
         """Judge the entity's windows at `starts`, in order. A quiet window of an entity with no
         incident, no narrative sample and no planned event (most windows of most entities: an idle
-        entity's whole run) takes a short path with the same outcome: the detector's quiet path,
-        no lifecycle step (it cannot move without an anomaly) and no narrative bookkeeping."""
+        entity's whole run) takes a short path with the same outcome: no details, no lifecycle step
+        (it cannot move without an anomaly) and no narrative bookkeeping."""
         size = self.settings.window_ms
         detector = self._entity_detectors.get(name, self.detector)
         state.detector = detector.load(state.detector)  # an older state's migration, once
@@ -455,7 +548,8 @@ class Engine:
             if not (quiet_ok and incident.incident_id is None and narrative.empty):
                 closed.append(self._judge(state, stats))
                 continue
-            assessment = detector.assess(state.detector, stats, 1.0, False, False)
+            assessment = detector.score(state.detector, stats, 1.0, False, False)
+            detector.learn(state.detector, stats, assessment)
             if assessment.anomalous:  # a sparse storm's span: the whole lifecycle
                 closed.append(self._settle(state, stats, assessment))
             else:
@@ -463,7 +557,9 @@ class Engine:
 
     def finish(self) -> list[ClosedWindow]:
         """End of input (a replayed file): held mentions no jump confirmed are FUTURE_TIMESTAMP
-        (see take_released), then every window up to the one holding the clock closes."""
+        (see take_released), then every window up to the one holding the clock closes. Dormant
+        entities are not caught up here (nothing could fire): `catch_up()` before reading their
+        state, which costs their idle windows, so a replay that only wants alerts never pays it."""
         for held in self.held:
             self._released.append(Released(held.mention, held.sentiment, held.ref, Outcome.FUTURE_TIMESTAMP))
         self.held = []

@@ -84,6 +84,10 @@ class PlannedCalendar:
             return 1.0, False
         return max(e.uplift for e in active), any(e.mute for e in active)
 
+    def has_events(self, entity: str) -> bool:
+        """Whether any event names the entity (its engine then closes its every window)."""
+        return entity in self._by_entity
+
     def __bool__(self) -> bool:
         return bool(self._by_entity)
 

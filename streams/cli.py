@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import difflib
 import logging
 import os
@@ -397,6 +398,8 @@ def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[
         sidecar = find_sidecar(args.file)
         labels = load_labels(sidecar) if sidecar else None
     settings = config.engine_settings(drill=args.drill)
+    if args.report:  # the report's per-minute series: every window of every entity, dormant or not
+        settings = dataclasses.replace(settings, every_window=True)
     rehearsed = [event for path in args.plan or [] for event in load_plan_file(path)]
     planned = (*config.planned_events(), *(labels.planned if labels else ()), *rehearsed)
     for variant in args.compare or []:

@@ -54,7 +54,7 @@ class Config:
     min_volume: int = 10
     detector: str = "seasonal"
     sentiment: str = DEFAULT_MODE  # vader (stock) or vader+crisis (with the crisis/complaint overlay)
-    max_entities: int = 10_000  # entities per partition engine; mentions of more are dead-lettered (entity_cap)
+    max_entities: int = 100_000  # entities per partition engine (a memory guard); more are dead-lettered (entity_cap)
     max_clock_jump: str = "1h"  # a bigger step of event time must be confirmed by 3 mentions in a row
     log_level: str = "info"
     # A partition with no record for this long (wall clock) has its watermark moved with the wall

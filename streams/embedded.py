@@ -89,6 +89,7 @@ def replay(
     replay down to a multiple of real time (metrics served meanwhile look like a live worker's).
     """
     engine = Engine(settings, planned=planned)
+    engine.report_dormant = metrics is not None
     processor = processor or MentionProcessor()
     result = ReplayResult()
     started = time.perf_counter()
@@ -136,6 +137,7 @@ def replay(
         emit(processed.closed)
         if metrics is not None and processed.closed:
             metrics.set_watermark("replay", engine.watermark_ms)
+            metrics.record_dormant(engine.take_dormant())
         if pacer is not None and processed.mention is not None:
             pacer.wait(processed.mention.ts_ms)
     arrived = time.monotonic()

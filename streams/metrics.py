@@ -145,34 +145,56 @@ class _WatermarkDelay(Collector):
         yield family
 
 
+# The per-window gauges of each entity label: (name, help), in the order of a _last_window value.
+WINDOW_GAUGES = (
+    ("firestorm_entity_window_mentions", "Mentions in the last closed window."),
+    ("firestorm_entity_expected_mentions", "Baseline (expected) mentions per window: the band's floor."),
+    (
+        "firestorm_entity_alert_threshold_mentions",
+        "Mentions per window at which the volume signal alerts (the band's ceiling, the alert line).",
+    ),
+    ("firestorm_entity_detector_score", "Detector score of the last window."),
+    ("firestorm_entity_negative_ratio", "Share of scored mentions that are negative (0-1), last window."),
+    ("firestorm_entity_mean_compound", "Mean VADER compound of the last window (-1..1)."),
+    ("firestorm_entity_window_reach", "Reach of the last window: followers summed over its mentions."),
+    ("firestorm_entity_window_unique_authors", "Distinct authors in the last window."),
+)
+
+
+class _EntityWindows(Collector):
+    """The per-window gauges, read at scrape time from the last window each label saw (one tuple
+    stored per closed window instead of eight locked gauge writes). A dormant entity's quiet
+    windows are not materialised (models/engine.py): `Metrics.record_dormant` stores a quiet one
+    (no mentions) with its last baseline, so dashboards read zeros where it is silent."""
+
+    def __init__(self, last: dict[str, tuple[float, ...]]) -> None:
+        self.last = last
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        rows = sorted(self.last.items())  # a copy: the processing thread may add a label meanwhile
+        for i, (name, doc) in enumerate(WINDOW_GAUGES):
+            family = GaugeMetricFamily(name, doc, labels=["entity"])
+            for label, values in rows:
+                family.add_metric([label], values[i])
+            yield family
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        for name, doc in WINDOW_GAUGES:
+            yield GaugeMetricFamily(name, doc, labels=["entity"])
+
+
 class _EntitySeries:
     """The per-entity gauge children of one entity label, looked up once."""
 
     __slots__ = (
-        "alert_line",
-        "expected",
         "incident_open",
-        "mean_compound",
         "mentions",
-        "negative",
-        "reach",
-        "score",
         "severity",
         "severity_state",
-        "unique_authors",
-        "window",
     )
 
     def __init__(self, m: Metrics, label: str) -> None:
         self.mentions = m.entity_mentions.labels(label)
-        self.window = m.window_mentions.labels(label)
-        self.expected = m.expected.labels(label)
-        self.alert_line = m.alert_line.labels(label)
-        self.score = m.score.labels(label)
-        self.negative = m.negative_share.labels(label)
-        self.mean_compound = m.mean_compound.labels(label)
-        self.reach = m.reach.labels(label)
-        self.unique_authors = m.unique_authors.labels(label)
         self.incident_open = m.incident_open.labels(label)
         self.severity = {s: m.incident_severity.labels(label, s) for s in SEVERITIES}
         for status in STATUSES:  # present at 0 from the start, so increase() sees the first alert
@@ -205,6 +227,7 @@ class Metrics:
         self._watermarks: dict[str, float] = {}
         self._partitions: set[tuple[str, str]] = set()
         self._knobs: dict[str, tuple[int, float, float]] = {}
+        self._last_window: dict[str, tuple[float, ...]] = {}  # label -> WINDOW_GAUGES values
         self._server: WSGIServer | None = None
         r = self.registry
 
@@ -303,27 +326,7 @@ class Metrics:
         self.entity_alerts = Counter(
             "firestorm_entity_alerts", "Alert events of the entity, by status.", ["entity", "status"], registry=r
         )
-        self.window_mentions = entity_gauge("firestorm_entity_window_mentions", "Mentions in the last closed window.")
-        self.expected = entity_gauge(
-            "firestorm_entity_expected_mentions", "Baseline (expected) mentions per window: the band's floor."
-        )
-        self.alert_line = entity_gauge(
-            "firestorm_entity_alert_threshold_mentions",
-            "Mentions per window at which the volume signal alerts (the band's ceiling, the alert line).",
-        )
-        self.score = entity_gauge("firestorm_entity_detector_score", "Detector score of the last window.")
-        self.negative_share = entity_gauge(
-            "firestorm_entity_negative_ratio", "Share of scored mentions that are negative (0-1), last window."
-        )
-        self.mean_compound = entity_gauge(
-            "firestorm_entity_mean_compound", "Mean VADER compound of the last window (-1..1)."
-        )
-        self.reach = entity_gauge(
-            "firestorm_entity_window_reach", "Reach of the last window: followers summed over its mentions."
-        )
-        self.unique_authors = entity_gauge(
-            "firestorm_entity_window_unique_authors", "Distinct authors in the last window."
-        )
+        r.register(_EntityWindows(self._last_window))
         self.incident_open = entity_gauge("firestorm_entity_incident_open", "1 while the entity has an open incident.")
         self.incident_severity = Gauge(
             "firestorm_entity_incident_severity",
@@ -477,19 +480,22 @@ class Metrics:
             self._entity(self._label_of(processed.mention.entity)).mentions.inc()
 
     def record_window(self, closed: ClosedWindow) -> None:
+        """A materialised closed window (`firestorm_windows_closed_total` counts only those)."""
         self.windows_closed.inc()
         window = closed.window
         label = self.entity_label(window.entity)
         series = self._entity(label)
         expected = closed.assessment.expected
-        series.window.set(window.count)
-        series.expected.set(expected)
-        series.alert_line.set(self._alert_line(window.entity, expected))
-        series.score.set(closed.assessment.score)
-        series.negative.set(window.negative_share)
-        series.mean_compound.set(window.mean_compound)
-        series.reach.set(window.reach)
-        series.unique_authors.set(window.unique_authors)
+        self._last_window[label] = (
+            window.count,
+            expected,
+            self._alert_line(window.entity, expected),
+            closed.assessment.score,
+            window.negative_share,
+            window.mean_compound,
+            window.reach,
+            window.unique_authors,
+        )
         state = closed.severity if closed.incident_open else None
         if state != series.severity_state:
             series.incident_open.set(1 if state else 0)
@@ -504,6 +510,15 @@ class Metrics:
                 self._set_drivers(label, alert, closed)
         elif state is None and label in self._drivers:
             self._clear_drivers(label)
+
+    def record_dormant(self, entities: Iterable[str]) -> None:
+        """Entities gone dormant (Engine.take_dormant): their windows read as quiet ones from now
+        on (no mentions, reach or authors), with the baseline and score of their last window."""
+        for entity in entities:
+            label = self._label_of(entity)
+            last = self._last_window.get(label)
+            if last is not None and label != OTHER:
+                self._last_window[label] = (0, *last[1:4], 0.0, 0.0, 0, 0)
 
     def _alert_line(self, entity: str, expected: float) -> int:
         knobs = self._knobs.get(entity)

@@ -80,6 +80,11 @@ def table_value(partition: int, state: EntityState) -> bytes:
     return bytes(memoryview(orjson.dumps({"p": partition, "s": state.to_dict()})))
 
 
+def partition_prefix(partition: int) -> bytes:
+    """How every table_value of the partition begins: restore parses only those."""
+    return b'{"p":%d,' % partition
+
+
 class PartitionEngines:
     """One Engine per assigned partition, rebuilt from the tables after a rebalance."""
 
@@ -113,16 +118,17 @@ class PartitionEngines:
 
     def _restore(self, partition: int) -> Engine:
         entities: dict[str, EntityState] = {}
+        mine = partition_prefix(partition)
         for _key, value in self.fapp.entities.items():
-            record = orjson.loads(value)
-            if record["p"] == partition:
-                state = EntityState.from_dict(record["s"])
-                entities[state.entity] = state
+            if bytes(value[: len(mine)]) != mine:
+                continue  # another partition's entity: not parsed (table_value writes the partition first)
+            state = EntityState.from_dict(orjson.loads(value)["s"])
+            entities[state.entity] = state
         clock = self.fapp.clocks.get(str(partition).encode())
         clock_state = orjson.loads(clock) if clock else {}
         log.info("partition %d: resumed %d entities, clock %s", partition, len(entities), clock_state)
         self._guards[partition] = OffsetGuard(clock_state.get("next_offset"))
-        return Engine(
+        engine = Engine(
             self.settings,
             entities=entities,
             clock_ms=clock_state.get("clock_ms"),
@@ -130,6 +136,8 @@ class PartitionEngines:
             held=clock_state.get("held", ()),
             planned=self.calendar,
         )
+        engine.report_dormant = True  # the metrics read a dormant entity's windows as quiet
+        return engine
 
     async def persist(self, partition: int, engine: Engine) -> list[Awaitable[Any]]:
         """Write changed entities and the clock to the tables, their changelog records to the
@@ -283,6 +291,7 @@ class BatchHandler:
         """Count what was processed and wait for the broker to have the alerts and dead letters:
         the state that says their windows are judged may only be written after them."""
         self.metrics.record_batch(done)
+        self.metrics.record_dormant(engine.take_dormant())
         self.metrics.set_watermark(f"partition-{partition}", engine.watermark_ms)
         if sent:
             await asyncio.gather(*sent)
@@ -470,6 +479,7 @@ class BatchHandler:
             for decided in released:
                 self.metrics.record_release(decided)
             await self._dead_letter_released(released, sent)
+            self.metrics.record_dormant(engine.take_dormant())
             self.metrics.set_watermark(f"partition-{partition}", engine.watermark_ms)
             await asyncio.gather(*sent)
             await asyncio.gather(*await self.engines.persist(partition, engine))

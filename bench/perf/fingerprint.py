@@ -6,6 +6,9 @@ engine as `firestorm replay` and hashes (sha256) three canonical JSON streams:
 - windows: every closed window's figures, the detector's verdict and the incident's state
   (the detector's `details` are left out: only alerts carry them);
 - state: every entity's serialized state (its changelog value) and the clock, after the end.
+The windows are those the engine materialises: with the default settings a dormant entity's quiet
+windows are learned at once, not closed one by one (models/engine.py); `every_window=True` in the
+settings closes them all, as the engine did before, and gives the same alerts and state.
 Run: python -m bench.perf.fingerprint FILE [FILE ...]
 """
 
@@ -60,8 +63,10 @@ def fingerprint(
     lines: Iterable[tuple[int, bytes | Rejected]],
     settings: EngineSettings | None = None,
     processor: MentionProcessor | None = None,
+    rows: list[bytes] | None = None,
 ) -> dict[str, Any]:
-    """sha256 of the alerts, windows and final state of one replay, with counts."""
+    """sha256 of the alerts, windows and final state of one replay, with counts (and each window's
+    canonical row appended to `rows`, if given)."""
     engine = Engine(settings or EngineSettings())
     processor = processor or MentionProcessor()
     digests = {name: hashlib.sha256() for name in ("alerts", "windows", "state")}
@@ -70,7 +75,10 @@ def fingerprint(
     def take(closed_windows: Iterable[ClosedWindow]) -> None:
         for closed in closed_windows:
             counts["closed_windows"] += 1
-            digests["windows"].update(orjson.dumps(_window_row(closed)) + b"\n")
+            row = orjson.dumps(_window_row(closed))
+            digests["windows"].update(row + b"\n")
+            if rows is not None:
+                rows.append(row)
             if closed.alert is not None:
                 counts["alert_events"] += 1
                 digests["alerts"].update(orjson.dumps(closed.alert.to_dict(), option=orjson.OPT_SORT_KEYS) + b"\n")
@@ -81,6 +89,7 @@ def fingerprint(
         counts["mentions"] += 1
         take(processor.process(engine, raw, ref=number).closed)
     take(engine.finish())
+    engine.catch_up()  # dormant entities' idle runs, learned before their state is read
     for name in sorted(engine.entities):
         digests["state"].update(orjson.dumps(engine.entities[name].to_dict(), option=orjson.OPT_SORT_KEYS) + b"\n")
     digests["state"].update(orjson.dumps(engine.clock_state(), option=orjson.OPT_SORT_KEYS))

@@ -15,7 +15,11 @@ the load average before and after, the Python version and the date.
     python -m bench.perf --month                      # only the month drill (500 entities, 30 days, 20M)
     python -m bench.perf --month --month-mentions 2000000
 
-`--skip` takes naive, raw, replay or windows (repeatable). `--month` runs only the month-long
+Then the entity-scale part of bench/perf/scale.py (issue 23): the same file alone and with 20,000
+and 100,000 quiet watched entities (rate and peak memory, replays in child processes), and the
+changelog bytes per minute at 1k, 10k and 100k watched entities.
+
+`--skip` takes naive, raw, replay, windows or scale (repeatable). `--month` runs only the month-long
 drill of bench/perf/month.py (a child `firestorm replay FILE -q --no-progress`; goal: 20M
 mentions in under 20 minutes with flat memory).
 """
@@ -37,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.perf import month as month_drill
+from bench.perf import scale as entity_scale
 from bench.perf import windows
 from bench.perf.loops import FastScorers, naive_loop, raw_loop, stock_vader
 from bench.perf.workload import Shape, cached, summary
@@ -49,7 +54,7 @@ from firestorm.streams.heap import settle_heap
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE_DIR = ROOT / ".run" / "bench-perf"
-PARTS = ("naive", "raw", "replay", "windows")
+PARTS = ("naive", "raw", "replay", "windows", "scale")
 NAIVE_GOAL, RAW_GOAL = 1.0, 0.5
 
 
@@ -223,11 +228,7 @@ def month(args: argparse.Namespace, phases: Phases, notes: list[str]) -> str:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--runs", type=int, default=3)
-    p.add_argument("--mentions", type=int, default=300_000)
-    p.add_argument("--entities", type=int, default=200)
-    p.add_argument("--days", type=float, default=2.0)
-    p.add_argument("--seed", type=int, default=Shape.seed)
+    entity_scale.file_arguments(p)
     p.add_argument("--skip", action="append", default=[], choices=PARTS, help="leave a part out (repeatable)")
     p.add_argument("--idle-entities", type=int, default=10_000)
     p.add_argument("--idle-minutes", type=int, default=5, help="timed minutes of the idle-entities benchmark")
@@ -237,6 +238,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--month-mentions", type=int, default=month_drill.GOAL_MENTIONS)
     p.add_argument("--month-entities", type=int, default=500)
     p.add_argument("--month-days", type=float, default=30.0)
+    entity_scale.scale_arguments(p)
     return p
 
 
@@ -259,6 +261,13 @@ def main(argv: list[str] | None = None) -> int:
         if "windows" not in args.skip:
             window_costs(args, phases, rows, notes)
         sections.append(table(rows))
+        if "scale" not in args.skip:
+            with phases("entity scale (replays in child processes)"):
+                scale_rows, scale_notes = entity_scale.rows_and_notes(args)
+            sections.append(
+                "### Entity scale (issue 23): quiet watched entities, changelog bytes\n\n" + table(scale_rows)
+            )
+            notes.extend(scale_notes)
     sections.append(phases.table())
     notes_block = "\n".join(f"- {n}" for n in notes)
     text = "\n\n".join([title, f"`{command.strip()}`", machine(load_before, os.getloadavg()), *sections, notes_block])

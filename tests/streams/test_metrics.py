@@ -53,17 +53,21 @@ def processor() -> MentionProcessor:
 
 
 def feed(metrics: Metrics, processor: MentionProcessor, raws: list[bytes], finish: bool = True) -> list[Processed]:
+    """As the worker feeds them: windows as they close, then the entities gone dormant."""
     engine = Engine(EngineSettings())
+    engine.report_dormant = True
     done = []
     for raw in raws:
         processed = processor.process(engine, raw)
         metrics.record_message(processed)
         for closed in processed.closed:
             metrics.record_window(closed)
+        metrics.record_dormant(engine.take_dormant())
         done.append(processed)
     if finish:
         for closed in engine.finish():
             metrics.record_window(closed)
+        metrics.record_dormant(engine.take_dormant())
     return done
 
 
@@ -111,16 +115,17 @@ def test_messages_and_windows(processor: MentionProcessor) -> None:
     # accepted mentions per entity (duplicates and late ones are not counted)
     assert got['firestorm_entity_mentions_total{entity="acme"}'] == 2
     assert got['firestorm_entity_mentions_total{entity="beta"}'] == 1
-    # acme: minutes 0, 1, 2 (the last closed by finish); beta: minute 2
-    assert got["firestorm_windows_closed_total"] == 4
-    assert got['firestorm_entity_window_mentions{entity="acme"}'] == 0  # its last window was quiet
+    # Materialised windows only: acme's minute 0 (then it is dormant: nothing can fire, its quiet
+    # minutes 1 and 2 are learned at once, not closed one by one); beta's minute 2, closed by finish.
+    assert got["firestorm_windows_closed_total"] == 2
+    assert got['firestorm_entity_window_mentions{entity="acme"}'] == 0  # dormant: read as a quiet window
     assert got['firestorm_entity_window_mentions{entity="beta"}'] == 1
     assert got['firestorm_entity_window_reach{entity="beta"}'] == 120
     assert got['firestorm_entity_window_unique_authors{entity="beta"}'] == 1
     assert got['firestorm_entity_mean_compound{entity="beta"}'] > 0.5
     assert got['firestorm_entity_negative_ratio{entity="beta"}'] == 0
-    # baseline learned from windows of 2 then 0 mentions (a plain average while young)
-    assert got['firestorm_entity_expected_mentions{entity="acme"}'] == 1.0
+    # acme is dormant: its baseline gauge holds the value of its last materialised window (minute 0's)
+    assert got['firestorm_entity_expected_mentions{entity="acme"}'] == 0.5
     # the alert line: never below min_volume (10), and a Poisson tail of 1e-6 at the expected count
     assert got['firestorm_entity_alert_threshold_mentions{entity="acme"}'] == alert_threshold(1.0, 10, 3.0, 6.0)
     assert got['firestorm_entity_incident_open{entity="acme"}'] == 0

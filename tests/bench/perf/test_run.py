@@ -14,6 +14,7 @@ from bench.perf.workload import Shape, write
 def test_smallest_run_writes_the_ratio_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "perf.md"
     args = ["--runs", "1", "--mentions", "3000", "--entities", "20", "--days", "0.5", "--skip", "windows"]
+    args += ["--skip", "scale"]  # tests/bench/perf/test_scale.py
     assert main([*args, "--cache-dir", str(tmp_path / "cache"), "--markdown", str(out)]) == 0
     text = out.read_text()
     assert text.strip() == capsys.readouterr().out.strip()
@@ -37,7 +38,7 @@ def test_smallest_run_writes_the_ratio_rows(tmp_path: Path, capsys: pytest.Captu
 
 def test_window_costs_only(tmp_path: Path) -> None:
     out = tmp_path / "windows.md"
-    skips = ["--skip", "naive", "--skip", "raw", "--skip", "replay"]
+    skips = ["--skip", "naive", "--skip", "raw", "--skip", "replay", "--skip", "scale"]
     args = ["--runs", "1", "--mentions", "200", "--entities", "4", "--days", "0.1", *skips]
     sizes = ["--idle-entities", "300", "--idle-minutes", "1"]
     assert main([*args, *sizes, "--cache-dir", str(tmp_path), "--markdown", str(out)]) == 0
