@@ -1,13 +1,16 @@
 """What closing a window costs, measured on firestorm.models.engine.Engine through its public API.
 
-Every minute of event time the engine closes one window of every known entity (models/engine.py
-`Engine.advance`), busy or empty. These helpers build an engine, feed it untimed, then time only
-the `engine.advance(watermark)` calls, and return the time with the windows those calls closed:
+The engine closes the windows of live entities minute by minute; a dormant entity (nothing pending,
+nothing that could fire) has no window-close timer and catches up over its idle run in one step
+when it speaks again or its state is read (docs/scaling.md). These helpers build an engine, feed it
+untimed, then time only the calls that close windows, and return the time with the windows closed:
 - `busy_windows`: E entities with a few mentions each minute (warm detectors);
-- `empty_windows`: E entities warmed for two hours, then minutes with no mention at all;
-- `idle_entities`: 10,000 known entities that say nothing: the cost of one minute of event time;
-- `idle_run`: one warm entity whose next 1,000 windows are all empty, reached by a single
-  advance (a quiet entity the clock passes in one step).
+- `empty_windows`: E entities warmed for two hours, then minutes with no mention at all, closed one
+  by one (`every_window`, as a drill report does: the per-window price of the eager path);
+- `idle_entities`: 10,000 known entities that say nothing: the cost of one minute of event time
+  (the default engine closes none of their windows; `every_window=True` gives the eager cost);
+- `idle_run`: one warm entity whose next 1,000 windows are all empty: the catch-up that learns
+  them in one step when its state is read.
 Mentions go in through `engine.ingest` with timestamps in the first half of their minute, so the
 engine's own advance (at the mention's time less the 30 s lateness) closes nothing new and every
 close happens in a timed call.
@@ -89,8 +92,8 @@ def busy_windows(entities: int = 200, per_minute: int = 3, warm_minutes: int = 6
 
 
 def empty_windows(entities: int = 200, warm_minutes: int = 120, minutes: int = 30, per_minute: int = 3) -> WindowTiming:
-    """Empty windows of entities warmed for `warm_minutes`, closed minute by minute."""
-    engine = Engine(EngineSettings())
+    """Empty windows of entities warmed for `warm_minutes`, closed minute by minute (every window)."""
+    engine = Engine(EngineSettings(every_window=True))
     warm(engine, names(entities), warm_minutes, per_minute)
     seconds, windows = 0.0, 0
     for minute in range(warm_minutes, warm_minutes + minutes):
@@ -100,10 +103,13 @@ def empty_windows(entities: int = 200, warm_minutes: int = 120, minutes: int = 3
     return WindowTiming(seconds, windows, minutes)
 
 
-def idle_entities(entities: int = 10_000, minutes: int = 5, quiet_minutes: int = 5) -> WindowTiming:
+def idle_entities(
+    entities: int = 10_000, minutes: int = 5, quiet_minutes: int = 5, every_window: bool = False
+) -> WindowTiming:
     """`entities` known entities (one mention each, then `quiet_minutes` closed untimed) and
     `minutes` minutes of event time with no mention: one timed advance per minute."""
-    engine = Engine(EngineSettings(max_entities=max(entities, EngineSettings().max_entities)))
+    settings = EngineSettings(max_entities=max(entities, EngineSettings().max_entities), every_window=every_window)
+    engine = Engine(settings)
     feed_minute(engine, names(entities), 0, 1)
     for minute in range(quiet_minutes + 1):
         engine.advance(START_MS + (minute + 1) * MINUTE_MS)
@@ -116,8 +122,15 @@ def idle_entities(entities: int = 10_000, minutes: int = 5, quiet_minutes: int =
 
 
 def idle_run(run: int = 1_000, warm_minutes: int = 120, per_minute: int = 3) -> WindowTiming:
-    """One warm entity, then a single advance over `run` empty minutes."""
+    """One warm entity, then one advance over `run` empty minutes and the catch-up that learns what
+    that advance left unclosed (a dormant entity's run), both timed: every one of the `run` windows
+    is either closed by the advance (while the entity is still live) or learnt by the catch-up."""
     engine = Engine(EngineSettings())
-    warm(engine, names(1), warm_minutes, per_minute)
-    took, closed = timed_advance(engine, warm_minutes + run - 1)
-    return WindowTiming(took, closed, 1)
+    name = names(1)[0]
+    warm(engine, [name], warm_minutes, per_minute)
+    before = engine.entities[name].closed_until_ms
+    started = time.perf_counter()
+    engine.advance(START_MS + (warm_minutes + run) * MINUTE_MS)
+    engine.catch_up([name])
+    took = time.perf_counter() - started
+    return WindowTiming(took, (engine.entities[name].closed_until_ms - before) // MINUTE_MS, 1)

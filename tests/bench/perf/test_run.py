@@ -45,10 +45,10 @@ def test_window_costs_only(tmp_path: Path) -> None:
     text = out.read_text()
     for row in (
         "| busy window (4 warm entities, 3 mentions/min) |",
-        "| empty window (4 entities fed 2 h first) |",
+        "| empty window (4 entities fed 2 h first, every window closed) |",
         "| 300 idle entities, per minute of event time |",
-        "| idle run: 1,000 empty windows in one advance |",
-        "closes 1,000 windows",
+        "| idle run: 1,000 empty windows in one advance and catch-up |",
+        "catch-up) learns 1,000 windows",
     ):
         assert row in text, row
     assert "replay / naive" not in text

@@ -19,13 +19,15 @@ def test_empty_windows_of_warm_entities() -> None:
     assert timing.us_per_window > 0
 
 
-def test_idle_entities_cost_per_minute_of_event_time() -> None:
-    timing = idle_entities(entities=50, minutes=2, quiet_minutes=1)
-    assert (timing.windows, timing.calls) == (100, 2)
-    assert timing.ms_per_call > 0
+def test_idle_entities_close_no_window_of_their_own_unless_every_window_is_asked() -> None:
+    lazy = idle_entities(entities=50, minutes=2, quiet_minutes=1)
+    assert (lazy.windows, lazy.calls) == (0, 2)  # dormant: no timer, nothing closed minute by minute
+    eager = idle_entities(entities=50, minutes=2, quiet_minutes=1, every_window=True)
+    assert (eager.windows, eager.calls) == (100, 2)
+    assert eager.ms_per_call > 0
 
 
-def test_idle_run_reaches_every_empty_window_in_one_advance() -> None:
+def test_idle_run_is_learnt_in_one_catch_up() -> None:
     timing = idle_run(run=30, warm_minutes=3)
     assert (timing.windows, timing.calls) == (30, 1)
     assert timing.seconds > 0
