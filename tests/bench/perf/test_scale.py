@@ -59,3 +59,17 @@ def test_bench_perf_prints_the_entity_scale_table(tmp_path: Path, capsys: pytest
         "| changelog, 100 watched, 10 speaking a minute |",
     ):
         assert row in text, row
+
+
+def test_a_child_reports_its_own_peak_memory_not_its_parents() -> None:
+    """ru_maxrss survives fork and exec: a replay child of a big benchmark process would report the
+    parent's peak (every row of the scale table read 1,599 MiB once). VmHWM is the child's own."""
+    import subprocess
+    import sys
+
+    ballast = bytearray(300 * 1024 * 1024)
+    ballast[::4096] = b"\x01" * len(ballast[::4096])
+    code = "from bench.perf.scale import peak_rss_kib; print(peak_rss_kib() / 1024)"
+    child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert float(child.stdout) < 200, child.stdout
+    del ballast
