@@ -392,19 +392,23 @@ class BatchHandler:
             # Awaited with the alerts before the state: a crash must not lose a dead letter behind the ack.
             sent.append(self._send_dead_letter(message.key, raw, processed.error, message))
         await self._dead_letter_released(processed.released, sent)
-        for closed in processed.closed:
-            self._log_window(closed, partition)
-            if closed.alert is not None:
-                alert = closed.alert
+        await self._send_alerts(processed.closed, partition, arrived, sent)
+
+    async def _send_alerts(
+        self, closed: Sequence[ClosedWindow], partition: int, arrived: float, sent: list[Any]
+    ) -> None:
+        """Log the closed windows (FIRESTORM_LOG_WINDOWS) and send their alerts, by a batch or by the
+        idle advance alike. The alerts must reach the broker before the state that says their
+        windows are judged: the caller awaits `sent` before it persists."""
+        for window in closed:
+            if self.log_windows and window.window.count:
+                w = window.window
+                window_log.info("window %s %d %d partition %d", w.entity, w.start_ms, w.count, partition)
+            if window.alert is not None:
+                alert = window.alert
                 log.info("alert %s", alert.timeline_line())
-                # The alert must reach the broker before the state that says its window is judged.
                 sent.append(await self.fapp.alerts.send(key=alert.entity.encode(), value=alert.to_json()))
                 self.metrics.observe_alert_latency(arrived)
-
-    def _log_window(self, closed: ClosedWindow, partition: int) -> None:
-        if self.log_windows and closed.window.count:
-            w = closed.window
-            window_log.info("window %s %d %d partition %d", w.entity, w.start_ms, w.count, partition)
 
     async def _dead_letter_released(self, released: Sequence[Processed], sent: list[Any]) -> None:
         """Held mentions decided as dead letters (future_timestamp): to the dead-letter topic, with
@@ -469,13 +473,8 @@ class BatchHandler:
             sent: list[Any] = []
             arrived = time.monotonic()
             for window in closed:
-                self._log_window(window, partition)
                 self.metrics.record_window(window)
-                if window.alert is not None:
-                    alert = window.alert
-                    log.info("alert %s", alert.timeline_line())
-                    sent.append(await self.fapp.alerts.send(key=alert.entity.encode(), value=alert.to_json()))
-                    self.metrics.observe_alert_latency(arrived)
+            await self._send_alerts(closed, partition, arrived, sent)
             for decided in released:
                 self.metrics.record_release(decided)
             await self._dead_letter_released(released, sent)
