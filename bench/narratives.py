@@ -343,8 +343,9 @@ def _grade(score: Score, engine: Engine, storm: Storm, alerts: list[Any]) -> Non
     score.narratives = len(grouping.narratives)
     score.labels = [n.label for n in grouping.narratives]
     since = sample.since_ms or storm.storm_start_ms
+    stamps = _timestamps(storm)
     truth_counts = Counter(
-        label for mid, label in storm.truth.items() if label != BACKGROUND and _ts(storm, mid) >= since
+        label for mid, label in storm.truth.items() if label != BACKGROUND and stamps[mid] >= since
     )
     largest = min(truth_counts, key=lambda label: (-truth_counts[label], label))
     score.top_correct = bool(grouping.narratives) and majority.get(0) == largest
@@ -354,17 +355,10 @@ def _grade(score: Score, engine: Engine, storm: Storm, alerts: list[Any]) -> Non
         score.alert_top_correct = _majority([storm.truth[e["id"]] for e in examples]) == largest
 
 
-_TS_CACHE: dict[int, dict[str, int]] = {}
-
-
-def _ts(storm: Storm, mid: str) -> int:
-    cache = _TS_CACHE.get(id(storm))
-    if cache is None:
-        cache = _TS_CACHE[id(storm)] = {}
-        for line in storm.lines:
-            obj = orjson.loads(line)
-            cache[obj["id"]] = int(obj["ts"])
-    return cache[mid]
+def _timestamps(storm: Storm) -> dict[str, int]:
+    """Each mention's event time, read from the storm's own lines (a cache keyed by id(storm)
+    handed a later storm an earlier one's stamps once the first was collected: CI's KeyError)."""
+    return {obj["id"]: int(obj["ts"]) for obj in map(orjson.loads, storm.lines)}
 
 
 def state_memory(state_json: bytes) -> int:
