@@ -439,8 +439,8 @@ class Engine:
     def _close(self, state: EntityState, name: str, starts: Iterable[int], closed: list[ClosedWindow]) -> None:
         """Judge the entity's windows at `starts`, in order. A quiet window of an entity with no
         incident, no narrative sample and no planned event (most windows of most entities: an idle
-        entity's whole run) takes a short path with the same outcome: the detector's quiet path,
-        no lifecycle step (it cannot move without an anomaly) and no narrative bookkeeping."""
+        entity's whole run) takes a short path with the same outcome: no details, no lifecycle step
+        (it cannot move without an anomaly) and no narrative bookkeeping."""
         size = self.settings.window_ms
         detector = self._entity_detectors.get(name, self.detector)
         state.detector = detector.load(state.detector)  # an older state's migration, once
@@ -455,7 +455,8 @@ class Engine:
             if not (quiet_ok and incident.incident_id is None and narrative.empty):
                 closed.append(self._judge(state, stats))
                 continue
-            assessment = detector.assess(state.detector, stats, 1.0, False, False)
+            assessment = detector.score(state.detector, stats, 1.0, False, False)
+            detector.learn(state.detector, stats, assessment)
             if assessment.anomalous:  # a sparse storm's span: the whole lifecycle
                 closed.append(self._settle(state, stats, assessment))
             else:

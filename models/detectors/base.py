@@ -1,4 +1,10 @@
-"""The detector interface: one closed window in, one assessment out, state kept by the caller."""
+"""The detector interface: score a closed window (pure), then learn from it; state kept by the caller.
+
+As online-learning libraries split it (river's `score_one` / `learn_one`): `score` judges a window
+against the state without touching it, `learn` teaches the state that window, `learn_idle_run`
+teaches it a run of empty windows at once (the same arithmetic, for an entity that cannot fire:
+`can_fire`), and `dump`/`load` are its changelog form. `assess` is score-then-learn.
+"""
 
 from __future__ import annotations
 
@@ -29,11 +35,14 @@ class Assessment:
     severity: Severity  # meaningful when anomalous
     warm: bool  # enough history to be trusted
     details: dict[str, Any] = field(default_factory=dict)  # detector-specific figures for the drivers
+    # The detector's own working from `score`, which its `learn` applies (opaque to everyone else):
+    # learning reuses what scoring computed instead of computing it twice.
+    plan: Any = None
 
 
 class Detector(Protocol):
-    """Swap-in point for detection logic; the caller keeps and persists the state (a dict through
-    state_to_json, or a record with its own to_json), and hands a restored one to `load`."""
+    """Swap-in point for detection logic; the caller keeps and persists the state (`dump` gives its
+    JSON form), and hands a restored one to `load`."""
 
     name: str
 
@@ -43,15 +52,59 @@ class Detector(Protocol):
         """The working form of a restored state (older formats migrated); cheap when already so."""
         ...
 
-    def assess(
+    def dump(self, state: Any) -> dict[str, Any]:
+        """The state's JSON-able changelog form (the inverse of `load`)."""
+        ...
+
+    def score(
         self, state: Any, window: Any, uplift: float = 1.0, muted: bool = False, explain: bool = True
     ) -> Assessment:
-        """Judge `window` (a WindowStats) against `state`, then learn from it (mutates state).
+        """Judge `window` (a WindowStats) against `state`, which it does not change.
 
         `uplift` scales the expected volume for a planned event; `muted` forbids alerting.
         `details` may be left empty unless the window is anomalous or `explain` is true.
         """
         ...
+
+    def learn(self, state: Any, window: Any, assessment: Assessment) -> None:
+        """Teach `state` the window that `score` just judged on it (`assessment` is what it returned)."""
+        ...
+
+    def learn_idle_run(self, state: Any, first_window_start: int, count: int) -> None:
+        """Teach `state` `count` empty, unplanned windows from `first_window_start` on, with exactly
+        the arithmetic of score-then-learn on each; only for a state on which `can_fire` is false."""
+        ...
+
+    def can_fire(self, state: Any) -> bool:
+        """Whether an empty, unplanned window could be anomalous on this state or after a run of them
+        (false: an idle run changes no verdict, and `learn_idle_run` may take it at once)."""
+        ...
+
+    def assess(
+        self, state: Any, window: Any, uplift: float = 1.0, muted: bool = False, explain: bool = True
+    ) -> Assessment:
+        """`score`, then `learn` from the window (mutates state)."""
+        ...
+
+
+class OnlineDetector:
+    """`assess` for detectors that `score` and `learn` (see Detector)."""
+
+    def score(
+        self, state: Any, window: Any, uplift: float = 1.0, muted: bool = False, explain: bool = True
+    ) -> Assessment:
+        raise NotImplementedError
+
+    def learn(self, state: Any, window: Any, assessment: Assessment) -> None:
+        raise NotImplementedError
+
+    def assess(
+        self, state: Any, window: Any, uplift: float = 1.0, muted: bool = False, explain: bool = True
+    ) -> Assessment:
+        """Judge the window, then learn from it."""
+        assessment = self.score(state, window, uplift, muted, explain)
+        self.learn(state, window, assessment)
+        return assessment
 
 
 # A detector keeps its long per-slot profiles as typed arrays (8 bytes a float, 4 a count) rather

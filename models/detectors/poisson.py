@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from firestorm.models.detectors.base import Assessment, Severity
+from firestorm.models.detectors.base import Assessment, OnlineDetector, Severity, state_to_json
 from firestorm.models.detectors.stats import poisson_tail_score
 from firestorm.models.sentiment import NEGATIVE_COMPOUND
 from firestorm.models.windows import WindowStats
@@ -36,7 +36,7 @@ class PoissonSpikeSettings:
     critical_ratio: float = 10.0
 
 
-class PoissonSpikeDetector:
+class PoissonSpikeDetector(OnlineDetector):
     """EWMA level + Poisson tail: the foundation detector (a seasonal one replaces it later)."""
 
     name = "poisson-ewma"
@@ -51,7 +51,10 @@ class PoissonSpikeDetector:
     def load(self, data: dict[str, Any]) -> dict[str, Any]:
         return data  # a plain dict: nothing to migrate
 
-    def assess(
+    def dump(self, state: dict[str, Any]) -> dict[str, Any]:
+        return state_to_json(state)
+
+    def score(
         self,
         state: dict[str, Any],
         window: WindowStats,
@@ -74,10 +77,6 @@ class PoissonSpikeDetector:
             and score >= s.trigger_score
         )
         normal = count <= max(s.resolve_ratio * expected, s.min_volume / 2)
-        if uplift == 1.0 and not muted:
-            self._learn(state, mean, seen, count, anomalous)
-        else:
-            state["n"] = seen + 1  # planned windows do not teach the baseline
         return Assessment(
             expected=expected,
             score=score,
@@ -85,7 +84,21 @@ class PoissonSpikeDetector:
             normal=normal,
             severity=self._severity(window, expected),
             warm=warm,
+            plan=uplift != 1.0 or muted,  # planned windows do not teach the baseline
         )
+
+    def learn(self, state: dict[str, Any], window: WindowStats, assessment: Assessment) -> None:
+        if assessment.plan:
+            state["n"] = int(state["n"]) + 1
+        else:
+            self._learn(state, float(state["mean"]), int(state["n"]), window.count, assessment.anomalous)
+
+    def learn_idle_run(self, state: dict[str, Any], first_window_start: int, count: int) -> None:
+        for _ in range(count):
+            self._learn(state, float(state["mean"]), int(state["n"]), 0, False)
+
+    def can_fire(self, state: dict[str, Any]) -> bool:
+        return self.settings.min_volume <= 0  # an empty window is below any positive volume floor
 
     def _learn(self, state: dict[str, Any], mean: float, seen: int, count: int, anomalous: bool) -> None:
         if seen == 0:

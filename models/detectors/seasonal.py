@@ -20,7 +20,9 @@ distinct authors grew far less than its volume: models/detectors/authors.py), is
 A window is not normal while its short span is still clearly busy: a storm's long tail keeps its
 incident open (models/incidents.py re-opens it for aftershocks and a second wave).
 
-`assess` runs the steps in order: baseline, window signals, bot filter, spans, severity, learning.
+`score` runs the steps in order: baseline, window signals, bot filter, spans, severity; `learn` then
+teaches the state what `score` worked out (`assess` does both); `learn_idle_run` learns a run of
+empty windows at once for an entity on which nothing can fire (`can_fire`).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from typing import Any
 
 from firestorm.models.detectors import authors as author_signal
 from firestorm.models.detectors import bursts
-from firestorm.models.detectors.base import Assessment, Severity, severity_rank
+from firestorm.models.detectors.base import Assessment, OnlineDetector, Severity, severity_rank
 from firestorm.models.detectors.seasonal_state import HOURS_PER_DAY, SeasonalState, load
 from firestorm.models.detectors.stats import binomial_tail_score, poisson_tail_score
 from firestorm.models.sentiment import NEGATIVE_COMPOUND
@@ -134,7 +136,31 @@ class _WindowSignals:
     negative_signal: bool
 
 
-class SeasonalDetector:
+@dataclass(frozen=True, slots=True)
+class _Spans:
+    """What the spans step worked out for one window."""
+
+    fired: list[str]
+    best_negative: float
+    short_busy: bool
+    sums: list[list[float]]  # each span's decayed sums with the window added, in self._spans order
+    ratios: list[float | None]  # the ratio each span's burst tail learns (None: not learned)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What `score` worked out that `learn` applies (Assessment.plan)."""
+
+    hour: int
+    week_hour: int
+    base: float
+    signals: _WindowSignals
+    planned: bool
+    span_sums: list[list[float]]
+    span_ratios: list[float | None]
+
+
+class SeasonalDetector(OnlineDetector):
     """Seasonal baseline + volume and negative-sentiment count signals."""
 
     name = "seasonal"
@@ -158,9 +184,10 @@ class SeasonalDetector:
             )
             if windows >= 3
         ]
-        # An empty window can take the quiet path only where these make its window signals moot
+        self._window_ms = round(3_600_000 / per_hour)
+        # An idle run can be learned at once only where these make an empty window's signals moot
         # (no volume or negative signal, no elevated share, no terms to learn at a zero count).
-        self._quiet_ok = (
+        self._idle_runs_ok = (
             s.min_volume >= 1 and s.min_expected > 0 and s.warning_negative_share > 0 and s.term_min_count >= 1
         )
 
@@ -188,7 +215,10 @@ class SeasonalDetector:
         prior = s.prior_negative_weight
         return (state.negatives + prior * s.prior_negative_share) / (state.scored + prior)
 
-    def assess(
+    def dump(self, state: SeasonalState) -> dict[str, Any]:
+        return state.to_json()
+
+    def score(
         self,
         state: SeasonalState,
         window: WindowStats,
@@ -196,11 +226,10 @@ class SeasonalDetector:
         muted: bool = False,
         explain: bool = True,
     ) -> Assessment:
-        """Judge the window, then learn from it. `details` (the figures an alert's drivers show) are
-        built when the window is anomalous or `explain` asks for them (the engine asks while an
-        incident is open): most windows are neither, and building them cost as much as judging."""
-        if not window.count and self._quiet_ok and uplift == 1.0 and not muted:
-            return self._assess_quiet(state, window, explain)
+        """Judge the window (the state is not changed; `learn` applies what this worked out). `details`
+        (the figures an alert's drivers show) are built when the window is anomalous or `explain` asks
+        for them (the engine asks while an incident is open): most windows are neither, and building
+        them cost as much as judging."""
         s = self.settings
         planned = uplift != 1.0 or muted
         hour, week_hour = _slots(window.start_ms)
@@ -209,7 +238,7 @@ class SeasonalDetector:
         copy_dominated, authors = self._bot_filter(state, window, signals.volume, baseline.expected)
         bot_like = copy_dominated or authors.few
         knows_hour = state.daily_n[hour] >= self._per_day_slot
-        span_signals, span_score, short_busy = self._spans_step(
+        spans = self._spans_step(
             state,
             window,
             baseline,
@@ -219,26 +248,22 @@ class SeasonalDetector:
             quiet_spans=planned or not knows_hour,
         )
         fired = [n for n, on in (("volume", signals.volume_signal), ("negative", signals.negative_signal)) if on]
-        fired += span_signals
+        fired += spans.fired
         warm = state.n >= s.warmup_windows
         anomalous = warm and not muted and bool(fired)
         normal = (
             signals.volume <= max(s.resolve_ratio * baseline.expected, s.min_volume / 2)
             and not (signals.share_elevated and signals.negatives >= s.min_volume / 2)
-            and not short_busy
+            and not spans.short_busy
         )
-        severity = self._severity(window, baseline, signals, span_score, span_signals)
+        severity = self._severity(window, baseline, signals, spans.best_negative, spans.fired)
         if bot_like and severity_rank(severity) > severity_rank(s.bot_like_severity):
             severity = s.bot_like_severity
         details: dict[str, Any] = {}
         if explain or anomalous:
             details = self._details(state, window, baseline, signals, copy_dominated, authors, fired)
-        if planned:
-            if explain or anomalous:
+            if planned:
                 details["planned"] = {"uplift": uplift, "muted": muted}
-            state.n += 1  # planned windows do not teach the baseline
-        else:
-            self._learn(state, window, signals, baseline.base, anomalous, hour, week_hour)
         return Assessment(
             expected=baseline.expected,
             score=max(signals.volume_score, signals.negative_score),
@@ -247,7 +272,62 @@ class SeasonalDetector:
             severity=severity,
             warm=warm,
             details=details,
+            plan=_Plan(hour, week_hour, baseline.base, signals, planned, spans.sums, spans.ratios),
         )
+
+    def learn(self, state: SeasonalState, window: WindowStats, assessment: Assessment) -> None:
+        """Teach the state the window `score` judged: the spans' sums and burst tails first, then
+        (unless it was planned) the baseline, the usual shares, terms, reach and authors."""
+        plan: _Plan = assessment.plan
+        for (name, _), sums, ratio in zip(self._spans, plan.span_sums, plan.span_ratios, strict=True):
+            state.spans[name][:] = sums
+            if ratio is not None:
+                bursts.learn(state.bursts[name], ratio, state.n, self._burst_keep)
+        if plan.planned:
+            state.n += 1  # planned windows do not teach the baseline
+        else:
+            self._learn(state, window, plan.signals, plan.base, assessment.anomalous, plan.hour, plan.week_hour)
+
+    def can_fire(self, state: SeasonalState) -> bool:
+        """An empty window has no window signal and no negative span (its own negatives are none);
+        only a volume span can fire, and only while its decayed sum reaches the volume floor: it
+        only decays over an idle run, so once below, no empty window fires again until a mention."""
+        if not self._idle_runs_ok:
+            return True
+        return any(state.spans[name][0] >= self.settings.min_volume for name, _ in self._spans)
+
+    def learn_idle_run(self, state: SeasonalState, first_window_start: int, count: int) -> None:
+        """`count` empty, unplanned windows from `first_window_start`, learned as score-then-learn
+        learns each (tests/models/detectors/test_seasonal_idle.py holds them equal, bit for bit):
+        the same steps in the same order, without what a zero count makes moot (no window signal,
+        no bot filter, no negatives, terms, reach or authors to add). Only for a state on which
+        `can_fire` is false: nothing in the run is anomalous, so every window learns undamped."""
+        s = self.settings
+        per_slot, keep = self._per_day_slot, self._burst_keep
+        window_tail = state.bursts["window"]
+        span_tails = [(state.spans[name], decay, state.bursts[name]) for name, decay in self._spans]
+        for start in range(first_window_start, first_window_start + count * self._window_ms, self._window_ms):
+            hour, week_hour = _slots(start)
+            learned = self._expected_at(state, hour, week_hour)
+            base = max(learned, s.min_expected)
+            usual = max(self.usual_negative_share(state), s.min_usual_negative_share)
+            # The spans, as _spans_step adds a window that is not loud (span_expected as there).
+            span_expected = max(learned * 1.0, 0.0, 0.01)
+            knows_hour = state.daily_n[hour] >= per_slot
+            seen = state.n
+            for sums, decay, tail in span_tails:
+                sums[0] = total = sums[0] * decay + 0.0
+                sums[1] = expected_total = sums[1] * decay + span_expected
+                sums[2] = sums[2] * decay + 0.0
+                sums[3] = sums[3] * decay + span_expected * usual
+                if knows_hour:
+                    bursts.learn(tail, bursts.ratio(total, expected_total), seen, keep)
+            # _learn for a zero volume: clipping a zero changes nothing, nothing else is there to learn.
+            self._learn_baseline(state, 0.0, 1.0, seen, hour, week_hour)
+            bursts.learn(window_tail, bursts.ratio(0.0, base), seen, keep)
+            self._learn_dispersion(state, 0.0, base, seen)
+            alpha = max(self._alpha_level, 1.0 / (seen + 1))
+            state.reach += alpha * (0 - state.reach)
 
     def _details(
         self,
@@ -275,74 +355,7 @@ class SeasonalDetector:
             **author_signal.details(authors),
         }
 
-    def _assess_quiet(self, state: SeasonalState, window: WindowStats, explain: bool) -> Assessment:
-        """`assess` for an empty, unplanned window: the same arithmetic in the same order, without
-        what a zero count makes moot (no window signal, no share, no bot filter, no terms, no
-        authors to learn). Most windows of most entities are empty: an idle entity costs little.
-        Only the decayed spans can fire here (a sparse storm's excess); the state after it and the
-        verdict are those of the full path, bit for bit (tests/models/detectors/test_seasonal_quiet.py).
-        """
-        s = self.settings
-        hour, week_hour = _slots(window.start_ms)
-        learned = self._expected_at(state, hour, week_hour)
-        base = max(learned, s.min_expected)
-        usual = max(self.usual_negative_share(state), s.min_usual_negative_share)
-        # The spans, as _spans_step does for a window that is not loud and not negative.
-        span_expected = max(learned, 0.0, 0.01)
-        span_negative = span_expected * usual
-        quiet_spans = state.daily_n[hour] < self._per_day_slot
-        fired: list[str] = []
-        ongoing_volume = True
-        short_busy = False
-        current_ratio, excess = s.span_current_ratio, s.min_volume / 4  # as _ongoing judges
-        first = True
-        for name, decay in self._spans:
-            sums = state.spans[name]
-            sums[0] = total = sums[0] * decay + 0.0
-            sums[1] = expected_total = sums[1] * decay + span_expected
-            sums[2] = sums[2] * decay + 0.0
-            sums[3] = sums[3] * decay + span_negative
-            stale_volume = not ongoing_volume
-            ongoing_volume = total >= current_ratio * expected_total and total - expected_total >= excess
-            if first:
-                short_busy, first = ongoing_volume, False
-            if quiet_spans:
-                continue
-            span_ratio = bursts.ratio(total, expected_total)
-            candidate = not stale_volume and total >= s.min_volume and total >= s.span_ratio * expected_total
-            span_line = self._burst_line(state, name, s.span_ratio) if candidate else 0.0
-            bursts.learn(state.bursts[name], span_ratio, state.n, self._burst_keep)
-            if candidate and span_ratio >= span_line and poisson_tail_score(total, expected_total) >= s.trigger_score:
-                fired.append(f"volume_{name}")
-        warm = state.n >= s.warmup_windows
-        anomalous = warm and bool(fired)
-        details: dict[str, Any] = {}
-        if explain or anomalous:  # rare: the full path's figures (pure), before learning
-            baseline = _Baseline(base, learned * 1.0, base * 1.0, usual, float(state.dispersion))
-            signals = self._window_signals(state, window, baseline)
-            copy_dominated, authors = self._bot_filter(state, window, signals.volume, baseline.expected)
-            details = self._details(state, window, baseline, signals, copy_dominated, authors, fired)
-        # Learning, as _learn does for a zero volume (clipping a zero changes nothing).
-        seen = state.n
-        damp = s.anomalous_learning if anomalous else 1.0
-        x = 0.0
-        self._learn_baseline(state, x, damp, seen, hour, week_hour)
-        bursts.learn(state.bursts["window"], bursts.ratio(x, base), seen, self._burst_keep)
-        if not anomalous:
-            self._learn_dispersion(state, x, base, seen)
-            alpha = max(self._alpha_level, 1.0 / (seen + 1))
-            state.reach += alpha * (0 - state.reach)
-        return Assessment(
-            expected=base * 1.0,
-            score=0.0,
-            anomalous=anomalous,
-            normal=not short_busy,
-            severity="info",
-            warm=warm,
-            details=details,
-        )
-
-    # --- the steps of assess, in order ---
+    # --- the steps of score, in order ---
 
     def _baseline(self, state: SeasonalState, hour: int, week_hour: int, uplift: float) -> _Baseline:
         s = self.settings
@@ -448,9 +461,10 @@ class SeasonalDetector:
         *,
         loud: bool,
         quiet_spans: bool,
-    ) -> tuple[list[str], float, bool]:
-        """Update the decayed sums; say which span signals fire, their best negative score, and
-        whether the short span is still busy (a storm's tail: not yet normal).
+    ) -> _Spans:
+        """The decayed sums with this window added (for `learn` to keep), which span signals fire,
+        their best negative score, whether the short span is still busy (a storm's tail: not yet
+        normal), and the ratios the spans' burst tails learn (None: not learned).
 
         A window that alerts by itself adds only what was expected: spans are for the excess that
         single windows cannot show, and a big storm must not linger in them for hours; nor may a
@@ -471,12 +485,18 @@ class SeasonalDetector:
         # A negative span fires only on a window that is itself negative at least as usual: never
         # on a window whose own numbers (say 3 mentions, 0% negative) contradict the page.
         window_negative = window.negative > 0 and window.negative_share >= b.usual_negative
+        all_sums: list[list[float]] = []
+        ratios: list[float | None] = []
         for name, decay in self._spans:
-            sums = state.spans[name]
-            sums[0] = sums[0] * decay + volume
-            sums[1] = sums[1] * decay + span_expected
-            sums[2] = sums[2] * decay + negatives
-            sums[3] = sums[3] * decay + span_expected * b.usual_negative
+            old = state.spans[name]
+            sums = [
+                old[0] * decay + volume,
+                old[1] * decay + span_expected,
+                old[2] * decay + negatives,
+                old[3] * decay + span_expected * b.usual_negative,
+            ]
+            all_sums.append(sums)
+            ratios.append(None)
             total, expected_total, negative_total, expected_negative_total = sums
             stale_volume, stale_negative = not ongoing_volume, not ongoing_negative
             if name == self._spans[0][0]:
@@ -491,7 +511,7 @@ class SeasonalDetector:
             candidate = not stale_volume and total >= s.min_volume and total >= s.span_ratio * expected_total
             span_line = self._burst_line(state, name, s.span_ratio) if candidate else 0.0
             if not loud:  # a loud window adds only its expected volume: nothing to learn here
-                bursts.learn(state.bursts[name], span_ratio, state.n, self._burst_keep)
+                ratios[-1] = span_ratio
             if candidate and span_ratio >= span_line and poisson_tail_score(total, expected_total) >= s.trigger_score:
                 fired.append(f"volume_{name}")
             share = negative_total / total if total else 0.0
@@ -511,7 +531,7 @@ class SeasonalDetector:
                 if score >= s.trigger_score:
                     fired.append(f"negative_{name}")
                     best_negative = max(best_negative, score)
-        return fired, best_negative, short_busy
+        return _Spans(fired, best_negative, short_busy, all_sums, ratios)
 
     def _ongoing(self, total: float, expected: float) -> bool:
         """An excess that is still there: clearly above expected, by more than a stray mention or two."""
