@@ -8,6 +8,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from firestorm.models.crisis_events import crisis_terms
 from firestorm.models.narratives import Post, WindowSample
 from firestorm.models.records import Mention
 from firestorm.models.sentiment import POSITIVE_COMPOUND, Sentiment
@@ -68,6 +69,7 @@ class WindowStats:
     top_authors: tuple[tuple[str, int], ...] = ()
     samples: tuple[tuple[str, str | None], ...] = ()
     languages: tuple[tuple[str, int], ...] = ()
+    crisis_terms: tuple[tuple[str, int], ...] = ()  # crisis-event words (models/crisis_events.py) and their counts
     post_sample: WindowSample | None = field(default=None, compare=False, repr=False)  # for the narratives
 
     @property
@@ -169,6 +171,7 @@ class WindowAccumulator:
             top_authors=_top(self.authors, TOP_K),
             samples=tuple(self.samples),
             languages=_top(self.languages, 10),
+            crisis_terms=crisis_terms(self.terms),
             post_sample=self.posts,
         )
 
