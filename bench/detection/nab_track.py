@@ -34,7 +34,7 @@ REPLAY_WINDOW = "5m"
 ROW_MS = 5 * 60_000
 DAY_MS = 86_400_000
 TARGET_NAB_STANDARD = 80.0
-TARGET_ALERTS_PER_DAY = 0.3
+TARGET_ALERTS_PER_DAY = 0.15
 # A neutral vocabulary; a mention's text spells its sequence number in base len(WORDS) (at least 3 words).
 _VOCABULARY = (
     "about account afternoon agenda apple april article board branch bridge calendar campus chapter "
