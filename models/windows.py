@@ -12,7 +12,7 @@ from firestorm.models.crisis_events import crisis_terms
 from firestorm.models.narratives import Post, WindowSample
 from firestorm.models.records import Mention
 from firestorm.models.sentiment import POSITIVE_COMPOUND, Sentiment
-from firestorm.models.text import PieceMemo, terms_of
+from firestorm.models.text import PieceMemo, terms_of, without_entity
 
 MAX_SAMPLES = 5
 TOP_K = 10
@@ -166,8 +166,8 @@ class WindowAccumulator:
             reach=self.reach,
             reposts=self.reposts,
             distinct_texts=len(self.texts),
-            top_terms=_top(self.terms, TOP_K),
-            top_hashtags=_top(self.hashtags, TOP_K),
+            top_terms=_top(without_entity(self.terms, entity), TOP_K),
+            top_hashtags=_top(without_entity(self.hashtags, entity), TOP_K),
             top_authors=_top(self.authors, TOP_K),
             samples=tuple(self.samples),
             languages=_top(self.languages, 10),
