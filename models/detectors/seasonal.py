@@ -580,14 +580,15 @@ class SeasonalDetector(OnlineDetector):
     def _event_signal(self, state: SeasonalState, total: float, expected: float) -> bool:
         """A crisis-event-sized surge: the last ~15 minutes hold event_ratio x their expected, more than
         the entity's own ordinary bursts (its burst lines, window and short span), at least min_volume,
-        and unlikely (trigger_score)."""
+        and unlikely (trigger_score; a Poisson tail widened by the entity's overdispersion, as the
+        volume signal's)."""
         s = self.settings
         return (
             total >= s.min_volume
             and total >= s.event_ratio * expected
             and self._above_burst_line(state, "window", total, expected, s.event_ratio)
             and self._above_burst_line(state, "short", total, expected, s.event_ratio)
-            and poisson_tail_score(total, expected) >= s.trigger_score
+            and poisson_tail_score(total / state.dispersion, expected / state.dispersion) >= s.trigger_score
         )
 
     def _above_burst_line(self, state: SeasonalState, scale: str, total: float, expected: float, floor: float) -> bool:
