@@ -45,5 +45,18 @@ class Alert:
         return (
             f"{self.detected_at}  {self.status.upper():<9} {self.severity:<8} {self.entity:<16} "
             f"volume={self.volume} expected={self.baseline:.1f} (x{ratio:.1f}) "
-            f"negative={self.negative_share:.0%} mean={self.mean_compound:+.2f}  [{self.incident_id}]"
+            f"negative={self.negative_share:.0%} mean={self.mean_compound:+.2f}{self._crossed()}  [{self.incident_id}]"
         )
+
+    def _crossed(self) -> str:
+        """A crisis event crossed its line on the last 15 minutes: that figure beside the window's."""
+        d = self.drivers if isinstance(self.drivers, dict) else {}
+        volume, expected = d.get("volume_15m"), d.get("expected_15m")
+        if (
+            d.get("crisis_event") is not True
+            or not isinstance(volume, int | float)
+            or not isinstance(expected, int | float)
+        ):
+            return ""
+        words = [t[0] for t in d.get("crisis_terms") or [] if isinstance(t, list | tuple) and t][:3]
+        return f" 15m={volume:.0f}/{expected:.1f}" + (f" crisis={','.join(map(str, words))}" if words else "")

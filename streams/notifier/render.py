@@ -93,7 +93,7 @@ def summary(alert: Alert, limit: int = 1024) -> str:
     )
     span = fifteen_minutes(alert)
     if span is not None:  # a crisis event crossed its line on the last 15 minutes: show that figure too
-        text += f", last 15m {span[0]:g} vs {span[1]:.1f} expected (x{span[0] / span[1]:.1f})" if span[1] else ""
+        text += f", last 15m {span[0]:.0f} vs {span[1]:.1f} expected (x{span[0] / span[1]:.1f})" if span[1] else ""
     text = " ".join(text.split())  # one line, whatever the entity holds
     top = top_narrative(alert)
     if top is not None:
