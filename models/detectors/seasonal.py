@@ -294,7 +294,9 @@ class SeasonalDetector(OnlineDetector):
         severity = self._severity(window, baseline, signals, spans.best_negative, spans.fired)
         crisis = None if planned or bot_like else self._crisis_severity(fired, event_compound, named)
         if crisis is not None and severity_rank(crisis) > severity_rank(severity):
-            severity = crisis
+            severity = crisis  # the crisis rule is why it pages (or pages higher): its figures are shown
+        else:
+            crisis = None  # a complaint storm the negative rules already page as high reads as before
         if bot_like and severity_rank(severity) > severity_rank(s.bot_like_severity):
             severity = s.bot_like_severity
         details: dict[str, Any] = {}
