@@ -48,8 +48,9 @@ class Alert:
             f"negative={self.negative_share:.0%} mean={self.mean_compound:+.2f}{self._crossed()}  [{self.incident_id}]"
         )
 
-    def _crossed(self) -> str:
-        """A crisis event crossed its line on the last 15 minutes: that figure beside the window's."""
+    def crisis_figures(self) -> tuple[float, float, list[str]] | None:
+        """A crisis event's 15-minute volume and expected (the figures its rule compared) and its crisis
+        words, most frequent first; None for any other alert."""
         d = self.drivers if isinstance(self.drivers, dict) else {}
         volume, expected = d.get("volume_15m"), d.get("expected_15m")
         if (
@@ -57,6 +58,15 @@ class Alert:
             or not isinstance(volume, int | float)
             or not isinstance(expected, int | float)
         ):
+            return None
+        found = d.get("crisis_terms")
+        words = [str(x[0]) for x in found if isinstance(x, list | tuple) and x] if isinstance(found, list) else []
+        return float(volume), float(expected), words
+
+    def _crossed(self) -> str:
+        """A crisis event crossed its line on the last 15 minutes: that figure beside the window's."""
+        figures = self.crisis_figures()
+        if figures is None:
             return ""
-        words = [t[0] for t in d.get("crisis_terms") or [] if isinstance(t, list | tuple) and t][:3]
-        return f" 15m={volume:.0f}/{expected:.1f}" + (f" crisis={','.join(map(str, words))}" if words else "")
+        volume, expected, words = figures
+        return f" 15m={volume:.0f}/{expected:.1f}" + (f" crisis={','.join(words[:3])}" if words else "")

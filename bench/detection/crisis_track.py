@@ -19,13 +19,13 @@ per incident.
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.detection.crisis_data import CrisisEvent, EventInfo, load_event
+from bench.detection.pool import run_all
 from firestorm.models.engine import Engine, EngineSettings
 from firestorm.models.records import Author, Mention
 from firestorm.models.sentiment import SentimentScorer
@@ -242,13 +242,7 @@ def run_track(root: Path, events: Sequence[EventInfo], jobs: int) -> list[EventR
         if not (root / info.relative_path).exists():
             load_event(root, info)
     tasks = [(root, info) for info in events]
-    workers = max(1, min(jobs, len(tasks)))
-    if workers == 1:
-        done = [_replay_one(t) for t in tasks]
-    else:
-        with multiprocessing.Pool(workers) as pool:
-            done = list(pool.imap(_replay_one, tasks))
-    return done
+    return run_all(_replay_one, tasks, jobs)
 
 
 def _minutes(value: float | None) -> str:

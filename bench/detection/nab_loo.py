@@ -11,7 +11,6 @@ The other five realTweets series stay unread.
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,6 +24,7 @@ from bench.detection.nab_track import (
     replay,
     replay_settings,
 )
+from bench.detection.pool import run_all
 
 # (trigger_score, min_ratio): the defaults first, then one knob at a time either side.
 GRID: tuple[tuple[float, float], ...] = ((6.0, 3.0), (5.0, 3.0), (7.0, 3.0), (6.0, 2.5), (6.0, 4.0))
@@ -58,12 +58,7 @@ def replay_grid(
         load_series(nab_dir, name, labels)
     size = {n: (nab_dir / SERIES_DIR / f"Twitter_volume_{n}.csv").stat().st_size for n in names}
     tasks = sorted(((nab_dir, n, p) for n in names for p in grid), key=lambda t: -size[t[1]])
-    workers = max(1, min(jobs, len(tasks)))
-    if workers == 1:
-        done = [_replay_one(t) for t in tasks]
-    else:
-        with multiprocessing.Pool(workers) as pool:
-            done = list(pool.imap_unordered(_replay_one, tasks))
+    done = run_all(_replay_one, tasks, jobs)
     out: dict[tuple[float, float], dict[str, SeriesResult]] = {p: {} for p in grid}
     for name, point, result in done:
         out[point][name] = result

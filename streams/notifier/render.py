@@ -49,24 +49,15 @@ def reopened(alert: Alert) -> bool:
 
 def crisis_words(alert: Alert, limit: int = 3) -> list[str]:
     """The crisis-event words (models/crisis_events.py) of a crisis-event page, most frequent first."""
-    drivers = alert.drivers if isinstance(alert.drivers, dict) else {}
-    if drivers.get("crisis_event") is not True:
-        return []
-    found = drivers.get("crisis_terms")
-    words = (
-        [t[0] for t in found if isinstance(t, list | tuple) and t and isinstance(t[0], str)]
-        if isinstance(found, list)
-        else []
-    )
-    return words[:limit]
+    figures = alert.crisis_figures()
+    return figures[2][:limit] if figures is not None else []
 
 
 def headline(alert: Alert) -> str:
     """What happened, in a few words: a crisis event (a surge paged whatever its sentiment) names its
     crisis words; otherwise a negative spike pages and a mention spike informs."""
-    crisis = isinstance(alert.drivers, dict) and alert.drivers.get("crisis_event") is True
     words = crisis_words(alert)
-    if crisis:
+    if alert.crisis_figures() is not None:
         kind = f"crisis event ({', '.join(words)})" if words else "crisis event"
     else:
         kind = "negative spike" if alert.severity in _SEVERE else "mention spike"
@@ -106,15 +97,8 @@ def summary(alert: Alert, limit: int = 1024) -> str:
 
 def fifteen_minutes(alert: Alert) -> tuple[float, float] | None:
     """(volume, expected) of the last 15 minutes, on a crisis-event page (the figures its rule compared)."""
-    drivers = alert.drivers if isinstance(alert.drivers, dict) else {}
-    volume, expected = drivers.get("volume_15m"), drivers.get("expected_15m")
-    if (
-        drivers.get("crisis_event") is not True
-        or not isinstance(volume, int | float)
-        or not isinstance(expected, int | float)
-    ):
-        return None
-    return float(volume), float(expected)
+    figures = alert.crisis_figures()
+    return (figures[0], figures[1]) if figures is not None else None
 
 
 def narratives(alert: Alert) -> list[dict[str, Any]]:
