@@ -5,6 +5,11 @@ call a window normal while its short span is still clearly above the baseline), 
 `reopen_windows` after a resolve, aftershocks and a second wave re-open the same incident (same id,
 status `updated`, `reopened` counted) instead of triggering a new one. A re-opened incident pages
 again only if it gets worse than anything the episode paged (`escalated`).
+
+Hysteresis: an incident resolves and re-opens at most once. Once re-opened, its resolve is held
+until the entity has been normal for the whole re-open period (`reopen_windows`), and that resolve
+ends the episode; so a storm that comes and goes does not send Slack and webhooks a resolve and a
+re-open every few minutes, at any severity.
 """
 
 from __future__ import annotations
@@ -93,8 +98,9 @@ def step(
 
     if assessment.normal:
         state.normal_streak += 1
-        if state.normal_streak >= settings.resolve_after_windows:
-            state.episode_id = state.incident_id if settings.reopen_windows > 0 else None
+        if state.normal_streak >= resolve_after(state, settings):
+            # A re-opened incident's resolve ends its episode: it cannot flap a second time.
+            state.episode_id = state.incident_id if settings.reopen_windows > 0 and not state.reopens else None
             state.reopen_until_ms = window.end_ms + settings.reopen_windows * window_ms
             state.incident_id = None
             state.normal_streak = 0
@@ -111,6 +117,14 @@ def step(
         state.notified_volume = window.count
         return "updated"
     return None
+
+
+def resolve_after(state: IncidentState, settings: LifecycleSettings) -> int:
+    """Consecutive normal windows before a resolve: the usual few, or, once the incident has been
+    re-opened, the whole re-open period (the resolve is held instead of flapping)."""
+    if state.reopens:
+        return max(settings.resolve_after_windows, settings.reopen_windows)
+    return settings.resolve_after_windows
 
 
 def _reopen(state: IncidentState, window: WindowStats, assessment: Assessment) -> Status:

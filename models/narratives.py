@@ -32,7 +32,7 @@ from typing import Any
 
 from firestorm.models.records import Mention
 from firestorm.models.sentiment import NEGATIVE_COMPOUND, Sentiment
-from firestorm.models.text import terms_of
+from firestorm.models.text import entity_tokens, terms_of
 from firestorm.models.timeutil import iso_utc
 
 POST_TEXT_CHARS = 280  # a post is kept (and grouped) on its first 280 characters
@@ -386,8 +386,7 @@ def shorten(text: str, limit: int) -> str:
 
 
 def _entity_tokens(entity: str) -> frozenset[str]:
-    parts = [p for p in entity.replace("_", "-").split("-") if p]
-    return frozenset({entity, entity.replace("-", ""), entity.replace("-", "_"), *parts})
+    return entity_tokens(entity)
 
 
 def _features(text: str, drop: frozenset[str]) -> tuple[str, ...]:

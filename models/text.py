@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from itertools import chain
@@ -19,9 +20,31 @@ i'm it's don't can't im rt amp via get got one all about out more now like still
 au aux avec ce ces cette dans de des du elle en est et être il ils je la le les leur lui ma mais
 me mes moi mon ne nous on ou par pas pour qu que qui sa se ses son sont sur ta te tes toi ton tu
 un une vos votre vous c'est j'ai d'un d'une l'on y a été fait plus tout très bien
+also after again any because before being how only over some such those while today
+depuis chez année années ans aussi encore comme avoir faire sans après avant fois même alors donc
+car quand où ça cet leurs nos notre vers entre sous peu trop tous toute toutes autre autres ici là
+déjà jamais toujours
 """
 _STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 MIN_TERM_CHARS = 3
+
+
+@functools.lru_cache(maxsize=4096)
+def entity_tokens(entity: str) -> frozenset[str]:
+    """The entity's own name as terms and hashtags may spell it (maison-lait: maison-lait, maisonlait,
+    maison_lait, maison, lait, #maisonlait, ...): a brand's name explains none of its storms."""
+    name = entity.lower()
+    parts = [p for p in name.replace("_", "-").split("-") if p]
+    words = {name, name.replace("-", ""), name.replace("-", "_"), *parts}
+    return frozenset(words | {f"#{w}" for w in words})
+
+
+def without_entity(counts: dict[str, int], entity: str) -> dict[str, int]:
+    """The term (or hashtag) counts without the entity's own name (the same dict when it is absent)."""
+    own = entity_tokens(entity)
+    if own.isdisjoint(counts):
+        return counts
+    return {k: v for k, v in counts.items() if k not in own}
 
 
 MEMO_MAX = 50_000  # distinct pieces a PieceMemo remembers before it starts over (about 10 MB at most)

@@ -8,10 +8,11 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from firestorm.models.crisis_events import crisis_terms
 from firestorm.models.narratives import Post, WindowSample
 from firestorm.models.records import Mention
 from firestorm.models.sentiment import POSITIVE_COMPOUND, Sentiment
-from firestorm.models.text import PieceMemo, terms_of
+from firestorm.models.text import PieceMemo, terms_of, without_entity
 
 MAX_SAMPLES = 5
 TOP_K = 10
@@ -68,6 +69,7 @@ class WindowStats:
     top_authors: tuple[tuple[str, int], ...] = ()
     samples: tuple[tuple[str, str | None], ...] = ()
     languages: tuple[tuple[str, int], ...] = ()
+    crisis_terms: tuple[tuple[str, int], ...] = ()  # crisis-event words (models/crisis_events.py) and their counts
     post_sample: WindowSample | None = field(default=None, compare=False, repr=False)  # for the narratives
 
     @property
@@ -164,11 +166,12 @@ class WindowAccumulator:
             reach=self.reach,
             reposts=self.reposts,
             distinct_texts=len(self.texts),
-            top_terms=_top(self.terms, TOP_K),
-            top_hashtags=_top(self.hashtags, TOP_K),
+            top_terms=_top(without_entity(self.terms, entity), TOP_K),
+            top_hashtags=_top(without_entity(self.hashtags, entity), TOP_K),
             top_authors=_top(self.authors, TOP_K),
             samples=tuple(self.samples),
             languages=_top(self.languages, 10),
+            crisis_terms=crisis_terms(self.terms),
             post_sample=self.posts,
         )
 

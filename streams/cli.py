@@ -161,7 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_input_options(rep)
     rep.add_argument("--window", type=duration, help="tumbling window size: 30s, 1m, 5m, 1h (default: 1m)")
     rep.add_argument("--lateness", type=duration, help="allowed lateness: 0s, 30s, 2m (default: 30s)")
-    rep.add_argument("--min-volume", type=int, help="minimum mentions in a window to alert (default: 10)")
+    rep.add_argument(
+        "--min-volume",
+        type=int,
+        help="minimum effective mentions (copies discounted) in a window, or in a 15/60-minute sum for a span "
+        "or crisis event, to alert (default: 10)",
+    )
     rep.add_argument("--alerts-out", metavar="PATH", help="also write alert events as JSON lines to PATH")
     rep.add_argument(
         "--drill",

@@ -12,6 +12,12 @@ recall, detection delay (median, p90), pages per episode, pages on events that m
 alerts, and false pages per entity per 4 weeks (overall and per entity group). Reported seeds
 (`--seeds`) and tuning seeds are separate sets.
 
+Crisis-event track (bench/detection/crisis_track.py): real tweets of the CrisisLexT6 tuning events
+(Sandy, Alberta floods, Oklahoma tornado, Queensland floods), one entity each, scored by the real
+sentiment scorer and fed to the engine, beside a naive rule (15-minute sum >= 5x the 24-hour mean);
+it runs when a CrisisLex checkout is given (`--crisislex-dir PATH` or FIRESTORM_CRISISLEX_DIR), or
+alone with `--track crisis`.
+
 Real-data track (bench/detection/nab_track.py): NAB realTweets AAPL, AMZN, CRM, CVS and FB replayed
 with the `firestorm replay --window 5m` settings, scored with NAB's standard profile; it runs when
 a NAB checkout is given (`--nab-dir PATH` or FIRESTORM_NAB_DIR), or alone with `--track real`.
@@ -19,7 +25,8 @@ a NAB checkout is given (`--nab-dir PATH` or FIRESTORM_NAB_DIR), or alone with `
 Usage: python -m bench.detection [--weeks 4] [--entities 8] [--high-negative 3] [--bursty 1]
                                  [--seeds 201-205] [--tune-seeds 1,2,3] [--detector default|all|NAME,...]
                                  [--events-per-kind 1] [--jobs N] [--by-tier] [--json OUT]
-                                 [--track synthetic|real|all] [--nab-dir PATH] [--nab-series AAPL,...]
+                                 [--track synthetic|real|crisis|all] [--nab-dir PATH] [--nab-series AAPL,...]
+                                 [--crisislex-dir PATH] [--crisis-events NAME,...]
 Quicker, for iteration (development seeds, not held out): --weeks 2 --seeds 1-3
 """
 
@@ -39,6 +46,7 @@ from dataclasses import asdict, dataclass, is_dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.detection import crisis_data, crisis_track, nab_loo
 from bench.detection.baselines import (
     FALSE_PAGE_BUDGET,
     Tuned,
@@ -65,7 +73,9 @@ from bench.detection.nab_data import (
     resolve_nab_dir,
 )
 from bench.detection.nab_track import (
+    TARGET_NAB_STANDARD,
     SeriesResult,
+    overall_score,
     replay_settings,
     run_track,
     untouched_warning,
@@ -169,10 +179,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", dest="json_out", type=Path, help="write machine-readable results here")
     parser.add_argument(
         "--track",
-        choices=("synthetic", "real", "all"),
+        choices=("synthetic", "real", "crisis", "all"),
         default="all",
-        help="synthetic scenarios, the NAB real-data track, or both (default: both; the real-data track "
-        f"runs when a NAB directory is given by --nab-dir or {NAB_DIR_ENV})",
+        help="synthetic scenarios, the NAB real-data track, the CrisisLexT6 crisis-event track, or all (default: "
+        f"all; the real-data track runs when a NAB directory is given by --nab-dir or {NAB_DIR_ENV}, the "
+        f"crisis-event track when a CrisisLex directory is given by --crisislex-dir or "
+        f"{crisis_data.CRISISLEX_DIR_ENV})",
+    )
+    parser.add_argument(
+        "--crisislex-dir",
+        help="a CrisisLex checkout (data/CrisisLexT6/<event>/<event>-ontopic_offtopic.csv); default: "
+        f"{crisis_data.CRISISLEX_DIR_ENV}",
+    )
+    parser.add_argument(
+        "--crisis-events",
+        default=",".join(crisis_data.TUNING_NAMES),
+        help="CrisisLexT6 events to replay (default: the tuning set; the two held-out events only by name, "
+        "with a warning)",
     )
     parser.add_argument(
         "--nab-dir",
@@ -518,14 +541,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         warning = untouched_warning(nab_names)
         if warning:
             print(f"\n{'!' * 100}\n{warning}\n{'!' * 100}\n", file=sys.stderr)
+    crisis_dir = crisis_data.resolve_crisis_dir(args.crisislex_dir)
+    crisis = args.track == "crisis" or (args.track == "all" and crisis_dir is not None)
+    crisis_events: list[crisis_data.EventInfo] = []
+    if crisis:
+        try:
+            if crisis_dir is None:
+                raise crisis_data.CrisisDataError(f"the crisis-event track needs CrisisLex: {crisis_data.HOW_TO_GET}")
+            crisis_data.check_crisis_dir(crisis_dir)
+            crisis_events = crisis_data.parse_event_names(args.crisis_events)
+        except crisis_data.CrisisDataError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        warning = crisis_data.untouched_warning([e.folder for e in crisis_events])
+        if warning:
+            print(f"\n{'!' * 100}\n{warning}\n{'!' * 100}\n", file=sys.stderr)
     document: dict[str, Any] = {}
-    if args.track != "real":
+    if crisis and crisis_dir is not None:
+        try:
+            document["crisis_events"] = run_crisis(args, crisis_dir, crisis_events)
+        except crisis_data.CrisisDataError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        if args.track != "crisis":
+            print()
+    elif args.track == "all":
+        print(
+            f"# crisis-event track (CrisisLexT6) not run: no CrisisLex directory. To run it, {crisis_data.HOW_TO_GET}"
+        )
+        print()
+    if args.track in ("synthetic", "all"):
         synthetic = run_synthetic(args, detectors)
         if synthetic is None:
             return 2
         document.update(synthetic)
     if real and nab_dir is not None:
-        if args.track != "real":
+        if args.track == "all":
             print()
         try:
             document["real_data"] = run_real(args, nab_dir, nab_names)
@@ -542,11 +593,91 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def run_crisis(args: argparse.Namespace, root: Path, events: Sequence[crisis_data.EventInfo]) -> dict[str, Any]:
+    """The crisis-event track: replay, compare with the naive rule, print; returns its JSON section."""
+    started = time.perf_counter()
+    jobs = args.jobs or os.cpu_count() or 1
+    results = crisis_track.run_track(root, events, jobs)
+    elapsed = time.perf_counter() - started
+    warning = crisis_data.untouched_warning([e.folder for e in events])
+    print(
+        f"# crisis-event track: CrisisLexT6 {', '.join(e.folder for e in events)} from {root}; each event's "
+        "collection (on- and off-topic) is one entity, one author per tweet, texts scored by "
+        "firestorm.models.sentiment (default mode)"
+    )
+    if warning:
+        print(f"# {warning}")
+    print(
+        "# engine: firestorm.models.engine.Engine, EngineSettings() defaults (1-minute windows); "
+        f"code: {code_version()}"
+    )
+    print(
+        f"# naive: page when the last {crisis_track.RULE_SPAN_MIN} min hold >= {crisis_track.NAIVE_FACTOR:g}x the "
+        f"mean {crisis_track.RULE_SPAN_MIN}-min count of the history before them (>= 6 h, <= 24 h); rise: the same "
+        f"at {crisis_track.RISE_FACTOR:g}x, first minute at or after the onset"
+    )
+    print()
+    print(crisis_track.table(results))
+    print()
+    print(
+        "minutes from the onset (public record, below): rise, naive = the two rules; fs_info = firestorm's first "
+        "alert, "
+        "fs_page = its first\nwarning/critical; severity = its highest; early_pages = incidents paged before the "
+        "onset; flaps = most resolve/re-open\ncycles of one incident; history_h = hours of tweets before the onset "
+        "(negative: the collection starts after it)."
+    )
+    print("onsets:")
+    for line in crisis_track.onset_lines(results):
+        print(line)
+    print()
+    print(
+        f"targets (crisis events): paged within {crisis_track.TARGET_AFTER_RISE_MIN:g} min of the rise and no later "
+        "than naive, nothing paged before the onset, <= 1 resolve/re-open cycle:"
+    )
+    for line in crisis_track.target_lines(results):
+        print(line)
+    tweets = sum(r.tweets for r in results)
+    print()
+    print(f"{tweets:,} tweets in {elapsed:.1f}s wall; Python {platform.python_version()}")
+    return {
+        "root": str(root),
+        "events": [
+            {
+                "event": r.info.folder,
+                "entity": r.info.entity,
+                "onset_utc": r.info.onset_utc,
+                "onset_source": r.info.source,
+                "tweets": r.tweets,
+                "on_topic": r.on_topic,
+                "negative_share": round(r.negative_share, 4),
+                "rise_min": r.minutes_after_onset(r.rise_ms),
+                "naive_min": r.minutes_after_onset(r.naive_ms),
+                "first_alert_min": r.minutes_after_onset(r.first_info.minute_ms if r.first_info else None),
+                "first_page_min": r.minutes_after_onset(r.first_page.minute_ms if r.first_page else None),
+                "max_severity": r.max_severity,
+                "pages_before_onset": r.pages_before_onset,
+                "flaps": r.flaps,
+                "verdict": r.verdict(),
+                "alerts": [
+                    {"minute": r.minutes_after_onset(a.minute_ms), "status": a.status, "severity": a.severity}
+                    for a in r.alerts
+                ],
+            }
+            for r in results
+        ],
+        "elapsed_s": round(elapsed, 2),
+    }
+
+
 def run_real(args: argparse.Namespace, nab_dir: Path, names: Sequence[str]) -> dict[str, Any]:
     """The real-data track: replay, score, print; returns its JSON section."""
     started = time.perf_counter()
     jobs = args.jobs or os.cpu_count() or 1
-    results: list[SeriesResult] = run_track(nab_dir, names, jobs)
+    # Every series at every leave-one-out grid point (the defaults are the grid's first point).
+    grid = nab_loo.replay_grid(nab_dir, names, jobs) if len(names) >= 2 else None
+    results: list[SeriesResult] = (
+        [grid[nab_loo.GRID[0]][n] for n in names] if grid is not None else run_track(nab_dir, names, jobs)
+    )
     elapsed = time.perf_counter() - started
     settings = replay_settings()
     warning = untouched_warning(names)
@@ -578,11 +709,26 @@ def run_real(args: argparse.Namespace, nab_dir: Path, names: Sequence[str]) -> d
     print(f"targets (real data, {', '.join(names)}):")
     for line in nab_target_lines(results):
         print(line)
+    found = nab_loo.folds(grid, names) if grid is not None else []
+    if found:
+        loo = nab_loo.loo_score(found)
+        print()
+        print(
+            "# NAB leave-one-series-out: for each held-out series, (trigger_score, min_ratio) chosen among "
+            f"{', '.join(f'({a:g}, {b:g})' for a, b in nab_loo.GRID)}\n# by the NAB standard score on the other "
+            "four, then the held-out series scored with them"
+        )
+        print()
+        print(nab_loo.table(found, overall_score(results).normalised))
+        print()
+        verdict = "ok" if loo >= TARGET_NAB_STANDARD else f"MISSED by {TARGET_NAB_STANDARD - loo:.1f} points"
+        print(f"  NAB leave-one-out >= {TARGET_NAB_STANDARD:g}: {loo:.1f} {verdict}")
     mentions = sum(r.alerts.mentions for r in results)
     engine_s = sum(r.alerts.seconds for r in results)
     print()
     print(
-        f"{mentions:,} mentions in {elapsed:.1f}s wall on {max(1, min(jobs, len(names)))} process(es) "
+        f"{mentions:,} mentions ({len(nab_loo.GRID) if grid else 1} grid point(s)) in {elapsed:.1f}s wall on "
+        f"{max(1, min(jobs, len(names)))} process(es) "
         f"({engine_s:.1f}s summed expanding and inside the engine, {mentions / max(engine_s, 1e-9):,.0f}/s); "
         f"Python {platform.python_version()}"
     )
@@ -612,6 +758,20 @@ def run_real(args: argparse.Namespace, nab_dir: Path, names: Sequence[str]) -> d
             }
             for r in results
         ],
+        "leave_one_out": {
+            "grid": [list(p) for p in nab_loo.GRID],
+            "nab_standard": round(nab_loo.loo_score(found), 3) if found else None,
+            "folds": [
+                {
+                    "held_out": f.held_out,
+                    "trigger_score": f.chosen[0],
+                    "min_ratio": f.chosen[1],
+                    "nab_on_other_four": round(f.tuning_score, 3),
+                    "nab_held_out": round(f.result.score.normalised, 3),
+                }
+                for f in found
+            ],
+        },
         "elapsed_s": round(elapsed, 2),
     }
 

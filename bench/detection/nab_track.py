@@ -17,7 +17,6 @@ probationary rows included: on-call would receive those too).
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from pathlib import Path
 
 from bench.detection.nab_data import SERIES_DIR, TUNING_SERIES, NabSeries, check_nab_dir, load_labels, load_series
 from bench.detection.nab_score import STANDARD, NabScore, score_detections
+from bench.detection.pool import run_all
 from firestorm.models.engine import Engine, EngineSettings
 from firestorm.models.records import Author, Mention
 from firestorm.models.sentiment import Sentiment
@@ -34,7 +34,7 @@ REPLAY_WINDOW = "5m"
 ROW_MS = 5 * 60_000
 DAY_MS = 86_400_000
 TARGET_NAB_STANDARD = 80.0
-TARGET_ALERTS_PER_DAY = 0.3
+TARGET_ALERTS_PER_DAY = 0.15
 # A neutral vocabulary; a mention's text spells its sequence number in base len(WORDS) (at least 3 words).
 _VOCABULARY = (
     "about account afternoon agenda apple april article board branch bridge calendar campus chapter "
@@ -296,12 +296,7 @@ def run_track(nab_dir: Path, names: Sequence[str], jobs: int) -> list[SeriesResu
         load_series(nab_dir, name, labels)
     tasks = [(nab_dir, name) for name in names]
     tasks.sort(key=lambda t: -(t[0] / SERIES_DIR / f"Twitter_volume_{t[1]}.csv").stat().st_size)
-    workers = max(1, min(jobs, len(tasks)))
-    if workers == 1:
-        done = [_replay_one(t) for t in tasks]
-    else:
-        with multiprocessing.Pool(workers) as pool:
-            done = list(pool.imap_unordered(_replay_one, tasks))
+    done = run_all(_replay_one, tasks, jobs)
     by_name = {series.name: evaluate(series, alerts) for series, alerts in done}
     return [by_name[name] for name in names]
 

@@ -34,9 +34,9 @@ from typing import Any
 from firestorm.models.detectors import authors as author_signal
 from firestorm.models.detectors import bursts
 from firestorm.models.detectors.base import Assessment, OnlineDetector, Severity, severity_rank
-from firestorm.models.detectors.seasonal_state import HOURS_PER_DAY, SeasonalState, load
+from firestorm.models.detectors.seasonal_state import EVENT_SPAN, EVENT_SUMS, HOURS_PER_DAY, SeasonalState, load
 from firestorm.models.detectors.stats import binomial_tail_score, poisson_tail_score
-from firestorm.models.sentiment import NEGATIVE_COMPOUND
+from firestorm.models.sentiment import NEGATIVE_COMPOUND, POSITIVE_COMPOUND
 from firestorm.models.windows import WindowStats
 
 
@@ -85,6 +85,13 @@ class SeasonalSettings:
     critical_negative_share: float = 0.5
     critical_ratio: float = 10.0
     critical_score: float = 30.0
+    # Crisis events: a not-positive, unplanned surge whose last ~15 minutes (short_span_minutes, every
+    # window's full volume) hold this many times their expected volume pages whatever its compound
+    # (docs/detection.md, "Crisis events").
+    event_ratio: float = 4.0
+    # ... once the entity has this much history: before, its level does not yet know its day (a morning
+    # after a quiet night looks like a surge).
+    event_min_history_hours: float = 12.0
     new_term_share: float = 0.1  # a term in >= 10% of the window's mentions ...
     new_term_baseline_share: float = 0.02  # ... that is usually in < 2% is "new"
     term_learning: float = 0.05  # learning rate of the usual term shares
@@ -93,6 +100,11 @@ class SeasonalSettings:
 
 
 MAX_BASELINE_TERMS = SeasonalSettings().max_baseline_terms
+
+
+def _crisis_share(event_sums: list[float]) -> float:
+    """Crisis words per effective mention over the last ~15 minutes (a post with two counts twice; at most 1)."""
+    return min(1.0, event_sums[4] / event_sums[0]) if event_sums[0] > 0 else 0.0
 
 
 def _slots(start_ms: int) -> tuple[int, int]:
@@ -158,6 +170,7 @@ class _Plan:
     planned: bool
     span_sums: list[list[float]]
     span_ratios: list[float | None]
+    event_sums: list[float]
 
 
 class SeasonalDetector(OnlineDetector):
@@ -185,6 +198,8 @@ class SeasonalDetector(OnlineDetector):
             if windows >= 3
         ]
         self._window_ms = round(3_600_000 / per_hour)
+        self._event_windows = max(1, round(s.short_span_minutes / 60 * per_hour))
+        self._event_history = round(s.event_min_history_hours * per_hour)
         # An idle run can be learned at once only where these make an empty window's signals moot
         # (no volume or negative signal, no elevated share, no terms to learn at a zero count).
         self._idle_runs_ok = (
@@ -247,8 +262,28 @@ class SeasonalDetector(OnlineDetector):
             loud=signals.volume_signal or signals.negative_signal or bot_like,
             quiet_spans=planned or not knows_hour,
         )
+        event_sums = self._event_slide(
+            state.spans[EVENT_SPAN],
+            state.n,
+            baseline.raw if muted or bot_like else signals.volume,
+            baseline.raw if knows_hour else state.level * uplift,
+            window.mean_compound * window.scored,
+            window.scored,
+            sum(n for _, n in window.crisis_terms),
+        )
+        event_total, event_expected = event_sums[0], event_sums[1]
+        event_compound = event_sums[2] / event_sums[3] if event_sums[3] else 0.0
+        named = _crisis_share(event_sums) >= s.new_term_share
         fired = [n for n, on in (("volume", signals.volume_signal), ("negative", signals.negative_signal)) if on]
         fired += spans.fired
+        if (
+            not planned
+            and state.n >= self._event_history
+            and signals.volume >= s.span_current_ratio * baseline.expected
+            and (event_compound < POSITIVE_COMPOUND or named)
+            and self._event_signal(state, event_total, event_expected)
+        ):
+            fired.append("volume_event")
         warm = state.n >= s.warmup_windows
         anomalous = warm and not muted and bool(fired)
         normal = (
@@ -257,11 +292,17 @@ class SeasonalDetector(OnlineDetector):
             and not spans.short_busy
         )
         severity = self._severity(window, baseline, signals, spans.best_negative, spans.fired)
+        crisis = None if planned or bot_like else self._crisis_severity(fired, event_compound, named)
+        if crisis is not None and severity_rank(crisis) > severity_rank(severity):
+            severity = crisis  # the crisis rule is why it pages (or pages higher): its figures are shown
+        else:
+            crisis = None  # a complaint storm the negative rules already page as high reads as before
         if bot_like and severity_rank(severity) > severity_rank(s.bot_like_severity):
             severity = s.bot_like_severity
         details: dict[str, Any] = {}
         if explain or anomalous:
             details = self._details(state, window, baseline, signals, copy_dominated, authors, fired)
+            details.update(self._event_details(window, event_sums, crisis))
             if planned:
                 details["planned"] = {"uplift": uplift, "muted": muted}
         return Assessment(
@@ -272,7 +313,7 @@ class SeasonalDetector(OnlineDetector):
             severity=severity,
             warm=warm,
             details=details,
-            plan=_Plan(hour, week_hour, baseline.base, signals, planned, spans.sums, spans.ratios),
+            plan=_Plan(hour, week_hour, baseline.base, signals, planned, spans.sums, spans.ratios, event_sums),
         )
 
     def learn(self, state: SeasonalState, window: WindowStats, assessment: Assessment) -> None:
@@ -283,6 +324,7 @@ class SeasonalDetector(OnlineDetector):
             state.spans[name][:] = sums
             if ratio is not None:
                 bursts.learn(state.bursts[name], ratio, state.n, self._burst_keep)
+        state.spans[EVENT_SPAN][:] = plan.event_sums
         if plan.planned:
             state.n += 1  # planned windows do not teach the baseline
         else:
@@ -306,6 +348,7 @@ class SeasonalDetector(OnlineDetector):
         per_slot, keep = self._per_day_slot, self._burst_keep
         window_tail = state.bursts["window"]
         span_tails = [(state.spans[name], decay, state.bursts[name]) for name, decay in self._spans]
+        event_sums = state.spans[EVENT_SPAN]
         for start in range(first_window_start, first_window_start + count * self._window_ms, self._window_ms):
             hour, week_hour = _slots(start)
             learned = self._expected_at(state, hour, week_hour)
@@ -322,6 +365,9 @@ class SeasonalDetector(OnlineDetector):
                 sums[3] = sums[3] * decay + span_expected * usual
                 if knows_hour:
                     bursts.learn(tail, bursts.ratio(total, expected_total), seen, keep)
+            event_sums[:] = self._event_slide(
+                event_sums, seen, 0.0, learned * 1.0 if knows_hour else state.level * 1.0, 0.0, 0, 0
+            )
             # _learn for a zero volume: clipping a zero changes nothing, nothing else is there to learn.
             self._learn_baseline(state, 0.0, 1.0, seen, hour, week_hour)
             bursts.learn(window_tail, bursts.ratio(0.0, base), seen, keep)
@@ -532,6 +578,72 @@ class SeasonalDetector(OnlineDetector):
                     fired.append(f"negative_{name}")
                     best_negative = max(best_negative, score)
         return _Spans(fired, best_negative, short_busy, all_sums, ratios)
+
+    def _event_signal(self, state: SeasonalState, total: float, expected: float) -> bool:
+        """A crisis-event-sized surge: the last ~15 minutes hold event_ratio x their expected, more than
+        the entity's own ordinary bursts (its burst lines, window and short span), at least min_volume,
+        and unlikely (trigger_score; a Poisson tail widened by the entity's overdispersion, as the
+        volume signal's)."""
+        s = self.settings
+        return (
+            total >= s.min_volume
+            and total >= s.event_ratio * expected
+            and self._above_burst_line(state, "window", total, expected, s.event_ratio)
+            and self._above_burst_line(state, "short", total, expected, s.event_ratio)
+            and poisson_tail_score(total / state.dispersion, expected / state.dispersion) >= s.trigger_score
+        )
+
+    def _above_burst_line(self, state: SeasonalState, scale: str, total: float, expected: float, floor: float) -> bool:
+        """Above the entity's own burst line where that line is above `floor`."""
+        line = self._burst_line(state, scale, floor)
+        return line <= floor or bursts.ratio(total, expected) >= line
+
+    def _event_slide(
+        self, ring: list[float], n: int, volume: float, expected: float, compound: float, scored: int, crisis: int
+    ) -> list[float]:
+        """The crisis-event sums slid by one window (a new list; `learn` stores it): the effective volume,
+        the expected, the compound sum, the scored mentions and the crisis words of the last ~15 minutes
+        (short_span_minutes), every window's full volume (loud ones too, unlike the spans), exact like
+        the naive rule's sum, not decayed (a decayed sum lags a step by minutes). An hour not yet seen
+        for a whole day is expected at the overall level, not at its half-learned slot (which the surge
+        itself is teaching). Layout: the 4 totals, then 4 rings of W windows, slot n % W."""
+        width = self._event_windows
+        size = EVENT_SUMS * (1 + width)
+        out = list(ring) if len(ring) == size else [0.0] * size  # a state from before the sums: afresh
+        slot = n % width
+        for k, value in enumerate((volume, max(expected, 0.01), compound, float(scored), float(crisis))):
+            at = EVENT_SUMS + k * width + slot
+            out[k] = out[k] + value - out[at]
+            if k != 2:
+                out[k] = max(out[k], 0.0)  # rounding never takes a count below zero
+            out[at] = value
+        return out
+
+    def _crisis_severity(self, fired: list[str], compound: float, named: bool) -> Severity | None:
+        """A crisis event: a large, sustained surge (`volume_event`: the last ~15 minutes at event_ratio x
+        expected) that is not positive (mean compound below VADER's positive cut-off) or speaks of a crisis
+        (crisis words, models/crisis_events.py, in at least new_term_share of its mentions), unplanned and
+        not bot-like (the caller's part), pages whatever its compound: warning, critical with crisis
+        words. A smaller volume signal with crisis words in a not-positive surge: warning. Else None."""
+        if "volume_event" in fired:
+            return "critical" if named else "warning"
+        if named and compound < POSITIVE_COMPOUND and any(n.startswith("volume") for n in fired):
+            return "warning"
+        return None
+
+    @staticmethod
+    def _event_details(window: WindowStats, sums: list[float], crisis: Severity | None) -> dict[str, Any]:
+        """The crisis-event figures: the 15-minute volume and expected its rule compared, and the words."""
+        event_total, event_expected = sums[0], sums[1]
+        return {
+            "crisis_event": crisis is not None,
+            "crisis_terms": [list(t) for t in window.crisis_terms],
+            "crisis_share": round(_crisis_share(sums), 3),
+            "volume_15m": round(event_total, 2),
+            "expected_15m": round(event_expected, 3),
+            "ratio_15m": round(event_total / event_expected, 2) if event_expected else None,
+            "compound_15m": round(sums[2] / sums[3], 3) if sums[3] else None,
+        }
 
     def _ongoing(self, total: float, expected: float) -> bool:
         """An excess that is still there: clearly above expected, by more than a stray mention or two."""

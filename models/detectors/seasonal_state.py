@@ -19,6 +19,10 @@ KIND = "seasonal"
 HOURS_PER_DAY = 24
 HOURS_PER_WEEK = 168
 SPANS = ("short", "long")
+# The crisis-event sums: effective volume and expected of the last ~15 minutes, every window's
+# full volume (loud ones too): how large a surge has been lately (models/detectors/seasonal.py).
+EVENT_SPAN = "event"
+EVENT_SUMS = 5  # volume, expected, compound sum, scored mentions, crisis words (then a ring of each)
 # A version-1 state's usual negative share carries the weight of this many scored mentions once
 # migrated: enough to start from, little enough that the unbiased sums take over within hours.
 MIGRATED_NEGATIVE_WEIGHT = 10.0
@@ -52,7 +56,7 @@ class SeasonalState:
     reach: float = 0.0  # usual reach (sum of followers) per window
     authors: list[float] = field(default_factory=lambda: [0.0, 0.0])  # decayed distinct authors, effective mentions
     # Decayed sums per span: [effective volume, expected, negatives, expected negatives].
-    spans: dict[str, list[float]] = field(default_factory=lambda: {name: [0.0] * 4 for name in SPANS})
+    spans: dict[str, list[float]] = field(default_factory=lambda: {name: [0.0] * 4 for name in (*SPANS, EVENT_SPAN)})
     # The entity's own burstiness: decayed tails of its volume ratios, per window and per span.
     bursts: dict[str, array[float]] = field(default_factory=lambda: {k: bursts.empty() for k in bursts.SCALES})
 
@@ -97,7 +101,8 @@ class SeasonalState:
             terms=dict(flat["terms"]),
             reach=float(flat["reach"]),
             authors=[float(x) for x in flat["authors"]],
-            spans={name: [float(x) for x in sums] for name, sums in flat["spans"].items()},
+            # A version-2 state written before the crisis-event sum starts it at zero.
+            spans={name: [float(x) for x in flat["spans"].get(name, [0.0] * 4)] for name in (*SPANS, EVENT_SPAN)},
             bursts={k: _as_floats(flat.get(f"bursts_{k}") or bursts.empty()) for k in bursts.SCALES},
         )
 
@@ -133,7 +138,7 @@ def migrate_v1(old: dict[str, Any]) -> SeasonalState:
         terms=dict(old.get("terms") or {}),
         reach=float(old.get("reach", 0.0)),
         authors=[float(x) for x in (old.get("authors") or [0.0, 0.0])],
-        spans={name: [float(x) for x in spans.get(name, [0.0] * 4)] for name in SPANS},
+        spans={name: [float(x) for x in spans.get(name, [0.0] * 4)] for name in (*SPANS, EVENT_SPAN)},
     )
 
 

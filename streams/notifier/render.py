@@ -47,9 +47,20 @@ def reopened(alert: Alert) -> bool:
     return isinstance(reopens, int) and not isinstance(reopens, bool) and reopens > 0
 
 
+def crisis_words(alert: Alert, limit: int = 3) -> list[str]:
+    """The crisis-event words (models/crisis_events.py) of a crisis-event page, most frequent first."""
+    figures = alert.crisis_figures()
+    return figures[2][:limit] if figures is not None else []
+
+
 def headline(alert: Alert) -> str:
-    """What happened, in a few words."""
-    kind = "negative spike" if alert.severity in _SEVERE else "mention spike"
+    """What happened, in a few words: a crisis event (a surge paged whatever its sentiment) names its
+    crisis words; otherwise a negative spike pages and a mention spike informs."""
+    words = crisis_words(alert)
+    if alert.crisis_figures() is not None:
+        kind = f"crisis event ({', '.join(words)})" if words else "crisis event"
+    else:
+        kind = "negative spike" if alert.severity in _SEVERE else "mention spike"
     if alert.status == "escalated":
         return f"{kind}, escalated to {alert.severity}"
     if alert.status == "updated" and reopened(alert):
@@ -71,6 +82,9 @@ def summary(alert: Alert, limit: int = 1024) -> str:
         f"({'x' + format(x, '.1f') if x is not None else 'no baseline'}), "
         f"{alert.negative_share:.0%} negative, mean sentiment {alert.mean_compound:+.2f}"
     )
+    span = fifteen_minutes(alert)
+    if span is not None:  # a crisis event crossed its line on the last 15 minutes: show that figure too
+        text += f", last 15m {span[0]:.0f} vs {span[1]:.1f} expected (x{span[0] / span[1]:.1f})" if span[1] else ""
     text = " ".join(text.split())  # one line, whatever the entity holds
     top = top_narrative(alert)
     if top is not None:
@@ -79,6 +93,12 @@ def summary(alert: Alert, limit: int = 1024) -> str:
         if room >= 20:
             text += f' - top narrative "{shorten(label, min(room, 120))}" ({share:.0%} of posts)'
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def fifteen_minutes(alert: Alert) -> tuple[float, float] | None:
+    """(volume, expected) of the last 15 minutes, on a crisis-event page (the figures its rule compared)."""
+    figures = alert.crisis_figures()
+    return (figures[0], figures[1]) if figures is not None else None
 
 
 def narratives(alert: Alert) -> list[dict[str, Any]]:

@@ -123,11 +123,19 @@ def test_cli_real_track(nab_dir: Path, capsys: pytest.CaptureFixture[str], tmp_p
     out = capsys.readouterr().out
     assert "real-data track: NAB realTweets AAPL, AMZN, CRM, CVS, FB" in out
     assert "NAB standard >= 80 over the series:" in out
-    assert "alerts per entity-day outside labelled windows <= 0.3:" in out
+    assert "alerts per entity-day outside labelled windows <= 0.15:" in out
+    assert "NAB leave-one-out >= 80:" in out and "all five (defaults)" in out
     for name in ("AAPL", "AMZN", "CRM", "CVS", "FB", "overall"):
         assert any(line.startswith(name) for line in out.splitlines()), name
     document = json.loads(out_json.read_text())
     assert [s["name"] for s in document["real_data"]["per_series"]] == ["AAPL", "AMZN", "CRM", "CVS", "FB"]
+    assert [f["held_out"] for f in document["real_data"]["leave_one_out"]["folds"]] == [
+        "AAPL",
+        "AMZN",
+        "CRM",
+        "CVS",
+        "FB",
+    ]
 
 
 def test_cli_warns_for_a_series_outside_the_tuning_set(nab_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

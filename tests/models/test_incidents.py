@@ -116,10 +116,36 @@ def test_a_second_wave_within_the_episode_reopens_the_same_incident_without_a_pa
     # incident comes back as an update (no new page), counted as a re-open.
     assert run.window("spike", "warning") == "updated"
     assert run.state.incident_id == first and run.state.reopens == 1
-    assert run.windows(["normal"] * 3)[-1] == "resolved"
-    # Worse than anything the episode paged: that is worth a page.
+    # Hysteresis: once re-opened, the resolve is held (no second resolve/re-open cycle) ...
+    assert run.windows(["normal"] * 3) == [None] * 3
+    # ... and worse than anything the episode paged is worth a page, on the same open incident.
     assert run.window("spike", "critical") == "escalated"
-    assert run.state.incident_id == first and run.state.reopens == 2
+    assert run.state.incident_id == first and run.state.reopens == 1
+
+
+def test_a_reopened_incident_resolves_after_the_whole_reopen_period_and_ends_its_episode() -> None:
+    run = Run(EPISODES)
+    run.window("spike", "warning")
+    first = run.state.incident_id
+    run.windows(["normal"] * 3)
+    assert run.window("spike", "warning") == "updated"  # re-opened once
+    statuses = run.windows(["normal"] * 30)
+    assert statuses[:29] == [None] * 29 and statuses[29] == "resolved"
+    # The episode is over: the next surge, even soon after, is a new incident (a page), not a flap.
+    assert run.windows(["normal"] * 5) == [None] * 5
+    assert run.window("spike", "warning") == "triggered"
+    assert run.state.incident_id != first and run.state.reopens == 0
+
+
+def test_an_incident_flaps_at_most_once_at_any_severity() -> None:
+    for severity in ("info", "warning", "critical"):
+        run = Run(EPISODES)
+        statuses = []
+        for _ in range(6):  # a storm that comes and goes every few windows
+            statuses.append(run.window("spike", severity))
+            statuses += run.windows(["normal"] * 4)
+        assert statuses.count("resolved") <= 1, (severity, statuses)
+        assert statuses.count("triggered") == 1, (severity, statuses)
 
 
 def test_after_the_episode_a_new_storm_is_a_new_incident() -> None:

@@ -59,8 +59,9 @@ def test_close_stats() -> None:
 def test_top_terms_ordering() -> None:
     stats = filled().close("acme", MINUTE)
     # by count descending, then alphabetically; a term counts once per mention
-    assert stats.top_terms[:5] == (("delayed", 3), ("refund", 2), ("again", 1), ("crew", 1), ("das", 1))
-    assert len(stats.top_terms) == min(TOP_K, 9)  # 9 distinct terms in all
+    # ("again" is a stopword)
+    assert stats.top_terms[:5] == (("delayed", 3), ("refund", 2), ("crew", 1), ("das", 1), ("ist", 1))
+    assert len(stats.top_terms) == min(TOP_K, 8)  # 8 distinct terms in all
     assert stats.top_hashtags == (("#fail", 2),)
 
 
@@ -155,3 +156,16 @@ def test_content_key_treats_copies_as_one_text() -> None:
 @given(st.dictionaries(st.text(alphabet="abcde", min_size=1, max_size=3), st.integers(1, 6)), st.integers(1, 12))
 def test_top_equals_a_full_sort(counts: dict[str, int], k: int) -> None:
     assert _top(counts, k) == tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:k])
+
+
+def test_terms_leave_out_the_entity_own_name_and_french_filler_words() -> None:
+    acc = WindowAccumulator(start_ms=0)
+    for i, text in enumerate(
+        ["Maison Lait: rappel du lait depuis cette année #maisonlait", "Chez maison-lait, rappel encore"]
+    ):
+        acc.add(make_mention(id=f"m{i}", entity="maison-lait", text=text, lang="fr"), sentiment(-0.5, "fr"))
+    stats = acc.close("maison-lait", MINUTE)
+    terms = dict(stats.top_terms)
+    assert terms.get("rappel") == 2
+    assert not {"maison", "lait", "maison-lait", "depuis", "chez", "année", "encore"} & terms.keys()
+    assert stats.top_hashtags == ()
