@@ -344,9 +344,7 @@ def _grade(score: Score, engine: Engine, storm: Storm, alerts: list[Any]) -> Non
     score.labels = [n.label for n in grouping.narratives]
     since = sample.since_ms or storm.storm_start_ms
     stamps = _timestamps(storm)
-    truth_counts = Counter(
-        label for mid, label in storm.truth.items() if label != BACKGROUND and stamps[mid] >= since
-    )
+    truth_counts = Counter(label for mid, label in storm.truth.items() if label != BACKGROUND and stamps[mid] >= since)
     largest = min(truth_counts, key=lambda label: (-truth_counts[label], label))
     score.top_correct = bool(grouping.narratives) and majority.get(0) == largest
     last = next((a for a in reversed(alerts) if a.drivers.get("narratives")), None)
