@@ -13,8 +13,9 @@ xlm-t's French test tweets; the Allociné test reviews), never used in training
 (bench/train_sentiment.py). The French `vader` row is vaderSentiment-fr. Allociné reviews are
 positive or negative: a scorer's answer there is negative when its negative score beats its
 positive one (VADER: compound < 0). `complaints`: complaint F1 by 10-fold cross-validation, as in
-the dataset's paper: VADER's negative label against the model's complaint head, refitted on nine
-folds and scored on the tenth (needs scikit-learn), overall and per brand domain. `examples`: the
+the dataset's paper: VADER's negative label against the model's complaint head, trained as the
+shipped one (its C picked by 3-fold cross-validation) on nine folds and scored on the tenth
+(needs scikit-learn), overall and per brand domain. `examples`: the
 complaints and sarcastic lines of issue 25, each of which should be negative.
 
 `sanders`: the Sanders Twitter sentiment corpus (Niek Sanders, 2011: 5,513 tweets about Apple,

@@ -13,10 +13,11 @@ import csv
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bench import sentiment_data
-from bench.train_sentiment import main
+from bench.train_sentiment import class_biases, main
 from firestorm.models.sentiment_model import CLASSES, load
 
 WORDS = {
@@ -125,3 +126,28 @@ def test_a_missing_source_is_one_clear_line(tmp_path: Path, capsys: pytest.Captu
     assert main([*argv, f"--xlmt={tmp_path / 'nowhere'}", "--out", str(tmp_path / "m.npz"), "--folds", "1"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ") and "nowhere" in err[0]
+
+
+def test_class_biases_lift_the_class_the_scores_under_read() -> None:
+    # Positive rows score a little under neutral: argmax reads them all neutral (macro recall 2/3);
+    # a positive bias of more than 0.3 and less than 0.5 (the neutral rows' lead) reads them back.
+    y = np.array([0, 0, 1, 1, 2, 2])
+    scores = np.array(
+        [[1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.5, 0.0], [0.0, 0.5, 0.0], [0.0, 0.3, 0.0], [0.0, 0.3, 0.0]]
+    )
+    negative, positive, macro = class_biases(y, scores)
+    assert negative == 0.0 and 0.3 < positive < 0.5 and macro == pytest.approx(1.0)
+    # scores already right: no shift at all
+    assert class_biases(y, np.eye(3)[y]) == (0.0, 0.0, pytest.approx(1.0))
+
+
+def test_class_biases_keep_the_negative_precision() -> None:
+    # A negative bias of 0.1 or more reads the two under-read negatives back (macro recall 7/9 ->
+    # 5/6), but from 0.05 it also reads the first neutral row as negative (precision 1 -> 3/4):
+    # refused, the detectors count negatives.
+    y = np.array([0, 0, 0, 1, 1, 2])
+    scores = np.array(
+        [[1.0, 0.0, 0.0], [0.4, 0.5, 0.0], [0.4, 0.5, 0.0], [0.45, 0.5, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    )
+    negative, _, macro = class_biases(y, scores)
+    assert negative < 0.05 and macro == pytest.approx(7 / 9)
