@@ -161,6 +161,14 @@ def test_vader_rules_apply_to_overlay_words() -> None:
     assert valence("it has not never arrived", "never_arrived") == pytest.approx(-2.0 * N_SCALAR)
 
 
+def test_pas_content_is_a_complaint_though_content_is_not_in_the_french_lexicon(scorer: SentimentScorer) -> None:
+    # vaderSentiment-fr has "contente" but not "content": stock VADER has nothing to negate.
+    assert scorer.score("Pas content du tout", "fr").compound == 0.0
+    assert scorer.score("pas contente", "fr").compound < -0.05
+    assert CrisisFrenchVader().compound("Pas content du tout") < -0.05
+    assert CrisisFrenchVader().compound("Je suis content") == 0.0  # the overlay adds the complaint, not the word
+
+
 def test_no_refund_is_a_complaint_not_a_negated_one() -> None:
     # Without the phrase, VADER's "no" would flip "refund" to positive.
     fast = CrisisEnglishVader()

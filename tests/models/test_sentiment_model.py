@@ -40,6 +40,7 @@ FIXED = [
     ("en", "Great, another outage, thanks a lot", "negative"),
     ("fr", "Merci pour votre aide, service impeccable !", "positive"),
     ("fr", "Pas content du tout, toujours aucune réponse", "negative"),
+    ("fr", "Pas content du tout", "negative"),  # the overlay's "pas content" (the weights alone: positive)
 ]
 
 
