@@ -14,7 +14,8 @@ wall clock. Quiet minutes are data too, but only live entities close them one by
   while dormant (the worker's changelog) is that of its last change: its `closed_until_ms` says
   where its idle run began, so a restored engine catches it up the same way. Its alerts and state
   are those of closing every window (EngineSettings.every_window, which keeps every entity live),
-  but its quiet windows are not emitted one by one.
+  but its quiet windows are not emitted one by one. Its detector state is kept compressed
+  (models/frozen.py: a few hundred bytes), and written so to the changelog.
 
 Bounds against bad input (no wall clock involved, so replays of old data behave the same):
 - a mention more than `max_clock_jump_ms` ahead of the clock is `held`: kept aside, counted in
@@ -36,6 +37,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from firestorm.models import frozen
 from firestorm.models.alerts import Alert
 from firestorm.models.detectors.base import Assessment, Detector, state_from_json, state_to_json
 from firestorm.models.detectors.poisson import PoissonSpikeDetector, PoissonSpikeSettings
@@ -160,14 +162,21 @@ class EntityState:
     # The open incident's sample of posts (and the ramp's before it): its narratives.
     narrative: NarrativeState = field(default_factory=NarrativeState)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, plain: bool = False) -> dict[str, Any]:
+        """The changelog form; a dormant entity's detector state stays compressed (models/frozen.py)
+        unless `plain` asks for the detector's own form (the same values: what the fingerprint pins)."""
+        detector = self.detector
+        if isinstance(detector, frozen.Frozen):
+            detector_json = frozen.plain(detector) if plain else frozen.to_json(detector)
+        elif type(detector) is SeasonalState:
+            detector_json = detector.to_json()
+        else:
+            detector_json = state_to_json(detector)
         data = {
             "entity": self.entity,
             "closed_until_ms": self.closed_until_ms,
             "open": [acc.to_dict() for acc in self.open.values()],
-            "detector": self.detector.to_json()
-            if type(self.detector) is SeasonalState
-            else state_to_json(self.detector),
+            "detector": detector_json,
             "incident": self.incident.to_dict(),
             "fresh": self.fresh,
         }
@@ -191,7 +200,11 @@ class EntityState:
 
 def _detector_state(data: dict[str, Any]) -> Any:
     """A stored detector state: the seasonal detector's typed record when it says so, else a dict
-    (the Poisson detector's, or a seasonal one from before version 2: the detector migrates it)."""
+    (the Poisson detector's, or a seasonal one from before version 2: the detector migrates it), or a
+    dormant entity's compressed state, kept as it is."""
+    packed = frozen.from_json(data)
+    if packed is not None:
+        return packed
     if data.get("kind") == SEASONAL_KIND:
         return SeasonalState.from_json(data)
     return state_from_json(data)
@@ -303,9 +316,17 @@ class Engine:
         self.report_dormant = False  # keep the entities gone dormant for take_dormant (metrics)
         self._gone_dormant: list[str] = []  # dormant since the last window boundary but one
         self._just_dormant: list[str] = []  # dormant since the last window boundary
+        self._live: set[str] = set()
         for name, state in self.entities.items():
-            state.detector = self._entity_detectors.get(name, self.detector).load(state.detector)
-        self._live: set[str] = {name for name, state in self.entities.items() if self._is_live(state)}
+            detector = self._entity_detectors.get(name, self.detector)
+            stored = state.detector
+            state.detector = frozen.thaw(detector, stored)
+            if self._is_live(state):
+                self._live.add(name)
+            else:  # dormant: kept compressed (as stored, if it was)
+                state.detector = (
+                    stored if isinstance(stored, frozen.Frozen) else frozen.freeze(detector, state.detector)
+                )
 
     @property
     def watermark_ms(self) -> int | None:
@@ -466,6 +487,9 @@ class Engine:
             if not self._is_live(state):
                 dormant.append(name)
         if dormant:
+            for name in dormant:
+                state = self.entities[name]
+                state.detector = frozen.freeze(self._entity_detectors.get(name, self.detector), state.detector)
             self._live.difference_update(dormant)
             self._live_names = None
             if self.report_dormant:
@@ -492,21 +516,24 @@ class Engine:
         )
 
     def _wake(self, state: EntityState) -> None:
-        """The entity speaks: catch its idle run up, make it live."""
+        """The entity speaks: its state thawed, its idle run caught up, it is live."""
+        state.detector = frozen.thaw(self._entity_detectors.get(state.entity, self.detector), state.detector)
         self._catch_up(state)
         self._live.add(state.entity)
         self._live_names = None
 
     def _catch_up(self, state: EntityState) -> None:
         """Learn a dormant entity's quiet windows up to the closed boundary in one step, as closing
-        them one by one would have (nothing to emit: nothing could fire)."""
+        them one by one would have (nothing to emit: nothing could fire). A frozen state stays so."""
         boundary = self.closed_boundary_ms
         if boundary is None or state.closed_until_ms >= boundary:
             return
         detector = self._entity_detectors.get(state.entity, self.detector)
-        state.detector = detector.load(state.detector)
+        was_frozen = isinstance(state.detector, frozen.Frozen)
+        working = frozen.thaw(detector, state.detector)
         size = self.settings.window_ms
-        detector.learn_idle_run(state.detector, state.closed_until_ms, (boundary - state.closed_until_ms) // size)
+        detector.learn_idle_run(working, state.closed_until_ms, (boundary - state.closed_until_ms) // size)
+        state.detector = frozen.freeze(detector, working) if was_frozen else working
         state.closed_until_ms = boundary
         state.fresh = False
         self.dirty.add(state.entity)
@@ -536,7 +563,7 @@ class Engine:
         (it cannot move without an anomaly) and no narrative bookkeeping."""
         size = self.settings.window_ms
         detector = self._entity_detectors.get(name, self.detector)
-        state.detector = detector.load(state.detector)  # an older state's migration, once
+        state.detector = frozen.thaw(detector, state.detector)  # an older state's migration, once
         incident, narrative = state.incident, state.narrative
         quiet_ok = not self.planned
         for start in starts:

@@ -118,7 +118,7 @@ def quiet(c: ClosedWindow) -> bool:
 
 def state_of(engine: Engine) -> tuple[dict[str, Any], dict[str, Any]]:
     engine.catch_up()  # dormant entities learn their idle runs before their state is read
-    entities = {name: orjson.loads(orjson.dumps(s.to_dict())) for name, s in engine.entities.items()}
+    entities = {name: orjson.loads(orjson.dumps(s.to_dict(plain=True))) for name, s in engine.entities.items()}
     return entities, orjson.loads(orjson.dumps(engine.clock_state()))
 
 
