@@ -582,18 +582,22 @@ class Engine:
             else:
                 closed.append(ClosedWindow(stats, assessment, False, incident.severity, None))
 
-    def finish(self) -> list[ClosedWindow]:
+    def finish(self, catch_up: bool = False) -> list[ClosedWindow]:
         """End of input (a replayed file): held mentions no jump confirmed are FUTURE_TIMESTAMP
-        (see take_released), then every window up to the one holding the clock closes. Dormant
-        entities are not caught up here (nothing could fire): `catch_up()` before reading their
-        state, which costs their idle windows, so a replay that only wants alerts never pays it."""
+        (see take_released), then every window up to the one holding the clock closes. With
+        `catch_up` (a caller that reads the final state: the fingerprint), dormant entities then
+        learn their idle runs up to the last closed window too (`catch_up()`); without it (nothing
+        could fire: a replay that only wants alerts) they are left as they are, and never pay it."""
         for held in self.held:
             self._released.append(Released(held.mention, held.sentiment, held.ref, Outcome.FUTURE_TIMESTAMP))
         self.held = []
         if self.clock_ms is None:
             return []
         size = self.settings.window_ms
-        return self.advance(window_start(self.clock_ms, size) + size)
+        closed = self.advance(window_start(self.clock_ms, size) + size)
+        if catch_up:
+            self.catch_up()
+        return closed
 
     def take_dirty(self) -> set[str]:
         """Entities changed since the last call: the ones a changelog must persist."""

@@ -343,37 +343,91 @@ class SeasonalDetector(OnlineDetector):
         learns each (tests/models/detectors/test_seasonal_idle.py holds them equal, bit for bit):
         the same steps in the same order, without what a zero count makes moot (no window signal,
         no bot filter, no negatives, terms, reach or authors to add). Only for a state on which
-        `can_fire` is false: nothing in the run is anomalous, so every window learns undamped."""
+        `can_fire` is false: nothing in the run is anomalous, so every window learns undamped.
+
+        One tight loop over the windows: `_expected_at`, the spans' sums, `_event_slide` (in place),
+        `_learn_baseline` and `_learn_dispersion` inlined with their own expressions (each is a few
+        float operations, and a call costs more than it), burst tails touched only where `bursts.learn`
+        would change them. The usual negative share is the same for the whole run (an empty window
+        has no scored mention to teach it)."""
+        if count <= 0:
+            return
         s = self.settings
         per_slot, keep = self._per_day_slot, self._burst_keep
+        two_slots = 2 * per_slot
+        min_expected, max_dispersion = s.min_expected, s.max_dispersion
+        alpha_level, alpha_daily, alpha_weekly = self._alpha_level, self._alpha_daily, self._alpha_weekly
+        usual = max(self.usual_negative_share(state), s.min_usual_negative_share)
         window_tail = state.bursts["window"]
         span_tails = [(state.spans[name], decay, state.bursts[name]) for name, decay in self._spans]
-        event_sums = state.spans[EVENT_SPAN]
+        event = state.spans[EVENT_SPAN]
+        width = self._event_windows
+        if len(event) != EVENT_SUMS * (1 + width):  # a state from before the sums: afresh, as _event_slide does
+            event[:] = [0.0] * (EVENT_SUMS * (1 + width))
+        ring_volume, ring_expected, ring_compound = EVENT_SUMS, EVENT_SUMS + width, EVENT_SUMS + 2 * width
+        ring_scored, ring_crisis = EVENT_SUMS + 3 * width, EVENT_SUMS + 4 * width
+        daily, daily_n, weekly, weekly_n = state.daily, state.daily_n, state.weekly, state.weekly_n
+        rung, peak_at, smoothing, learn_tail = bursts.RUNGS[0], len(bursts.RUNGS) + 1, bursts.SMOOTHING, bursts.learn
+        level, dispersion, reach, seen = state.level, state.dispersion, state.reach, state.n
         for start in range(first_window_start, first_window_start + count * self._window_ms, self._window_ms):
-            hour, week_hour = _slots(start)
-            learned = self._expected_at(state, hour, week_hour)
-            base = max(learned, s.min_expected)
-            usual = max(self.usual_negative_share(state), s.min_usual_negative_share)
+            hours = start // 3_600_000
+            hour = hours % HOURS_PER_DAY
+            week_hour = ((hours // HOURS_PER_DAY + 3) % 7) * HOURS_PER_DAY + hour
+            # _expected_at
+            day_n = daily_n[hour]
+            daily_weight = min(1.0, day_n / two_slots)
+            blended = daily_weight * daily[hour] + (1 - daily_weight) * level
+            week_n = weekly_n[week_hour]
+            weekly_weight = min(1.0, week_n / two_slots)
+            learned = float(weekly_weight * weekly[week_hour] + (1 - weekly_weight) * blended)
+            base = max(learned, min_expected)
             # The spans, as _spans_step adds a window that is not loud (span_expected as there).
             span_expected = max(learned * 1.0, 0.0, 0.01)
-            knows_hour = state.daily_n[hour] >= per_slot
-            seen = state.n
+            knows_hour = day_n >= per_slot
             for sums, decay, tail in span_tails:
                 sums[0] = total = sums[0] * decay + 0.0
                 sums[1] = expected_total = sums[1] * decay + span_expected
                 sums[2] = sums[2] * decay + 0.0
                 sums[3] = sums[3] * decay + span_expected * usual
                 if knows_hour:
-                    bursts.learn(tail, bursts.ratio(total, expected_total), seen, keep)
-            event_sums[:] = self._event_slide(
-                event_sums, seen, 0.0, learned * 1.0 if knows_hour else state.level * 1.0, 0.0, 0, 0
-            )
-            # _learn for a zero volume: clipping a zero changes nothing, nothing else is there to learn.
-            self._learn_baseline(state, 0.0, 1.0, seen, hour, week_hour)
-            bursts.learn(window_tail, bursts.ratio(0.0, base), seen, keep)
-            self._learn_dispersion(state, 0.0, base, seen)
-            alpha = max(self._alpha_level, 1.0 / (seen + 1))
-            state.reach += alpha * (0 - state.reach)
+                    ratio = (total + smoothing) / (expected_total + smoothing)
+                    if ratio >= rung or tail[peak_at] > 0.0:
+                        learn_tail(tail, ratio, seen, keep)
+            # _event_slide: volume, expected, compound, scored and crisis words of an empty window.
+            slot = seen % width
+            expected = max(learned * 1.0 if knows_hour else level * 1.0, 0.01)
+            at = ring_volume + slot
+            event[0] = max(event[0] + 0.0 - event[at], 0.0)
+            event[at] = 0.0
+            at = ring_expected + slot
+            event[1] = max(event[1] + expected - event[at], 0.0)
+            event[at] = expected
+            at = ring_compound + slot
+            event[2] = event[2] + 0.0 - event[at]
+            event[at] = 0.0
+            at = ring_scored + slot
+            event[3] = max(event[3] + 0.0 - event[at], 0.0)
+            event[at] = 0.0
+            at = ring_crisis + slot
+            event[4] = max(event[4] + 0.0 - event[at], 0.0)
+            event[at] = 0.0
+            # _learn_baseline towards a zero volume, undamped (clipping a zero changes nothing).
+            alpha = max(alpha_level, 1.0 / (seen + 1))
+            level += 1.0 * alpha * (0.0 - level)
+            daily[hour] += 1.0 * max(alpha_daily, 1.0 / (day_n + 1)) * (0.0 - daily[hour])
+            daily_n[hour] = day_n + 1
+            weekly[week_hour] += 1.0 * max(alpha_weekly, 1.0 / (week_n + 1)) * (0.0 - weekly[week_hour])
+            weekly_n[week_hour] = week_n + 1
+            # The window's burst tail, then _learn_dispersion and the reach, with the count before it.
+            ratio = (0.0 + smoothing) / (base + smoothing)
+            if ratio >= rung or window_tail[peak_at] > 0.0:
+                learn_tail(window_tail, ratio, seen, keep)
+            if base >= 1.0:
+                updated = dispersion + alpha * ((0.0 - base) ** 2 / base - dispersion)
+                dispersion = min(max(updated, 1.0), max_dispersion)
+            reach += alpha * (0 - reach)
+            seen += 1
+        state.level, state.dispersion, state.reach, state.n = level, dispersion, reach, seen
 
     def _details(
         self,
