@@ -21,7 +21,7 @@ import orjson
 from firestorm.models.detectors.base import Detector
 
 KEY = "frozen"
-LEVEL = 6  # zlib's default: the states are small, and written far less often than read at wake-up
+LEVEL = 1  # the fastest: a sleep and a wake-up cost a freeze and a thaw (about 30 us each); 6 saves 8% of the bytes
 
 
 class Frozen(bytes):

@@ -35,7 +35,7 @@ from pathlib import Path
 import orjson
 
 from bench.perf.workload import Shape, cached
-from bench.throughput.stats import Row, table
+from bench.throughput.stats import Row, print_report
 from firestorm.models.engine import Engine, EngineSettings
 from firestorm.models.records import Author, Mention
 from firestorm.models.sentiment import Sentiment
@@ -263,21 +263,14 @@ def dormant_rows(notes: list[str], entities: int = 300, days: float = 8.0) -> li
         f"{res['days']:g} days of event time, caught up; largest table value {res['serialized_max']:,.0f} bytes"
     )
     return [
-        Row(
-            "a dormant entity, resident",
-            "bytes",
-            [res["resident_bytes"]],
-            goal=f"<= {DORMANT_RESIDENT_GOAL:,}",
-            met=res["resident_bytes"] <= DORMANT_RESIDENT_GOAL,
-        ),
-        Row(
-            "a dormant entity, serialized (table value)",
-            "bytes",
-            [res["serialized_bytes"]],
-            goal=f"<= {DORMANT_SERIALIZED_GOAL:,}",
-            met=res["serialized_bytes"] <= DORMANT_SERIALIZED_GOAL,
-        ),
+        at_most("a dormant entity, resident", res["resident_bytes"], DORMANT_RESIDENT_GOAL),
+        at_most("a dormant entity, serialized (table value)", res["serialized_bytes"], DORMANT_SERIALIZED_GOAL),
     ]
+
+
+def at_most(name: str, value: float, goal: float) -> Row:
+    """One measure in bytes with its upper bound as the goal."""
+    return Row(name, "bytes", [value], goal=f"<= {goal:,}", met=value <= goal)
 
 
 def changelog_rows(watched: list[int], speaking: int, notes: list[str]) -> list[Row]:
@@ -343,15 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("--runs must be at least 1")
     load = os.getloadavg()
     rows, notes = rows_and_notes(args)
-    print("## Entity scale (issue 23)\n")
-    print(
-        f"load average before {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}, after "
-        + " / ".join(f"{a:.2f}" for a in os.getloadavg())
-    )
-    print()
-    print(table(rows))
-    print()
-    print("\n".join(f"- {n}" for n in notes))
+    print_report("Entity scale (issue 23)", load, rows, notes)
     return 0
 
 

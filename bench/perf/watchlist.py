@@ -4,12 +4,12 @@ For each watched count (default 1,000, 10,000 and 100,000), on the broker of
 FIRESTORM_KAFKA_PORT (started with deploy/kafka/kafka.sh if none listens, and stopped at the end
 only then), in topics and a group named `bench-<tag>-...` (deleted at the end):
 
-1. every watched entity speaks once in the first minute of event time (so all of them are in the
-   worker's state), then `--speaking` of them (a different set each minute) once each minute, for
-   `--minutes` minutes; all of it is produced first (keyed by entity, event time ending now);
+1. `--speaking` entities (default 1,000) speak once in each minute of event time, in turn: first
+   until every watched entity has spoken (so all of them are in the worker's state: 100 minutes
+   for 100,000), then for `--minutes` more; all of it is produced first (keyed by entity, event
+   time ending now);
 2. one `firestorm worker` consumes it: event time over wall time from its start to its last commit
-   (start-up and the first minute included: a lower bound; >= 1: it keeps up in real time), and its
-   RSS at the end;
+   (start-up included: a lower bound; >= 1: it keeps up in real time), and its RSS at the end;
 3. the entities changelog it wrote, read back: bytes per minute of event time (each record goes to
    the minute its `closed_until_ms` says), median over the steady minutes, with the records a minute;
 4. the worker is stopped and a new one started on the same state: seconds until it has consumed
@@ -38,24 +38,32 @@ import orjson
 
 from bench.throughput import kafka
 from bench.throughput.run import PYTHON, Bench, cleanup, free_port, log, rss_of
-from bench.throughput.stats import Row, table
+from bench.throughput.stats import Row, print_report
 
 MINUTE_MS = 60_000
 RESTART_GOAL_S = 30.0
 RESUMED = re.compile(rb"partition (\d+): resumed (\d+) entities")
 
 
+def warm_minutes(watched: int, speaking: int) -> int:
+    """Minutes in which every watched entity speaks once, `speaking` of them a minute."""
+    return -(-watched // max(1, min(speaking, watched)))
+
+
 def watch_list(watched: int, speaking: int, minutes: int, end_ms: int, seed: int = 23) -> list[tuple[bytes, bytes]]:
-    """(key, value) records in event-time order: every entity once in minute 0, then `speaking` a minute."""
+    """(key, value) records in event-time order: `speaking` entities a minute, in turn, over the warm
+    minutes (every watched entity once) and then `minutes` more (the steady part measured)."""
     rng = random.Random(seed)
     names = [f"watched-{n:06d}" for n in range(watched)]
-    t0 = end_ms - (minutes + 1) * MINUTE_MS
-    records: list[tuple[int, str]] = [(t0 + rng.randrange(MINUTE_MS), name) for name in names]
     talkers = min(speaking, watched)
-    for minute in range(1, minutes + 1):
-        start = (minute * talkers) % watched
+    total = warm_minutes(watched, talkers) + minutes
+    t0 = end_ms - total * MINUTE_MS
+    records: list[tuple[int, str]] = []
+    for minute in range(total):
         for i in range(talkers):
-            records.append((t0 + minute * MINUTE_MS + rng.randrange(MINUTE_MS), names[(start + i) % watched]))
+            n = minute * talkers + i
+            if minute * talkers >= watched or n < watched:  # the warm part names each entity once
+                records.append((t0 + minute * MINUTE_MS + rng.randrange(MINUTE_MS), names[n % watched]))
     records.sort()
     out = []
     for n, (ts, name) in enumerate(records):
@@ -128,7 +136,8 @@ def run_one(bench: Bench, watched: int, notes: list[str]) -> dict[str, float]:
     started = time.monotonic()
     proc = bench.start([PYTHON, "-m", "firestorm.streams.cli", "worker"], env, again_log.stem)
     try:
-        more = watch_list(min(watched, 8 * args.partitions), 0, 0, int(time.time() * 1000), seed=7)
+        markers = min(watched, 8 * args.partitions)
+        more = watch_list(markers, markers, 0, int(time.time() * 1000), seed=7)
         more = [(k, v.replace(b'"id":"wl-', b'"id":"again-')) for k, v in more]
         kafka.produce(bench.bootstrap, topic, more)
         bench.follow_group(app_id, topic, len(records) + len(more), [proc], timeout_s=300)
@@ -143,7 +152,7 @@ def run_one(bench: Bench, watched: int, notes: list[str]) -> dict[str, float]:
     )
     return {
         "watched": watched,
-        "realtime_factor": (args.minutes + 1) * 60 / busy_s,
+        "realtime_factor": (warm_minutes(watched, args.speaking) + args.minutes) * 60 / busy_s,
         "busy_s": busy_s,
         "peak_rss_mib": rss / 2**20,
         "changelog_kb_per_minute": per_minute / 1e3,
@@ -199,11 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         cleanup(bench)
         if started_broker:
             kafka.stop_broker()
-    print("## Watch list on the worker (issue 23)\n")
-    print(f"load average before {load[0]:.2f}, after {os.getloadavg()[0]:.2f}\n")
-    print(table(rows))
-    print()
-    print("\n".join(f"- {n}" for n in notes))
+    print_report("Watch list on the worker (issue 23)", load, rows, notes)
     return 0
 
 
