@@ -1,13 +1,16 @@
 """A dormant entity's detector state, kept compressed: most of a watch list sleeps, and is read rarely.
 
 A dormant entity (models/engine.py) has nothing that can happen to it until it speaks again, so
-its detector state is not read window by window: the engine keeps it as `Frozen`, the zlib of its
-plain JSON form (the detector's `dump`), a few hundred bytes instead of the 7 kB of its working
-form (slot profiles, burst tails, the crisis-event ring). It is thawed (`thaw`, the detector's
-`load`: the same values, bit for bit) when the entity speaks again or is caught up.
+its detector state is not read window by window: once it has slept for a while (an hour: most
+sleeps of a sparse entity are shorter, and would pay a freeze and a thaw for nothing) the engine
+keeps it as `Frozen`, the zlib of its plain JSON form (the detector's `dump`), a few hundred bytes
+instead of the 7 kB of its working form (slot profiles, burst tails, the crisis-event ring). It is
+thawed (`thaw`, the detector's `load`: the same values, bit for bit) when the entity speaks again
+or is caught up.
 
-The changelog writes a frozen state as `{"frozen": <base64 of the same bytes>}` (`to_json`), so a
-dormant entity's record is small too, and a restore keeps it frozen without decoding it.
+The changelog writes a dormant entity's state compressed from its first sleep on, as
+`{"frozen": <base64 of the same bytes>}` (`to_json`), so its record is small, and a restore keeps
+it frozen without decoding it.
 """
 
 from __future__ import annotations
@@ -34,8 +37,12 @@ def freeze(detector: Detector, state: Any) -> Frozen:
     """The compressed form of `state` (a working or a plain-JSON state of `detector`)."""
     if isinstance(state, Frozen):
         return state
-    plain = state if isinstance(state, dict) else detector.dump(state)
-    return Frozen(zlib.compress(orjson.dumps(plain), LEVEL))
+    return pack(state if isinstance(state, dict) else detector.dump(state))
+
+
+def pack(plain_json: dict[str, Any]) -> Frozen:
+    """The compressed form of a detector state's JSON form (what `dump` gives)."""
+    return Frozen(zlib.compress(orjson.dumps(plain_json), LEVEL))
 
 
 def thaw(detector: Detector, state: Any) -> Any:

@@ -47,11 +47,16 @@ def test_the_changelog_form_reads_back_and_a_corrupt_one_is_refused() -> None:
         frozen.from_json({"frozen": "bm90IHpsaWI="})
 
 
-def test_a_dormant_entity_is_kept_and_written_frozen_and_restored_so() -> None:
+def test_a_dormant_entity_is_written_frozen_kept_so_after_an_hour_and_restored_so() -> None:
     engine = Engine(EngineSettings(warmup_ms=20 * MINUTE))
     engine.ingest(make_mention("a", "acme", T0), NEUTRAL)
     for minute in range(1, 90):  # bolt keeps speaking, acme never again
         engine.ingest(make_mention(f"b{minute}", "bolt", T0 + minute * MINUTE), NEUTRAL)
+        if minute == 10:  # asleep for minutes: kept as it is (a short sleep), but written compressed
+            assert engine.dormant_count() == 1
+            assert not isinstance(engine.entities["acme"].detector, frozen.Frozen)
+            assert set(engine.entities["acme"].to_dict()["detector"]) == {"frozen"}
+            assert engine.entities["acme"].to_dict(plain=True)["detector"]["kind"] == "seasonal"
     acme = engine.entities["acme"]
     assert engine.dormant_count() == 1 and isinstance(acme.detector, frozen.Frozen)
     assert (
