@@ -348,8 +348,9 @@ class SeasonalDetector(OnlineDetector):
         One tight loop over the windows: `_expected_at`, the spans' sums, `_event_slide` (in place),
         `_learn_baseline` and `_learn_dispersion` inlined with their own expressions (each is a few
         float operations, and a call costs more than it), burst tails touched only where `bursts.learn`
-        would change them. The usual negative share is the same for the whole run (an empty window
-        has no scored mention to teach it)."""
+        would change them, `max(a, b)` written as `b if b > a else a` (what max returns, NaN and signed
+        zeros alike, without the call: an idle run is most of a sparse month's work). The usual negative
+        share is the same for the whole run (an empty window has no scored mention to teach it)."""
         if count <= 0:
             return
         s = self.settings
@@ -375,14 +376,18 @@ class SeasonalDetector(OnlineDetector):
             week_hour = ((hours // HOURS_PER_DAY + 3) % 7) * HOURS_PER_DAY + hour
             # _expected_at
             day_n = daily_n[hour]
-            daily_weight = min(1.0, day_n / two_slots)
+            daily_weight = day_n / two_slots
+            daily_weight = daily_weight if daily_weight < 1.0 else 1.0  # min(1.0, x)
             blended = daily_weight * daily[hour] + (1 - daily_weight) * level
             week_n = weekly_n[week_hour]
-            weekly_weight = min(1.0, week_n / two_slots)
+            weekly_weight = week_n / two_slots
+            weekly_weight = weekly_weight if weekly_weight < 1.0 else 1.0
             learned = float(weekly_weight * weekly[week_hour] + (1 - weekly_weight) * blended)
-            base = max(learned, min_expected)
+            base = min_expected if min_expected > learned else learned
             # The spans, as _spans_step adds a window that is not loud (span_expected as there).
-            span_expected = max(learned * 1.0, 0.0, 0.01)
+            span_expected = learned * 1.0
+            span_expected = 0.0 if span_expected < 0.0 else span_expected
+            span_expected = 0.01 if span_expected < 0.01 else span_expected
             knows_hour = day_n >= per_slot
             for sums, decay, tail in span_tails:
                 sums[0] = total = sums[0] * decay + 0.0
@@ -395,28 +400,38 @@ class SeasonalDetector(OnlineDetector):
                         learn_tail(tail, ratio, seen, keep)
             # _event_slide: volume, expected, compound, scored and crisis words of an empty window.
             slot = seen % width
-            expected = max(learned * 1.0 if knows_hour else level * 1.0, 0.01)
+            expected = learned * 1.0 if knows_hour else level * 1.0
+            expected = 0.01 if expected < 0.01 else expected
             at = ring_volume + slot
-            event[0] = max(event[0] + 0.0 - event[at], 0.0)
+            value = event[0] + 0.0 - event[at]
+            event[0] = 0.0 if value < 0.0 else value
             event[at] = 0.0
             at = ring_expected + slot
-            event[1] = max(event[1] + expected - event[at], 0.0)
+            value = event[1] + expected - event[at]
+            event[1] = 0.0 if value < 0.0 else value
             event[at] = expected
             at = ring_compound + slot
             event[2] = event[2] + 0.0 - event[at]
             event[at] = 0.0
             at = ring_scored + slot
-            event[3] = max(event[3] + 0.0 - event[at], 0.0)
+            value = event[3] + 0.0 - event[at]
+            event[3] = 0.0 if value < 0.0 else value
             event[at] = 0.0
             at = ring_crisis + slot
-            event[4] = max(event[4] + 0.0 - event[at], 0.0)
+            value = event[4] + 0.0 - event[at]
+            event[4] = 0.0 if value < 0.0 else value
             event[at] = 0.0
             # _learn_baseline towards a zero volume, undamped (clipping a zero changes nothing).
-            alpha = max(alpha_level, 1.0 / (seen + 1))
+            alpha = 1.0 / (seen + 1)
+            alpha = alpha if alpha > alpha_level else alpha_level  # max(alpha_level, 1 / (seen + 1))
             level += 1.0 * alpha * (0.0 - level)
-            daily[hour] += 1.0 * max(alpha_daily, 1.0 / (day_n + 1)) * (0.0 - daily[hour])
+            rate = 1.0 / (day_n + 1)
+            rate = rate if rate > alpha_daily else alpha_daily
+            daily[hour] += 1.0 * rate * (0.0 - daily[hour])
             daily_n[hour] = day_n + 1
-            weekly[week_hour] += 1.0 * max(alpha_weekly, 1.0 / (week_n + 1)) * (0.0 - weekly[week_hour])
+            rate = 1.0 / (week_n + 1)
+            rate = rate if rate > alpha_weekly else alpha_weekly
+            weekly[week_hour] += 1.0 * rate * (0.0 - weekly[week_hour])
             weekly_n[week_hour] = week_n + 1
             # The window's burst tail, then _learn_dispersion and the reach, with the count before it.
             ratio = (0.0 + smoothing) / (base + smoothing)
@@ -424,7 +439,8 @@ class SeasonalDetector(OnlineDetector):
                 learn_tail(window_tail, ratio, seen, keep)
             if base >= 1.0:
                 updated = dispersion + alpha * ((0.0 - base) ** 2 / base - dispersion)
-                dispersion = min(max(updated, 1.0), max_dispersion)
+                updated = 1.0 if updated < 1.0 else updated  # min(max(updated, 1.0), max_dispersion)
+                dispersion = max_dispersion if max_dispersion < updated else updated
             reach += alpha * (0 - reach)
             seen += 1
         state.level, state.dispersion, state.reach, state.n = level, dispersion, reach, seen
