@@ -328,6 +328,11 @@ class Engine:
         for name, state in self.entities.items():
             detector = self._entity_detectors.get(name, self.detector)
             stored = state.detector
+            if isinstance(stored, frozen.Frozen) and not self._busy(state):
+                # Written compressed, so written dormant: its detector could not fire then, and has
+                # not learned since. Not thawed to ask again (most of a restore's time otherwise).
+                state.dormant = True
+                continue
             state.detector = frozen.thaw(detector, stored)
             if self._is_live(state):
                 self._live.add(name)
@@ -525,13 +530,17 @@ class Engine:
 
     def _is_live(self, state: EntityState) -> bool:
         """Can anything happen to the entity before it speaks again (see the module docstring)?"""
+        return self._busy(state) or self._entity_detectors.get(state.entity, self.detector).can_fire(state.detector)
+
+    def _busy(self, state: EntityState) -> bool:
+        """Live whatever its detector says: every window asked for, open windows, an open incident,
+        a narrative sample, a planned event."""
         return bool(
             self.settings.every_window
             or state.open
             or state.incident.open
             or not state.narrative.empty
             or (self.planned and self.planned.has_events(state.entity))
-            or self._entity_detectors.get(state.entity, self.detector).can_fire(state.detector)
         )
 
     def _wake(self, state: EntityState) -> None:
