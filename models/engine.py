@@ -56,8 +56,10 @@ from firestorm.models.windows import WindowAccumulator, WindowStats, empty_windo
 DETECTORS = ("seasonal", "poisson")
 SENSITIVITY_KNOBS = ("min_volume", "min_ratio", "trigger_score")
 # A dormant entity's detector state is compressed after this many windows of sleep (models/frozen.py):
-# a sparse entity's sleeps are mostly shorter (98% of them under an hour on the perf file's tail).
-FREEZE_AFTER_WINDOWS = 60
+# most of a sparse entity's sleeps are shorter (69% of them on the perf file's tail; 98% under an
+# hour, but an hour would keep a watch list's last hour of speakers whole: 60,000 entities at
+# 1,000 speaking a minute, 440 MB measured by bench/perf/watchlist.py).
+FREEZE_AFTER_WINDOWS = 10
 
 
 class Outcome(StrEnum):

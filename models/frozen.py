@@ -1,7 +1,7 @@
 """A dormant entity's detector state, kept compressed: most of a watch list sleeps, and is read rarely.
 
 A dormant entity (models/engine.py) has nothing that can happen to it until it speaks again, so
-its detector state is not read window by window: once it has slept for a while (an hour: most
+its detector state is not read window by window: once it has slept for a while (ten windows: most
 sleeps of a sparse entity are shorter, and would pay a freeze and a thaw for nothing) the engine
 keeps it as `Frozen`, the zlib of its plain JSON form (the detector's `dump`), a few hundred bytes
 instead of the 7 kB of its working form (slot profiles, burst tails, the crisis-event ring). It is

@@ -52,7 +52,7 @@ def test_a_dormant_entity_is_written_frozen_kept_so_after_an_hour_and_restored_s
     engine.ingest(make_mention("a", "acme", T0), NEUTRAL)
     for minute in range(1, 90):  # bolt keeps speaking, acme never again
         engine.ingest(make_mention(f"b{minute}", "bolt", T0 + minute * MINUTE), NEUTRAL)
-        if minute == 10:  # asleep for minutes: kept as it is (a short sleep), but written compressed
+        if minute == 5:  # asleep for minutes: kept as it is (a short sleep), but written compressed
             assert engine.dormant_count() == 1
             assert not isinstance(engine.entities["acme"].detector, frozen.Frozen)
             assert set(engine.entities["acme"].to_dict()["detector"]) == {"frozen"}
