@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 SAMPLE ?= examples/skyway-outage-en.jsonl
 
 .PHONY: help venv demo test test-unit test-versions test-integration lint typecheck check audit kafka-up kafka-down \
-        prometheus-up prometheus-down services-up services-down examples bench bench-perf bench-month bench-replay bench-detection clean
+        prometheus-up prometheus-down services-up services-down examples bench bench-perf bench-month bench-watchlist bench-replay bench-detection clean
 
 help:
 	@echo "make demo              replay a bundled incident through the real engine (no broker)"
@@ -23,6 +23,8 @@ help:
 	@echo "make bench-perf        only the engine part: replay/naive and replay/raw ratios, per-window costs,"
 	@echo "                       the entity-scale table (quiet watched entities, changelog bytes)"
 	@echo "make bench-month       the month drill (500 entities, 30 days, 20M mentions)"
+	@echo "make bench-watchlist   the worker on the broker with 1k/10k/100k watched entities, 1,000 speaking"
+	@echo "                       a minute: real-time factor, changelog kB/minute, restart time"
 	@echo "make bench-replay      embedded replay benchmark on the bundled samples"
 	@echo "make bench-detection   detection quality benchmark (recall, delay, false pages)"
 
@@ -98,7 +100,7 @@ audit: $(STAMP)
 
 # The engine against the loops a user would write and per-window costs (about 5 minutes on 2 cores,
 # issue 19), then throughput, latency, memory (about 8-13 minutes; starts the local broker if none runs).
-bench: bench-perf bench-month
+bench: bench-perf bench-month bench-watchlist
 	$(BIN)/python -m bench.throughput
 
 # The month drill: 500 entities, 30 days, 20M mentions in a child `firestorm replay` (goal < 20 min).
@@ -107,6 +109,10 @@ bench-month: $(STAMP)
 
 bench-perf: $(STAMP)
 	$(BIN)/python -m bench.perf
+
+# Issue 23: the worker with a watch list of up to 100,000 entities on the broker of FIRESTORM_KAFKA_PORT.
+bench-watchlist: $(STAMP)
+	$(BIN)/python -m bench.perf.watchlist
 
 bench-replay: $(STAMP)
 	$(BIN)/python bench/replay_bench.py

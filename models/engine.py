@@ -14,7 +14,8 @@ wall clock. Quiet minutes are data too, but only live entities close them one by
   while dormant (the worker's changelog) is that of its last change: its `closed_until_ms` says
   where its idle run began, so a restored engine catches it up the same way. Its alerts and state
   are those of closing every window (EngineSettings.every_window, which keeps every entity live),
-  but its quiet windows are not emitted one by one.
+  but its quiet windows are not emitted one by one. Its detector state is written compressed to
+  the changelog, and kept so in memory once it has slept FREEZE_AFTER_WINDOWS (models/frozen.py).
 
 Bounds against bad input (no wall clock involved, so replays of old data behave the same):
 - a mention more than `max_clock_jump_ms` ahead of the clock is `held`: kept aside, counted in
@@ -31,11 +32,13 @@ Bounds against bad input (no wall clock involved, so replays of old data behave 
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from firestorm.models import frozen
 from firestorm.models.alerts import Alert
 from firestorm.models.detectors.base import Assessment, Detector, state_from_json, state_to_json
 from firestorm.models.detectors.poisson import PoissonSpikeDetector, PoissonSpikeSettings
@@ -52,6 +55,11 @@ from firestorm.models.windows import WindowAccumulator, WindowStats, empty_windo
 
 DETECTORS = ("seasonal", "poisson")
 SENSITIVITY_KNOBS = ("min_volume", "min_ratio", "trigger_score")
+# A dormant entity's detector state is compressed after this many windows of sleep (models/frozen.py):
+# most of a sparse entity's sleeps are shorter (69% of them on the perf file's tail; 98% under an
+# hour, but an hour would keep a watch list's last hour of speakers whole: 60,000 entities at
+# 1,000 speaking a minute, 440 MB measured by bench/perf/watchlist.py).
+FREEZE_AFTER_WINDOWS = 10
 
 
 class Outcome(StrEnum):
@@ -157,17 +165,26 @@ class EntityState:
     # judged, a mention before closed_until_ms is late whatever the clock says; this holds even when
     # a restarted worker restores this state with an older clock (its clock write was lost in a crash).
     fresh: bool = True
+    # Dormant (see Engine; not serialized: a restore works it out): its record is written compressed.
+    dormant: bool = False
     # The open incident's sample of posts (and the ramp's before it): its narratives.
     narrative: NarrativeState = field(default_factory=NarrativeState)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, plain: bool = False) -> dict[str, Any]:
+        """The changelog form; a dormant entity's detector state stays compressed (models/frozen.py)
+        unless `plain` asks for the detector's own form (the same values: what the fingerprint pins)."""
+        detector = self.detector
+        if isinstance(detector, frozen.Frozen):
+            detector_json = frozen.plain(detector) if plain else frozen.to_json(detector)
+        else:
+            detector_json = detector.to_json() if type(detector) is SeasonalState else state_to_json(detector)
+            if self.dormant and not plain:  # not frozen in memory yet: its record is, all the same
+                detector_json = frozen.to_json(frozen.pack(detector_json))
         data = {
             "entity": self.entity,
             "closed_until_ms": self.closed_until_ms,
             "open": [acc.to_dict() for acc in self.open.values()],
-            "detector": self.detector.to_json()
-            if type(self.detector) is SeasonalState
-            else state_to_json(self.detector),
+            "detector": detector_json,
             "incident": self.incident.to_dict(),
             "fresh": self.fresh,
         }
@@ -191,7 +208,11 @@ class EntityState:
 
 def _detector_state(data: dict[str, Any]) -> Any:
     """A stored detector state: the seasonal detector's typed record when it says so, else a dict
-    (the Poisson detector's, or a seasonal one from before version 2: the detector migrates it)."""
+    (the Poisson detector's, or a seasonal one from before version 2: the detector migrates it), or a
+    dormant entity's compressed state, kept as it is."""
+    packed = frozen.from_json(data)
+    if packed is not None:
+        return packed
     if data.get("kind") == SEASONAL_KIND:
         return SeasonalState.from_json(data)
     return state_from_json(data)
@@ -303,9 +324,25 @@ class Engine:
         self.report_dormant = False  # keep the entities gone dormant for take_dormant (metrics)
         self._gone_dormant: list[str] = []  # dormant since the last window boundary but one
         self._just_dormant: list[str] = []  # dormant since the last window boundary
+        # Entities gone dormant, by the boundary they went at: frozen FREEZE_AFTER_WINDOWS later.
+        self._sleepers: deque[tuple[int, list[str]]] = deque()
+        self._live: set[str] = set()
         for name, state in self.entities.items():
-            state.detector = self._entity_detectors.get(name, self.detector).load(state.detector)
-        self._live: set[str] = {name for name, state in self.entities.items() if self._is_live(state)}
+            detector = self._entity_detectors.get(name, self.detector)
+            stored = state.detector
+            if isinstance(stored, frozen.Frozen) and not self._busy(state):
+                # Written compressed, so written dormant: its detector could not fire then, and has
+                # not learned since. Not thawed to ask again (most of a restore's time otherwise).
+                state.dormant = True
+                continue
+            state.detector = frozen.thaw(detector, stored)
+            if self._is_live(state):
+                self._live.add(name)
+            else:  # dormant: kept compressed (as stored, if it was)
+                state.detector = (
+                    stored if isinstance(stored, frozen.Frozen) else frozen.freeze(detector, state.detector)
+                )
+                state.dormant = True
 
     @property
     def watermark_ms(self) -> int | None:
@@ -444,6 +481,8 @@ class Engine:
                     self._catch_up(state)
                     state.closed_until_ms = gap_start
         self.closed_boundary_ms = boundary
+        if self._sleepers and self._sleepers[0][0] <= boundary - FREEZE_AFTER_WINDOWS * size:
+            self._freeze_sleepers(boundary - FREEZE_AFTER_WINDOWS * size)
         if self._just_dormant:  # a quiet window would have closed for them now
             self._gone_dormant += [name for name in self._just_dormant if name not in self._live]
             self._just_dormant = []
@@ -466,6 +505,9 @@ class Engine:
             if not self._is_live(state):
                 dormant.append(name)
         if dormant:
+            for name in dormant:
+                self.entities[name].dormant = True
+            self._sleepers.append((boundary, dormant))
             self._live.difference_update(dormant)
             self._live_names = None
             if self.report_dormant:
@@ -473,6 +515,14 @@ class Engine:
         if not ordered:
             closed.sort(key=lambda c: (c.window.end_ms, c.window.entity))
         return closed
+
+    def _freeze_sleepers(self, until_ms: int) -> None:
+        """Keep compressed the entities that went dormant at or before `until_ms` and still sleep."""
+        while self._sleepers and self._sleepers[0][0] <= until_ms:
+            for name in self._sleepers.popleft()[1]:
+                state = self.entities.get(name)
+                if state is not None and state.dormant and not isinstance(state.detector, frozen.Frozen):
+                    state.detector = frozen.freeze(self._entity_detectors.get(name, self.detector), state.detector)
 
     def _live_sorted(self) -> list[str]:
         """The live entities in name order (judging order), re-sorted only when the set changed."""
@@ -482,31 +532,39 @@ class Engine:
 
     def _is_live(self, state: EntityState) -> bool:
         """Can anything happen to the entity before it speaks again (see the module docstring)?"""
+        return self._busy(state) or self._entity_detectors.get(state.entity, self.detector).can_fire(state.detector)
+
+    def _busy(self, state: EntityState) -> bool:
+        """Live whatever its detector says: every window asked for, open windows, an open incident,
+        a narrative sample, a planned event."""
         return bool(
             self.settings.every_window
             or state.open
             or state.incident.open
             or not state.narrative.empty
             or (self.planned and self.planned.has_events(state.entity))
-            or self._entity_detectors.get(state.entity, self.detector).can_fire(state.detector)
         )
 
     def _wake(self, state: EntityState) -> None:
-        """The entity speaks: catch its idle run up, make it live."""
+        """The entity speaks: its state thawed, its idle run caught up, it is live."""
+        state.detector = frozen.thaw(self._entity_detectors.get(state.entity, self.detector), state.detector)
+        state.dormant = False
         self._catch_up(state)
         self._live.add(state.entity)
         self._live_names = None
 
     def _catch_up(self, state: EntityState) -> None:
         """Learn a dormant entity's quiet windows up to the closed boundary in one step, as closing
-        them one by one would have (nothing to emit: nothing could fire)."""
+        them one by one would have (nothing to emit: nothing could fire). A frozen state stays so."""
         boundary = self.closed_boundary_ms
         if boundary is None or state.closed_until_ms >= boundary:
             return
         detector = self._entity_detectors.get(state.entity, self.detector)
-        state.detector = detector.load(state.detector)
+        was_frozen = isinstance(state.detector, frozen.Frozen)
+        working = frozen.thaw(detector, state.detector)
         size = self.settings.window_ms
-        detector.learn_idle_run(state.detector, state.closed_until_ms, (boundary - state.closed_until_ms) // size)
+        detector.learn_idle_run(working, state.closed_until_ms, (boundary - state.closed_until_ms) // size)
+        state.detector = frozen.freeze(detector, working) if was_frozen else working
         state.closed_until_ms = boundary
         state.fresh = False
         self.dirty.add(state.entity)
@@ -536,7 +594,7 @@ class Engine:
         (it cannot move without an anomaly) and no narrative bookkeeping."""
         size = self.settings.window_ms
         detector = self._entity_detectors.get(name, self.detector)
-        state.detector = detector.load(state.detector)  # an older state's migration, once
+        state.detector = frozen.thaw(detector, state.detector)  # an older state's migration, once
         incident, narrative = state.incident, state.narrative
         quiet_ok = not self.planned
         for start in starts:
@@ -555,18 +613,22 @@ class Engine:
             else:
                 closed.append(ClosedWindow(stats, assessment, False, incident.severity, None))
 
-    def finish(self) -> list[ClosedWindow]:
+    def finish(self, catch_up: bool = False) -> list[ClosedWindow]:
         """End of input (a replayed file): held mentions no jump confirmed are FUTURE_TIMESTAMP
-        (see take_released), then every window up to the one holding the clock closes. Dormant
-        entities are not caught up here (nothing could fire): `catch_up()` before reading their
-        state, which costs their idle windows, so a replay that only wants alerts never pays it."""
+        (see take_released), then every window up to the one holding the clock closes. With
+        `catch_up` (a caller that reads the final state: the fingerprint), dormant entities then
+        learn their idle runs up to the last closed window too (`catch_up()`); without it (nothing
+        could fire: a replay that only wants alerts) they are left as they are, and never pay it."""
         for held in self.held:
             self._released.append(Released(held.mention, held.sentiment, held.ref, Outcome.FUTURE_TIMESTAMP))
         self.held = []
         if self.clock_ms is None:
             return []
         size = self.settings.window_ms
-        return self.advance(window_start(self.clock_ms, size) + size)
+        closed = self.advance(window_start(self.clock_ms, size) + size)
+        if catch_up:
+            self.catch_up()
+        return closed
 
     def take_dirty(self) -> set[str]:
         """Entities changed since the last call: the ones a changelog must persist."""

@@ -88,10 +88,11 @@ def fingerprint(
             continue
         counts["mentions"] += 1
         take(processor.process(engine, raw, ref=number).closed)
-    take(engine.finish())
-    engine.catch_up()  # dormant entities' idle runs, learned before their state is read
+    take(engine.finish(catch_up=True))  # dormant entities' idle runs, learned before their state is read
     for name in sorted(engine.entities):
-        digests["state"].update(orjson.dumps(engine.entities[name].to_dict(), option=orjson.OPT_SORT_KEYS) + b"\n")
+        digests["state"].update(
+            orjson.dumps(engine.entities[name].to_dict(plain=True), option=orjson.OPT_SORT_KEYS) + b"\n"
+        )
     digests["state"].update(orjson.dumps(engine.clock_state(), option=orjson.OPT_SORT_KEYS))
     return {**counts, **{name: d.hexdigest() for name, d in digests.items()}}
 

@@ -7,6 +7,8 @@ resident memory is sampled from /proc/<pid>/status while it runs; the peak and t
 from the child's own rusage (os.wait4). Memory is called flat when the RSS at the end is at most
 FLAT_RATIO times the RSS a quarter into the run (the child's start-up, a second or two of imports
 and lexicons, lies well before that mark in a drill of minutes; not in a tiny test run).
+Progress: every PROGRESS_EVERY_S a line on stderr with the share of the file the replay has read
+(its read offset, from /proc/<pid>/fdinfo), the elapsed time and the RSS.
 Run: python -m bench.perf --month [--month-mentions 20000000]
 """
 
@@ -23,6 +25,7 @@ GOAL_SECONDS = 20 * 60
 GOAL_MENTIONS = 20_000_000
 FLAT_RATIO = 1.25  # RSS at the end over RSS at a quarter of the run: more is not flat
 SAMPLE_EVERY_S = 0.5
+PROGRESS_EVERY_S = 30.0  # a progress line on stderr this often (a 20M drill runs for many minutes)
 
 
 @dataclass
@@ -74,6 +77,21 @@ def rss_kib(pid: int) -> int | None:
     return None
 
 
+def read_fraction(pid: int, path: Path) -> float | None:
+    """How far the process `pid` has read into `path` (its file offset / the file's size), or None."""
+    try:
+        size = path.stat().st_size
+        target = path.resolve()
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            if Path(os.readlink(fd)) == target:
+                for line in Path(f"/proc/{pid}/fdinfo/{fd.name}").read_text().splitlines():
+                    if line.startswith("pos:"):
+                        return int(line.split()[1]) / size if size else 1.0
+    except (OSError, ValueError):
+        return None
+    return None
+
+
 def firestorm_command(path: Path) -> list[str]:
     """The installed `firestorm` next to this interpreter, else the module through it."""
     script = Path(sys.executable).parent / "firestorm"
@@ -93,13 +111,25 @@ def run_drill(path: Path, mentions: int, log_path: Path) -> DrillResult:
     with log_path.open("wb") as log:
         started = time.perf_counter()
         child = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        reported = 0.0
         while True:
             pid, status, usage = os.wait4(child.pid, os.WNOHANG)
             if pid == child.pid:
                 break
             rss = rss_kib(child.pid)
+            elapsed = time.perf_counter() - started
             if rss is not None:
-                samples.append((time.perf_counter() - started, rss))
+                samples.append((elapsed, rss))
+            if elapsed - reported >= PROGRESS_EVERY_S:
+                reported = elapsed
+                read = read_fraction(child.pid, path)
+                done = "?" if read is None else f"{read:.0%}"
+                print(
+                    f"[{time.strftime('%H:%M:%S')}] month drill: {done} of the file read, {elapsed:,.0f} s, "
+                    f"RSS {(rss or 0) / 1024:,.0f} MiB",
+                    file=sys.stderr,
+                    flush=True,
+                )
             time.sleep(SAMPLE_EVERY_S)
         wall = time.perf_counter() - started
     child.returncode = os.waitstatus_to_exitcode(status)

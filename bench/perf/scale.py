@@ -8,7 +8,11 @@ Two measures, both printed by `python -m bench.perf` (part `scale`) and runnable
 - changelog bytes per minute of event time at 1k, 10k and 100k watched entities with the same
   number speaking each minute: what the worker writes (streams/worker.py table_value of every
   entity `take_dirty` names, and the clock record), so it should follow the speaking entities,
-  not the watched ones.
+  not the watched ones;
+- the bytes of one dormant entity (issue 23's goal: <= 3 kB serialized, <= 4 kB resident): quiet
+  watched entities that spoke on the first morning, caught up over days of idle windows; resident
+  is what the engine holds for them (tracemalloc, the entity table's own entries included),
+  serialized their table value.
 
     python -m bench.perf.scale
     python -m bench.perf.scale --mentions 30000 --quiet 2000 --watched 1000 --runs 1   # a quick look
@@ -25,13 +29,15 @@ import statistics
 import subprocess
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 
 import orjson
 
 from bench.perf.workload import Shape, cached
-from bench.throughput.stats import Row, table
+from bench.throughput.stats import Row, print_report
 from firestorm.models.engine import Engine, EngineSettings
+from firestorm.models.frozen import Frozen
 from firestorm.models.records import Author, Mention
 from firestorm.models.sentiment import Sentiment
 from firestorm.streams.worker import table_value
@@ -40,6 +46,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CACHE_DIR = ROOT / ".run" / "bench-perf"
 QUIET_GOAL = 0.8  # rate with the quiet entities / rate without
 MEMORY_GOAL_MIB = 100  # more peak memory with 20,000 quiet entities
+DORMANT_SERIALIZED_GOAL = 3_000  # bytes of a dormant entity's table value
+DORMANT_RESIDENT_GOAL = 4_000  # bytes the engine holds for a dormant entity
 MORNING_MS = (6 * 3_600_000, 10 * 3_600_000)  # when the quiet ones speak, from the file's first minute
 SPEAKS = 3  # times each quiet entity speaks
 TEXTS = ("Following {e} for the launch", "Anyone tried {e} yet?", "{e} newsletter came in today")
@@ -207,6 +215,72 @@ def changelog_bytes(watched: int, speaking: int = 1_000, minutes: int = 20, warm
     }
 
 
+def dormant_entity_bytes(entities: int = 300, days: float = 8.0) -> dict[str, float]:
+    """Bytes per dormant entity: `entities` quiet ones speak SPEAKS times on the first morning while
+    one entity speaks every minute for `days` (its own state grown before the count starts); then
+    every dormant one is caught up (its idle run learned, as before its state is read) and measured."""
+    settings = EngineSettings(max_entities=max(EngineSettings().max_entities, entities + 1))
+    sentiment = Sentiment(lang="en", compound=0.2)
+    t0 = 1_772_409_600_000
+    rng = random.Random(23)
+    quiet = sorted(
+        (t0 + rng.randrange(*MORNING_MS), f"watched-{n:06d}") for n in range(entities) for _ in range(SPEAKS)
+    )
+    minutes = round(days * 1_440)
+    tracemalloc.start()
+    try:
+        engine = Engine(settings)
+        before = 0
+        pending = iter(quiet)
+        due = next(pending, None)
+        for minute in range(minutes + 1):
+            now = t0 + minute * 60_000
+            if not before and due is not None and due[0] < now:
+                before = tracemalloc.get_traced_memory()[0]  # the clock entity's state is grown by now
+            while due is not None and due[0] < now:
+                engine.ingest(_mention(due[1], due[0], due[0]), sentiment)
+                due = next(pending, None)
+            engine.ingest(_mention("clock", minute, now), sentiment)
+        engine.take_dirty()  # what the worker writes next: not held
+        resident = (tracemalloc.get_traced_memory()[0] - before) / entities
+    finally:
+        tracemalloc.stop()
+    # The catch-up (untraced: tracemalloc would slow its float arithmetic tenfold) changes only the
+    # compressed states' lengths; their difference is added.
+    quiet_states = [state for name, state in engine.entities.items() if name != "clock"]
+    packed = sum(len(state.detector) for state in quiet_states if isinstance(state.detector, Frozen))
+    engine.catch_up()
+    engine.take_dirty()
+    after = sum(len(state.detector) for state in quiet_states if isinstance(state.detector, Frozen))
+    resident += (after - packed) / entities
+    sizes = [len(table_value(0, state)) for name, state in engine.entities.items() if name != "clock"]
+    return {
+        "entities": entities,
+        "days": days,
+        "dormant": engine.dormant_count(),
+        "resident_bytes": resident,
+        "serialized_bytes": statistics.mean(sizes),
+        "serialized_max": max(sizes),
+    }
+
+
+def dormant_rows(notes: list[str], entities: int = 300, days: float = 8.0) -> list[Row]:
+    res = dormant_entity_bytes(entities, days)
+    notes.append(
+        f"dormant entity bytes: {res['entities']:,.0f} quiet entities ({res['dormant']:,.0f} dormant) after "
+        f"{res['days']:g} days of event time, caught up; largest table value {res['serialized_max']:,.0f} bytes"
+    )
+    return [
+        at_most("a dormant entity, resident", res["resident_bytes"], DORMANT_RESIDENT_GOAL),
+        at_most("a dormant entity, serialized (table value)", res["serialized_bytes"], DORMANT_SERIALIZED_GOAL),
+    ]
+
+
+def at_most(name: str, value: float, goal: float) -> Row:
+    """One measure in bytes with its upper bound as the goal."""
+    return Row(name, "bytes", [value], goal=f"<= {goal:,}", met=value <= goal)
+
+
 def changelog_rows(watched: list[int], speaking: int, notes: list[str]) -> list[Row]:
     rows = []
     for count in watched:
@@ -238,6 +312,8 @@ def scale_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", type=int, action="append", help="quiet watched entities added (default 20000, 100000)")
     p.add_argument("--watched", type=int, action="append", help="watched entities (default 1000, 10000, 100000)")
     p.add_argument("--speaking", type=int, default=1_000, help="watched entities speaking each minute")
+    p.add_argument("--dormant-entities", type=int, default=300, help="quiet entities whose bytes are measured")
+    p.add_argument("--dormant-days", type=float, default=8.0, help="days of event time before they are measured")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -255,6 +331,7 @@ def rows_and_notes(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
     shape = Shape(args.mentions, args.entities, args.days, args.seed)
     rows = replay_scale(shape, args.quiet or [20_000, 100_000], args.runs, args.cache_dir, notes)
     rows += changelog_rows(args.watched or [1_000, 10_000, 100_000], args.speaking, notes)
+    rows += dormant_rows(notes, args.dormant_entities, args.dormant_days)
     return rows, notes
 
 
@@ -267,15 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("--runs must be at least 1")
     load = os.getloadavg()
     rows, notes = rows_and_notes(args)
-    print("## Entity scale (issue 23)\n")
-    print(
-        f"load average before {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}, after "
-        + " / ".join(f"{a:.2f}" for a in os.getloadavg())
-    )
-    print()
-    print(table(rows))
-    print()
-    print("\n".join(f"- {n}" for n in notes))
+    print_report("Entity scale (issue 23)", load, rows, notes)
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -87,3 +88,16 @@ def table(rows: Sequence[Row]) -> str:
         unit = "" if row.unit in ("x", "ratio", "s") else f" {row.unit}"
         lines.append(f"| {row.name} | {fmt(row.median, row.unit)}{unit} | {runs} | {row.goal} | {met} |")
     return "\n".join(lines)
+
+
+def print_report(title: str, load_before: Sequence[float], rows: Sequence[Row], notes: Sequence[str]) -> None:
+    """A benchmark's title, the load averages before and now, its table and its notes (stdout)."""
+
+    def loads(values: Sequence[float]) -> str:
+        return " / ".join(f"{a:.2f}" for a in values)
+
+    print(f"## {title}\n")
+    print(f"load average before {loads(load_before)}, after {loads(os.getloadavg())}\n")
+    print(table(rows))
+    print()
+    print("\n".join(f"- {n}" for n in notes))

@@ -343,37 +343,107 @@ class SeasonalDetector(OnlineDetector):
         learns each (tests/models/detectors/test_seasonal_idle.py holds them equal, bit for bit):
         the same steps in the same order, without what a zero count makes moot (no window signal,
         no bot filter, no negatives, terms, reach or authors to add). Only for a state on which
-        `can_fire` is false: nothing in the run is anomalous, so every window learns undamped."""
+        `can_fire` is false: nothing in the run is anomalous, so every window learns undamped.
+
+        One tight loop over the windows: `_expected_at`, the spans' sums, `_event_slide` (in place),
+        `_learn_baseline` and `_learn_dispersion` inlined with their own expressions (each is a few
+        float operations, and a call costs more than it), burst tails touched only where `bursts.learn`
+        would change them, `max(a, b)` written as `b if b > a else a` (what max returns, NaN and signed
+        zeros alike, without the call: an idle run is most of a sparse month's work). The usual negative
+        share is the same for the whole run (an empty window has no scored mention to teach it)."""
+        if count <= 0:
+            return
         s = self.settings
         per_slot, keep = self._per_day_slot, self._burst_keep
+        two_slots = 2 * per_slot
+        min_expected, max_dispersion = s.min_expected, s.max_dispersion
+        alpha_level, alpha_daily, alpha_weekly = self._alpha_level, self._alpha_daily, self._alpha_weekly
+        usual = max(self.usual_negative_share(state), s.min_usual_negative_share)
         window_tail = state.bursts["window"]
         span_tails = [(state.spans[name], decay, state.bursts[name]) for name, decay in self._spans]
-        event_sums = state.spans[EVENT_SPAN]
+        event = state.spans[EVENT_SPAN]
+        width = self._event_windows
+        if len(event) != EVENT_SUMS * (1 + width):  # a state from before the sums: afresh, as _event_slide does
+            event[:] = [0.0] * (EVENT_SUMS * (1 + width))
+        ring_volume, ring_expected, ring_compound = EVENT_SUMS, EVENT_SUMS + width, EVENT_SUMS + 2 * width
+        ring_scored, ring_crisis = EVENT_SUMS + 3 * width, EVENT_SUMS + 4 * width
+        daily, daily_n, weekly, weekly_n = state.daily, state.daily_n, state.weekly, state.weekly_n
+        rung, peak_at, smoothing, learn_tail = bursts.RUNGS[0], len(bursts.RUNGS) + 1, bursts.SMOOTHING, bursts.learn
+        level, dispersion, reach, seen = state.level, state.dispersion, state.reach, state.n
         for start in range(first_window_start, first_window_start + count * self._window_ms, self._window_ms):
-            hour, week_hour = _slots(start)
-            learned = self._expected_at(state, hour, week_hour)
-            base = max(learned, s.min_expected)
-            usual = max(self.usual_negative_share(state), s.min_usual_negative_share)
+            hours = start // 3_600_000
+            hour = hours % HOURS_PER_DAY
+            week_hour = ((hours // HOURS_PER_DAY + 3) % 7) * HOURS_PER_DAY + hour
+            # _expected_at
+            day_n = daily_n[hour]
+            daily_weight = day_n / two_slots
+            daily_weight = daily_weight if daily_weight < 1.0 else 1.0  # min(1.0, x)
+            blended = daily_weight * daily[hour] + (1 - daily_weight) * level
+            week_n = weekly_n[week_hour]
+            weekly_weight = week_n / two_slots
+            weekly_weight = weekly_weight if weekly_weight < 1.0 else 1.0
+            learned = float(weekly_weight * weekly[week_hour] + (1 - weekly_weight) * blended)
+            base = min_expected if min_expected > learned else learned
             # The spans, as _spans_step adds a window that is not loud (span_expected as there).
-            span_expected = max(learned * 1.0, 0.0, 0.01)
-            knows_hour = state.daily_n[hour] >= per_slot
-            seen = state.n
+            span_expected = learned * 1.0
+            span_expected = 0.0 if span_expected < 0.0 else span_expected
+            span_expected = 0.01 if span_expected < 0.01 else span_expected
+            knows_hour = day_n >= per_slot
             for sums, decay, tail in span_tails:
                 sums[0] = total = sums[0] * decay + 0.0
                 sums[1] = expected_total = sums[1] * decay + span_expected
                 sums[2] = sums[2] * decay + 0.0
                 sums[3] = sums[3] * decay + span_expected * usual
                 if knows_hour:
-                    bursts.learn(tail, bursts.ratio(total, expected_total), seen, keep)
-            event_sums[:] = self._event_slide(
-                event_sums, seen, 0.0, learned * 1.0 if knows_hour else state.level * 1.0, 0.0, 0, 0
-            )
-            # _learn for a zero volume: clipping a zero changes nothing, nothing else is there to learn.
-            self._learn_baseline(state, 0.0, 1.0, seen, hour, week_hour)
-            bursts.learn(window_tail, bursts.ratio(0.0, base), seen, keep)
-            self._learn_dispersion(state, 0.0, base, seen)
-            alpha = max(self._alpha_level, 1.0 / (seen + 1))
-            state.reach += alpha * (0 - state.reach)
+                    ratio = (total + smoothing) / (expected_total + smoothing)
+                    if ratio >= rung or tail[peak_at] > 0.0:
+                        learn_tail(tail, ratio, seen, keep)
+            # _event_slide: volume, expected, compound, scored and crisis words of an empty window.
+            slot = seen % width
+            expected = learned * 1.0 if knows_hour else level * 1.0
+            expected = 0.01 if expected < 0.01 else expected
+            at = ring_volume + slot
+            value = event[0] + 0.0 - event[at]
+            event[0] = 0.0 if value < 0.0 else value
+            event[at] = 0.0
+            at = ring_expected + slot
+            value = event[1] + expected - event[at]
+            event[1] = 0.0 if value < 0.0 else value
+            event[at] = expected
+            at = ring_compound + slot
+            event[2] = event[2] + 0.0 - event[at]
+            event[at] = 0.0
+            at = ring_scored + slot
+            value = event[3] + 0.0 - event[at]
+            event[3] = 0.0 if value < 0.0 else value
+            event[at] = 0.0
+            at = ring_crisis + slot
+            value = event[4] + 0.0 - event[at]
+            event[4] = 0.0 if value < 0.0 else value
+            event[at] = 0.0
+            # _learn_baseline towards a zero volume, undamped (clipping a zero changes nothing).
+            alpha = 1.0 / (seen + 1)
+            alpha = alpha if alpha > alpha_level else alpha_level  # max(alpha_level, 1 / (seen + 1))
+            level += 1.0 * alpha * (0.0 - level)
+            rate = 1.0 / (day_n + 1)
+            rate = rate if rate > alpha_daily else alpha_daily
+            daily[hour] += 1.0 * rate * (0.0 - daily[hour])
+            daily_n[hour] = day_n + 1
+            rate = 1.0 / (week_n + 1)
+            rate = rate if rate > alpha_weekly else alpha_weekly
+            weekly[week_hour] += 1.0 * rate * (0.0 - weekly[week_hour])
+            weekly_n[week_hour] = week_n + 1
+            # The window's burst tail, then _learn_dispersion and the reach, with the count before it.
+            ratio = (0.0 + smoothing) / (base + smoothing)
+            if ratio >= rung or window_tail[peak_at] > 0.0:
+                learn_tail(window_tail, ratio, seen, keep)
+            if base >= 1.0:
+                updated = dispersion + alpha * ((0.0 - base) ** 2 / base - dispersion)
+                updated = 1.0 if updated < 1.0 else updated  # min(max(updated, 1.0), max_dispersion)
+                dispersion = max_dispersion if max_dispersion < updated else updated
+            reach += alpha * (0 - reach)
+            seen += 1
+        state.level, state.dispersion, state.reach, state.n = level, dispersion, reach, seen
 
     def _details(
         self,

@@ -118,7 +118,7 @@ def quiet(c: ClosedWindow) -> bool:
 
 def state_of(engine: Engine) -> tuple[dict[str, Any], dict[str, Any]]:
     engine.catch_up()  # dormant entities learn their idle runs before their state is read
-    entities = {name: orjson.loads(orjson.dumps(s.to_dict())) for name, s in engine.entities.items()}
+    entities = {name: orjson.loads(orjson.dumps(s.to_dict(plain=True))) for name, s in engine.entities.items()}
     return entities, orjson.loads(orjson.dumps(engine.clock_state()))
 
 
@@ -164,3 +164,16 @@ def test_a_quiet_entity_goes_dormant_and_its_windows_are_not_closed_one_by_one()
     assert engine.entities["acme"].closed_until_ms < engine.closed_boundary_ms  # type: ignore[operator]
     engine.catch_up()  # before its state is read
     assert engine.entities["acme"].closed_until_ms == engine.closed_boundary_ms
+
+
+def test_finish_with_catch_up_brings_every_dormant_entity_to_the_last_closed_window() -> None:
+    engine = Engine(LAZY)
+    for n, entity in enumerate(ENTITIES):
+        engine.ingest(make_mention(f"a{n}", entity, T0 + n * MINUTE), NEUTRAL)
+    for minute in range(3, 200):
+        engine.ingest(make_mention(f"b{minute}", "acme", T0 + minute * MINUTE), NEUTRAL)
+    assert engine.dormant_count() == 2
+    engine.finish(catch_up=True)
+    boundary = engine.closed_boundary_ms
+    assert {name: state.closed_until_ms for name, state in engine.entities.items()} == dict.fromkeys(ENTITIES, boundary)
+    assert engine.dormant_count() == 2  # caught up, still dormant

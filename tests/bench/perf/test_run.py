@@ -89,3 +89,21 @@ def test_rss_at_fractions_and_flatness() -> None:
     assert result.flat_ratio == 12.0 and not result.flat
     steady = DrillResult([], 100, 10.0, 9.0, 2000, 0, samples=[(1.0, 1000), (5.0, 1050), (9.0, 1100)])
     assert steady.flat and steady.projected_s(1_000) == 100.0
+
+
+def test_the_month_drill_sees_how_far_the_replay_has_read(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from bench.perf.month import read_fraction
+
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(b"x" * 1000)
+    code = f"f = open({str(path)!r}, 'rb', buffering=0); f.read(250); print('ready', flush=True); input()"
+    child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert child.stdout is not None and child.stdout.readline() == b"ready\n"
+        assert read_fraction(child.pid, path) == 0.25
+        assert read_fraction(child.pid, tmp_path / "other") is None
+    finally:
+        child.communicate(b"\n", timeout=10)

@@ -8,7 +8,16 @@ import orjson
 import pytest
 
 from bench.perf.run import main
-from bench.perf.scale import SPEAKS, changelog_bytes, quiet_lines, replay_child, with_quiet
+from bench.perf.scale import (
+    DORMANT_RESIDENT_GOAL,
+    DORMANT_SERIALIZED_GOAL,
+    SPEAKS,
+    changelog_bytes,
+    dormant_entity_bytes,
+    quiet_lines,
+    replay_child,
+    with_quiet,
+)
 from bench.perf.workload import Shape, cached
 
 
@@ -36,6 +45,13 @@ def test_the_changelog_follows_the_speaking_entities_not_the_watched_ones() -> N
     assert many["bytes_per_minute"] < 2 * few["bytes_per_minute"]
 
 
+def test_a_dormant_entity_is_small_in_memory_and_in_the_changelog() -> None:
+    res = dormant_entity_bytes(entities=100, days=0.6)
+    assert res["dormant"] == 100
+    assert 0 < res["serialized_bytes"] <= res["serialized_max"] <= DORMANT_SERIALIZED_GOAL
+    assert 0 < res["resident_bytes"] <= DORMANT_RESIDENT_GOAL
+
+
 def test_a_replay_child_reports_rate_memory_and_windows(tmp_path: Path) -> None:
     path = with_quiet(cached(Shape(mentions=400, entities=4, days=0.2), tmp_path), 10, tmp_path)
     res = replay_child(path)
@@ -47,7 +63,18 @@ def test_a_replay_child_reports_rate_memory_and_windows(tmp_path: Path) -> None:
 def test_bench_perf_prints_the_entity_scale_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     skips = ["--skip", "naive", "--skip", "raw", "--skip", "replay", "--skip", "windows"]
     args = ["--runs", "1", "--mentions", "300", "--entities", "4", "--days", "0.2", *skips]
-    sizes = ["--quiet", "30", "--watched", "100", "--speaking", "10"]
+    sizes = [
+        "--quiet",
+        "30",
+        "--watched",
+        "100",
+        "--speaking",
+        "10",
+        "--dormant-entities",
+        "20",
+        "--dormant-days",
+        "0.3",
+    ]
     assert main([*args, *sizes, "--cache-dir", str(tmp_path)]) == 0
     text = capsys.readouterr().out
     for row in (
@@ -57,6 +84,7 @@ def test_bench_perf_prints_the_entity_scale_table(tmp_path: Path, capsys: pytest
         "| rate with 30 quiet / alone |",
         "| more peak RSS with 30 quiet |",
         "| changelog, 100 watched, 10 speaking a minute |",
+        "| a dormant entity, resident |",
     ):
         assert row in text, row
 
