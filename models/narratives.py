@@ -759,9 +759,9 @@ def narratives_of(state: NarrativeState, entity: str) -> tuple[list[dict[str, An
     return [n.to_dict() for n in grouping.narratives], meta
 
 
-def top_narrative_line(drivers: Mapping[str, Any], limit: int = 160) -> str | None:
-    """'top narrative "label" (42% of posts, 80% negative): "text" <url>' or None."""
-    narratives = drivers.get("narratives")
+def top_narrative_line(narratives: list[dict[str, Any]] | None, limit: int = 160) -> str | None:
+    """'top narrative "label" (42% of posts, 80% negative): "text" <url>' or None (an alert's
+    drivers.narratives)."""
     if not isinstance(narratives, list) or not narratives or not isinstance(narratives[0], dict):
         return None
     top = narratives[0]

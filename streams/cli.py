@@ -438,7 +438,7 @@ def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[
             if not args.quiet:
                 progress.close()
                 print(timeline_line(alert, shown_tz), file=out, flush=True)
-                story = top_narrative_line(alert.drivers)
+                story = top_narrative_line(alert.drivers.narratives)
                 if story is not None:
                     print(f"    {story}", file=out, flush=True)
             if sink is not None:

@@ -14,7 +14,7 @@ import base64
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypedDict
 
 import orjson
 
@@ -30,6 +30,25 @@ PRODUCER_MAX_REQUEST_BYTES = 1_000_000
 RECORD_OVERHEAD_BYTES = 512
 
 log = logging.getLogger("firestorm.worker")
+
+
+class DeadLetter(TypedDict):
+    """A mention the worker refused (`<mentions>.dlq`), with why and where, and its bytes or their start.
+
+    `size` and `sha256` are the whole record's; `payload_b64` holds it (base64), or only its first
+    bytes when `truncated`; `payload` is that as text when it is UTF-8, else null. (`topic`,
+    `partition`, `offset`) find the record itself on the mentions topic."""
+
+    reason: str
+    detail: str
+    topic: str
+    partition: int
+    offset: int
+    size: int
+    sha256: str
+    truncated: bool
+    payload_b64: str
+    payload: str | None
 
 
 def _text(raw: bytes) -> str | None:
@@ -57,7 +76,7 @@ def dead_letter_record(
     when UTF-8) holds the whole record or only its first bytes; `size` and `sha256` are the whole
     record's either way, and (topic, partition, offset) find it on the mentions topic.
     `keep_whole=False` cuts it to the excerpt whatever its size."""
-    envelope: dict[str, Any] = {
+    envelope: DeadLetter = {
         "reason": error.reason,
         "detail": error.detail[:DETAIL_CHARS],
         "topic": topic,
@@ -77,7 +96,9 @@ def dead_letter_record(
     # The excerpt's text is at most 4 bytes of JSON per byte (a \u escape), its base64 4/3: the
     # rest of the envelope is small and bounded, so the excerpt is sized to fit what is left.
     excerpt = raw[: max(0, min(excerpt_bytes, (max_bytes - 1024) * 3 // 16))]
-    envelope.update(truncated=True, payload_b64=base64.b64encode(excerpt).decode("ascii"), payload=_text(excerpt))
+    envelope["truncated"] = True
+    envelope["payload_b64"] = base64.b64encode(excerpt).decode("ascii")
+    envelope["payload"] = _text(excerpt)
     return orjson.dumps(envelope), headers
 
 

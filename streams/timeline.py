@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 from datetime import UTC, tzinfo
 
 from firestorm.models.alerts import Alert
-from firestorm.models.timeutil import TimestampError, parse_ts
 from firestorm.streams.zones import display_time
 
 DRILL_MARK = "DRILL "
@@ -17,6 +15,5 @@ def timeline_line(alert: Alert, tz: tzinfo = UTC) -> str:
     line = alert.timeline_line()
     stamp, sep, rest = line.partition("  ")
     if tz is not UTC:
-        with contextlib.suppress(TimestampError):
-            stamp = display_time(parse_ts(alert.detected_at), tz)
+        stamp = display_time(alert.detected_at_ms, tz)
     return f"{stamp}{sep}{DRILL_MARK if alert.drill else ''}{rest}"

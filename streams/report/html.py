@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
+from firestorm.models.alerts import Alert, SampleRef
 from firestorm.models.narratives import shorten
 from firestorm.models.timeutil import TimestampError, parse_ts
 from firestorm.streams.report.clock import when, zone_over
@@ -206,7 +207,7 @@ def _downsample(points: Sequence[WindowPoint], window_ms: int) -> tuple[list[int
 def _markers(chart: TimeChart, entity: EntityReport) -> None:
     for inc in entity.incidents:
         for alert in inc.events:
-            ms = parse_ts(alert.detected_at)
+            ms = alert.detected_at_ms
             ratio = f" (x{alert.volume / alert.baseline:.1f})" if alert.baseline else ""
             tip = (
                 f"{_t(ms, full=True)} {alert.status.upper()} {alert.severity}: volume {alert.volume}, "
@@ -314,11 +315,11 @@ def _zoom_range(report: Report, entity: EntityReport) -> tuple[int, int] | None:
     return lo, max(hi, lo + report.settings.window_ms * 10)
 
 
-def _sample_html(sample: dict[str, Any], texts: dict[str, str]) -> str:
+def _sample_html(sample: SampleRef, texts: dict[str, str]) -> str:
     """A sample mention: its text (when the replay saw it) linked to the post, else its id."""
-    mention_id = str(sample.get("id", ""))
+    mention_id = sample["id"]
     label = escape(shorten(texts[mention_id], SAMPLE_TEXT_CHARS)) if mention_id in texts else escape(mention_id)
-    url = sample.get("url")
+    url = sample["url"]
     inner = f'<a href="{escape(str(url))}" rel="noreferrer">{label}</a>' if url else label
     return f'<div class="sample">{inner}</div>'
 
@@ -329,22 +330,22 @@ def _drivers_table(entity: EntityReport, texts: dict[str, str] | None = None) ->
     for inc in entity.incidents:
         for a in inc.events:
             d = a.drivers
-            terms = ", ".join(f"{t} ({n})" for t, n in d.get("top_terms", [])[:5])
-            tags = ", ".join(f"#{t.lstrip('#')} ({n})" for t, n in d.get("top_hashtags", [])[:4])
-            authors = ", ".join(f"{x['id']} ({x['followers']:,})" for x in d.get("top_authors", [])[:3])
-            langs = ", ".join(f"{k} {v}" for k, v in d.get("languages", {}).items())
-            samples = "".join(_sample_html(s, texts) for s in d.get("samples", [])[:3])
+            terms = ", ".join(f"{t} ({n})" for t, n in d.top_terms[:5])
+            tags = ", ".join(f"#{t.lstrip('#')} ({n})" for t, n in d.top_hashtags[:4])
+            authors = ", ".join(f"{x['id']} ({x['followers']:,})" for x in d.top_authors[:3])
+            langs = ", ".join(f"{k} {v}" for k, v in d.languages.items())
+            samples = "".join(_sample_html(s, texts) for s in d.samples[:3])
             ratio = f"x{a.volume / a.baseline:.1f}" if a.baseline else "-"
             rows.append(
-                f"<tr><td>{escape(_t_iso(a.detected_at))}</td>"
+                f"<tr><td>{escape(_t(a.detected_at_ms, full=True))}</td>"
                 f'<td><span class="badge {"resolved" if a.status == "resolved" else a.severity}">'
                 f"{escape(a.status)}</span> {escape(a.severity)}</td>"
                 f'<td class="num">{a.volume}</td><td class="num">{a.baseline:.1f}</td><td class="num">{ratio}</td>'
                 f'<td class="num">{a.score:.0f}</td><td class="num">{a.negative_share:.0%}</td>'
                 f'<td class="num">{a.mean_compound:+.2f}</td>'
                 f"<td>{escape(terms)}<br><span class='muted'>{escape(tags)}</span></td>"
-                f"<td>{escape(authors)}<br><span class='muted'>{d.get('unique_authors', 0)} authors, "
-                f"reach {d.get('reach', 0):,}, {d.get('reposts', 0)} reposts</span></td>"
+                f"<td>{escape(authors)}<br><span class='muted'>{d.unique_authors} authors, "
+                f"reach {d.reach:,}, {d.reposts} reposts</span></td>"
                 f"<td>{escape(langs)}</td><td>{samples}</td></tr>"
             )
     if not rows:
@@ -357,9 +358,9 @@ def _drivers_table(entity: EntityReport, texts: dict[str, str] | None = None) ->
     return f'<table class="drivers">{head}{"".join(rows)}</table>'
 
 
-def _final_narratives(events: Sequence[Any]) -> Any:
+def _final_narratives(events: Sequence[Alert]) -> Alert | None:
     """The incident's last alert event that carries narratives (a resolve carries the whole incident's)."""
-    return next((a for a in reversed(events) if a.drivers.get("narratives")), None)
+    return next((a for a in reversed(events) if a.drivers.narratives), None)
 
 
 def _takeovers(
@@ -415,8 +416,8 @@ def _narratives_panel(report: Report, entity: EntityReport) -> str:
         final = _final_narratives(inc.events)
         if final is None:
             continue
-        narratives = [n for n in final.drivers["narratives"] if isinstance(n, dict)]
-        meta = final.drivers.get("narrative_sample") or {}
+        narratives = final.drivers.narratives or []
+        meta = final.drivers.narrative_sample or {}
         bucket_ms = int(meta.get("bucket_minutes", 5)) * 60_000
         origin = parse_ts(meta["bucket_from"]) if meta.get("bucket_from") else inc.window_start_ms
         parts.append(f"<h3>Narratives of {escape(inc.incident_id)}</h3>")
@@ -424,7 +425,7 @@ def _narratives_panel(report: Report, entity: EntityReport) -> str:
             f'<p class="muted">From a sample of {meta.get("sampled", "?")} of the incident\'s '
             f"{meta.get('seen', '?')} posts since {escape(_t(origin, full=True))}; "
             f"{_pct(meta.get('other_share'))} of the posts are in smaller stories. "
-            f"As of the {escape(final.status)} event at {escape(_t_iso(final.detected_at))}.</p>"
+            f"As of the {escape(final.status)} event at {escape(_t(final.detected_at_ms, full=True))}.</p>"
         )
         takeovers = _takeovers(narratives, origin, bucket_ms)
         if takeovers:
@@ -460,11 +461,11 @@ def _narratives_panel(report: Report, entity: EntityReport) -> str:
             f"<th class=num>reposts (sampled)</th><th>representative posts</th></tr>{''.join(rows)}</table>"
         )
         timeline_rows = "".join(
-            f"<tr><td>{escape(_t_iso(a.detected_at))}</td><td>{escape(a.status)}</td>"
-            f"<td>{escape(str(a.drivers['narratives'][0].get('label', '')))}</td>"
-            f'<td class="num">{_pct(a.drivers["narratives"][0].get("share"))}</td></tr>'
+            f"<tr><td>{escape(_t(a.detected_at_ms, full=True))}</td><td>{escape(a.status)}</td>"
+            f"<td>{escape(str(a.drivers.narratives[0].get('label', '')))}</td>"
+            f'<td class="num">{_pct(a.drivers.narratives[0].get("share"))}</td></tr>'
             for a in inc.events
-            if a.drivers.get("narratives")
+            if a.drivers.narratives
         )
         parts.append(
             "<p class=muted>The top narrative at each alert event:</p><table class=narrative-events><tr>"

@@ -19,7 +19,6 @@ from firestorm.models.detectors.stats import poisson_tail_score
 from firestorm.models.engine import ClosedWindow, EngineSettings
 from firestorm.models.pipeline import Processed
 from firestorm.models.sentiment import NEGATIVE_COMPOUND
-from firestorm.models.timeutil import parse_ts
 from firestorm.streams.report.labels import Labels
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
@@ -161,9 +160,7 @@ class ReportCollector:
 
     def _keep_sample_texts(self, alert: Alert) -> None:
         """The alert names its sample mentions by id: keep their texts while they are recent."""
-        samples = alert.drivers.get("samples")
-        wanted = {s.get("id") for s in samples if isinstance(s, dict)} if isinstance(samples, list) else set()
-        wanted.discard(None)
+        wanted = {s["id"] for s in alert.drivers.samples}
         if not wanted:
             return
         for row in reversed(self.recent.get(alert.entity, ())):
@@ -223,20 +220,20 @@ def summarize_incidents(alerts: list[Alert]) -> list[IncidentSummary]:
     """Group alert events by incident, in order of their first event."""
     out: dict[str, IncidentSummary] = {}
     for alert in alerts:
-        at = parse_ts(alert.detected_at)
+        at = alert.detected_at_ms
         inc = out.get(alert.incident_id)
         if inc is None:
             inc = out[alert.incident_id] = IncidentSummary(
                 incident_id=alert.incident_id,
                 entity=alert.entity,
                 triggered_ms=at,
-                window_start_ms=parse_ts(alert.window_start),
+                window_start_ms=alert.window_start_ms,
                 first_page_ms=None,
                 severity=alert.severity,
                 events=[],
                 resolved_ms=None,
                 peak_volume=alert.volume,
-                peak_ms=parse_ts(alert.window_start),
+                peak_ms=alert.window_start_ms,
                 peak_expected=alert.baseline,
             )
         inc.events.append(alert)
@@ -248,7 +245,7 @@ def summarize_incidents(alerts: list[Alert]) -> list[IncidentSummary]:
         if SEVERITY_RANK[alert.severity] > SEVERITY_RANK[inc.severity]:
             inc.severity = alert.severity
         if alert.volume > inc.peak_volume:
-            inc.peak_volume, inc.peak_ms, inc.peak_expected = alert.volume, parse_ts(alert.window_start), alert.baseline
+            inc.peak_volume, inc.peak_ms, inc.peak_expected = alert.volume, alert.window_start_ms, alert.baseline
     return list(out.values())
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from firestorm.models.narratives import shorten
-from firestorm.models.timeutil import parse_ts
 from firestorm.streams.report.clock import local, when, zone, zone_over
 from firestorm.streams.report.html import _zoom_range
 from firestorm.streams.report.model import Report, alert_threshold, fmt_duration
@@ -24,22 +23,20 @@ def _dt(ms: int) -> datetime:
     return local(ms)
 
 
-def _pairs(value: Any, limit: int) -> str:
-    if not isinstance(value, list):
-        return ""
-    return ", ".join(f"{p[0]} ({p[1]})" for p in value[:limit] if isinstance(p, list | tuple) and len(p) == 2)
+def _pairs(value: list[tuple[str, int]], limit: int) -> str:
+    return ", ".join(f"{term} ({count})" for term, count in value[:limit])
 
 
 def _drivers_text(report: Report, entity: str) -> str:
     """What people said in the first alert that paged (else the first alert) of the storm entity."""
     alerts = [a for a in report.alerts if a.entity == entity and a.status != "resolved"]
     first = next((a for a in alerts if a.severity in ("warning", "critical")), alerts[0] if alerts else None)
-    if first is None or not isinstance(first.drivers, dict):
+    if first is None:
         return ""
-    terms = _pairs(first.drivers.get("top_terms"), 8)
-    tags = _pairs(first.drivers.get("top_hashtags"), 4)
+    terms = _pairs(first.drivers.top_terms, 8)
+    tags = _pairs(first.drivers.top_hashtags, 4)
     parts = [p for p in (terms, tags) if p]
-    at = when(parse_ts(first.detected_at))
+    at = when(first.detected_at_ms)
     return f"Top drivers of the first alert ({at}): " + "; ".join(parts) if parts else ""
 
 
@@ -85,9 +82,9 @@ def _narrative_text(report: Report) -> str:
     if not report.entities:
         return ""
     for inc in report.entities[0].incidents:
-        final = next((a for a in reversed(inc.events) if a.drivers.get("narratives")), None)
-        if final is not None:
-            top = final.drivers["narratives"][0]
+        final = next((a for a in reversed(inc.events) if a.drivers.narratives), None)
+        if final is not None and final.drivers.narratives:
+            top = final.drivers.narratives[0]
             example: dict[str, Any] = next(iter(top.get("examples") or []), {})
             text = shorten(str(example.get("text", "")), 110)
             return f'top narrative: "{shorten(str(top.get("label", "")), 60)}" ({top.get("share", 0):.0%}): "{text}"'
@@ -211,8 +208,8 @@ def draw_report(report: Report) -> Any:
             kind = "resolved" if a.status == "resolved" else a.severity
             label = None if kind in seen else ("resolved" if kind == "resolved" else f"alert: {kind}")
             seen.add(kind)
-            at = _dt(parse_ts(a.detected_at))
-            if zoom[0] <= parse_ts(a.detected_at) <= zoom[1]:
+            at = _dt(a.detected_at_ms)
+            if zoom[0] <= a.detected_at_ms <= zoom[1]:
                 ax.plot(
                     [at],
                     [a.volume],

@@ -282,7 +282,7 @@ def test_alerts_carry_narratives_and_a_restarted_engine_gives_the_same() -> None
     assert narratives and narratives[0]["examples"][0]["text"]
     assert narratives[0]["share"] > 0.5 and "gate" in narratives[0]["terms"] + narratives[0]["label"].split(" · ")
     assert drivers["narrative_sample"]["sampled"] > 0
-    line = top_narrative_line(drivers)
+    line = top_narrative_line(narratives)
     assert line is not None and line.startswith('top narrative "') and "https://x.com/u/status/" in line
     assert _alerts(lines, restart_every=97) == straight
 

@@ -83,8 +83,6 @@ def test_reposts_are_the_posts_marked_as_reposts(tmp_path: Path) -> None:
     marked = report_of(tmp_path, objs, labels)
     (storm,) = marked.storms.values()
     trigger = next(a for a in marked.alerts if a.incident_id == storm.incident_id)
-    ramp = [
-        o for o in objs if o["entity"] == "skyway" and storm.from_ms <= parse_ts(o["ts"]) < parse_ts(trigger.window_end)
-    ]
+    ramp = [o for o in objs if o["entity"] == "skyway" and storm.from_ms <= parse_ts(o["ts"]) < trigger.window_end_ms]
     assert storm.total == len(ramp)
     assert storm.reposts == sum(1 for o in ramp if o.get("repost_of")) > 0
