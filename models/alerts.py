@@ -142,10 +142,18 @@ class Alert:
     def to_json(self) -> bytes:
         return orjson.dumps(self.to_dict())
 
+    # The times as the wire writes them (ISO-8601 UTC), for readers that print them.
     @property
     def detected_at(self) -> str:
-        """`detected_at_ms` as ISO-8601 UTC (what the wire and the timeline show)."""
         return iso_utc(self.detected_at_ms)
+
+    @property
+    def window_start(self) -> str:
+        return iso_utc(self.window_start_ms)
+
+    @property
+    def window_end(self) -> str:
+        return iso_utc(self.window_end_ms)
 
     def timeline_line(self) -> str:
         """A human line for the alert timeline printed by replays."""

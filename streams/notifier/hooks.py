@@ -17,7 +17,6 @@ import aiohttp
 import orjson
 
 from firestorm.models.alerts import Alert
-from firestorm.models.timeutil import iso_utc
 from firestorm.streams.notifier import render
 from firestorm.streams.notifier.delivery import Result, classify_http
 from firestorm.streams.notifier.routing import DEFAULT_GRAFANA_LINK, SIGNATURE_HEADER
@@ -44,7 +43,7 @@ def action_of(alert: Alert) -> str:
 
 
 def delivery_id(alert: Alert) -> str:
-    return f"{alert.incident_id}/{alert.status}/{iso_utc(alert.window_end_ms)}"
+    return f"{alert.incident_id}/{alert.status}/{alert.window_end}"
 
 
 class _HttpHook:

@@ -7,7 +7,6 @@ from typing import Any
 
 from firestorm.models.alerts import Alert
 from firestorm.models.narratives import SHOWN_TEXT_CHARS, shorten
-from firestorm.models.timeutil import iso_utc
 
 GRAFANA_MARGIN_MS = 30 * 60 * 1000  # show half an hour either side of the incident
 _SEVERE = ("warning", "critical")
@@ -184,7 +183,7 @@ def details(alert: Alert, group: str | None = None) -> dict[str, Any]:
         "status": alert.status,
         "severity": alert.severity,
         "drill": alert.drill,
-        "window": f"{iso_utc(alert.window_start_ms)} - {iso_utc(alert.window_end_ms)}",
+        "window": f"{alert.window_start} - {alert.window_end}",
         "detected_at": alert.detected_at,
         "mentions": alert.volume,
         "expected": alert.baseline,
