@@ -298,8 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _run_score(args: argparse.Namespace, config: Config, out: IO[str], err: IO[str]) -> int:
     from firestorm.models.sentiment import SentimentScorer
+    from firestorm.streams.drills.score import ScoreTally, score_records, to_line
     from firestorm.streams.formats import InputFile, read_records
-    from firestorm.streams.score import ScoreTally, score_records, to_line
 
     scorer = SentimentScorer(args.sentiment or config.sentiment)
     tally = ScoreTally()
@@ -321,8 +321,8 @@ def _run_score(args: argparse.Namespace, config: Config, out: IO[str], err: IO[s
 
 def _run_plan(args: argparse.Namespace, config: Config, err: IO[str]) -> int:
     from firestorm.models.planned import PlannedEventError, planned_event_from_obj
-    from firestorm.streams.control import publish_planned_event
-    from firestorm.streams.topics import ensure_topics
+    from firestorm.streams.kafka.topics import ensure_topics
+    from firestorm.streams.worker.control import publish_planned_event
 
     obj = {"entity": args.entity, "start": args.start, "end": args.end, "uplift": args.uplift, "mute": args.mute}
     try:
@@ -375,13 +375,11 @@ def _print_bad_lines(err: IO[str], bad_lines: list[tuple[int, str]], total: int)
 def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[str]) -> int:
     from firestorm.models.narratives import top_narrative_line
     from firestorm.models.pipeline import MentionProcessor
-    from firestorm.streams.compare import CachingScorer, format_table, run_variants, variant_settings
-    from firestorm.streams.embedded import Pacer, replay
-    from firestorm.streams.formats import InputFile, read_records
-    from firestorm.streams.metrics import Metrics
-    from firestorm.streams.plan_file import load_plan_file
-    from firestorm.streams.progress import Progress
-    from firestorm.streams.report import (
+    from firestorm.streams.drills.compare import CachingScorer, format_table, run_variants, variant_settings
+    from firestorm.streams.drills.plan_file import load_plan_file
+    from firestorm.streams.drills.progress import Progress
+    from firestorm.streams.drills.replay import Pacer, replay
+    from firestorm.streams.drills.report import (
         ReportCollector,
         build_report,
         check_report_path,
@@ -390,7 +388,9 @@ def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[
         load_labels,
         write_report,
     )
-    from firestorm.streams.timeline import timeline_line
+    from firestorm.streams.drills.timeline import timeline_line
+    from firestorm.streams.formats import InputFile, read_records
+    from firestorm.streams.metrics import Metrics
 
     spec = _input_spec(args)
     shown_tz: tzinfo = args.display_tz or UTC
@@ -482,7 +482,7 @@ def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[
     for event in rehearsed:
         print(f"planned event (--plan): {event.describe()}", file=err)
     if labels is not None and labels.onset_ms is not None:
-        from firestorm.streams.compare import evaluate
+        from firestorm.streams.drills.compare import evaluate
         from firestorm.streams.zones import zone_label, zoned_clock_time
 
         drill = evaluate("", settings, result.alerts, labels, result.elapsed_s)
@@ -551,11 +551,11 @@ def _hold_metrics(metrics: Metrics, host: str, port: int, hold_s: float, err: IO
 
 
 def _run_worker(config: Config) -> int:
-    from firestorm.streams.app import create_app
-    from firestorm.streams.faust_compat import BoundedWorker
+    from firestorm.streams.kafka.app import create_app
+    from firestorm.streams.kafka.faust_compat import BoundedWorker
+    from firestorm.streams.kafka.topics import ensure_topics, resolve_replication
     from firestorm.streams.metrics import Metrics
-    from firestorm.streams.topics import ensure_topics, resolve_replication
-    from firestorm.streams.worker import install_worker
+    from firestorm.streams.worker.service import install_worker
 
     config = resolve_replication(config)
     ensure_topics(config)
@@ -576,10 +576,10 @@ def _run_worker(config: Config) -> int:
 
 
 def _run_produce(args: argparse.Namespace, config: Config, err: IO[str]) -> int:
+    from firestorm.streams.drills.progress import Progress
     from firestorm.streams.formats import InputFile, Record, Rejected, read_records
-    from firestorm.streams.produce import produce
-    from firestorm.streams.progress import Progress
-    from firestorm.streams.topics import ensure_topics
+    from firestorm.streams.kafka.produce import produce
+    from firestorm.streams.kafka.topics import ensure_topics
 
     spec = _input_spec(args)
     ensure_topics(config)

@@ -267,7 +267,7 @@ class Metrics:
             'Window updates reported under entity="other" (label cap).',
             registry=r,
         )
-        # Offset continuity (streams/offsets.py): each non-zero value is also logged.
+        # Offset continuity (streams/kafka/offsets.py): each non-zero value is also logged.
         self.redelivered = Counter(
             "firestorm_records_redelivered",
             "Records skipped because their partition's state already counts them (redelivery).",

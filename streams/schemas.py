@@ -1,6 +1,6 @@
 """The JSON schemas of the records firestorm writes for others: the alert event and the dead letter.
 
-Generated from the code (models/alerts.py `Alert`, streams/dead_letter.py `DeadLetter`), so the
+Generated from the code (models/alerts.py `Alert`, streams/kafka/dead_letter.py `DeadLetter`), so the
 schema docs/architecture.md shows cannot drift from what is written: tests/docs check it.
 Run: python -m firestorm.streams.schemas            (print both)
      python -m firestorm.streams.schemas --write F  (replace the generated blocks in F)
@@ -17,7 +17,7 @@ from typing import Any
 
 from firestorm.models.alerts import alert_schema
 from firestorm.models.typecheck import json_schema
-from firestorm.streams.dead_letter import DeadLetter
+from firestorm.streams.kafka.dead_letter import DeadLetter
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 WIDTH = 100  # the longest line a nested value is kept on

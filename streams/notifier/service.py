@@ -164,7 +164,7 @@ class NotifierService:
         self._stop = stop
         config = self.config
         session_ms = max(6000, int(parse_s(config.session_timeout) * 1000))
-        from firestorm.streams.kafka_security import aiokafka_security
+        from firestorm.streams.kafka.security import aiokafka_security
 
         security = aiokafka_security(config)
         self._producer = AIOKafkaProducer(
@@ -387,7 +387,7 @@ def ensure_notifier_topics(config: Config, timeout_s: float = 30.0) -> list[str]
     from kafka.admin import NewTopic
     from kafka.errors import TopicAlreadyExistsError
 
-    from firestorm.streams.topics import TOPIC_CONFIG, admin_client, topic_config, with_replication
+    from firestorm.streams.kafka.topics import TOPIC_CONFIG, admin_client, topic_config, with_replication
 
     admin = admin_client(config, f"{config.notifier_group_id}-admin", timeout_s)
     created: list[str] = []

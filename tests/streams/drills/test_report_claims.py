@@ -10,9 +10,9 @@ import orjson
 
 from firestorm.models.engine import EngineSettings
 from firestorm.models.timeutil import iso_utc, parse_ts
-from firestorm.streams.report import ReportCollector, build_report, load_labels, render_html
-from firestorm.streams.report.model import Report
-from firestorm.streams.report.png import _headline_text
+from firestorm.streams.drills.report import ReportCollector, build_report, load_labels, render_html
+from firestorm.streams.drills.report.model import Report
+from firestorm.streams.drills.report.png import _headline_text
 from tests.streams.drills.conftest import EXAMPLES, MINUTE, T0, replay_file, synthetic_incident, to_jsonl
 
 

@@ -10,8 +10,8 @@ from html import unescape
 import orjson
 
 from firestorm.streams.cli import EXIT_OK, main
-from firestorm.streams.embedded import ReplayResult
-from firestorm.streams.report import ReportCollector, build_report, render_html
+from firestorm.streams.drills.replay import ReplayResult
+from firestorm.streams.drills.report import ReportCollector, build_report, render_html
 from tests.streams.drills.conftest import EXAMPLES
 
 SAMPLE = EXAMPLES / "skyway-outage-en.jsonl"
@@ -89,7 +89,7 @@ def test_replay_prints_the_top_narrative_with_a_post() -> None:
 
 
 def test_png_headline_names_the_top_narrative(skyway_collected: tuple[ReportCollector, ReplayResult]) -> None:
-    from firestorm.streams.report.png import _narrative_text
+    from firestorm.streams.drills.report.png import _narrative_text
 
     collector, result = skyway_collected
     report = build_report(collector, title="t", input_name=str(SAMPLE), input_format="jsonl", summary={}, bad_lines=[])

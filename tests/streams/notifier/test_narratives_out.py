@@ -12,7 +12,7 @@ import orjson
 
 from firestorm.models.alerts import Alert
 from firestorm.models.engine import EngineSettings
-from firestorm.streams.embedded import replay
+from firestorm.streams.drills.replay import replay
 from firestorm.streams.formats import jsonl_lines
 from firestorm.streams.notifier import render
 from firestorm.streams.notifier.hooks import SlackSink, WebhookSink
