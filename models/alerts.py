@@ -77,8 +77,11 @@ class Drivers:
     reopens: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        """The wire form: `narratives`, `narrative_sample` left out when null, `reopens` when 0."""
+        """The wire form (as JSON reads it back): `narratives`, `narrative_sample` left out when null,
+        `reopens` when 0."""
         out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["top_terms"] = [list(pair) for pair in self.top_terms]  # as JSON reads them back
+        out["top_hashtags"] = [list(pair) for pair in self.top_hashtags]
         for name in ("narratives", "narrative_sample"):
             if out[name] is None:
                 del out[name]
