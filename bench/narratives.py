@@ -34,7 +34,8 @@ from typing import Any
 import orjson
 
 from firestorm.models.engine import Engine, EngineSettings
-from firestorm.models.narratives import INCIDENT_POSTS, NarrativeState, WindowSample, group
+from firestorm.models.narrative_groups import group
+from firestorm.models.narratives import INCIDENT_POSTS, NarrativeState, WindowSample
 from firestorm.models.pipeline import MentionProcessor
 from firestorm.models.sentiment import DEFAULT_MODE, SENTIMENT_MODES, SentimentScorer
 from firestorm.models.timeutil import iso_utc

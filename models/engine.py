@@ -44,7 +44,8 @@ from firestorm.models.detectors.seasonal import SeasonalDetector, SeasonalSettin
 from firestorm.models.detectors.seasonal_state import KIND as SEASONAL_KIND
 from firestorm.models.detectors.seasonal_state import SeasonalState
 from firestorm.models.incidents import IncidentState, LifecycleSettings, step
-from firestorm.models.narratives import NarrativeState, narratives_of
+from firestorm.models.narrative_groups import narratives_of
+from firestorm.models.narratives import NarrativeState
 from firestorm.models.planned import PlannedCalendar, PlannedEvent
 from firestorm.models.records import DecodeError, Mention, mention_from_obj, mention_to_obj
 from firestorm.models.sentiment import Sentiment

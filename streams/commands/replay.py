@@ -29,7 +29,7 @@ from firestorm.streams.commands.common import (
 
 
 def run(args: argparse.Namespace, config: Config, out: IO[str], err: IO[str]) -> int:
-    from firestorm.models.narratives import top_narrative_line
+    from firestorm.models.narrative_text import top_narrative_line
     from firestorm.models.pipeline import MentionProcessor
     from firestorm.streams.drills.compare import CachingScorer, format_table, run_variants, variant_settings
     from firestorm.streams.drills.plan_file import load_plan_file

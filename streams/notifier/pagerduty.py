@@ -22,7 +22,7 @@ import aiohttp
 import orjson
 
 from firestorm.models.alerts import Alert
-from firestorm.models.narratives import shorten
+from firestorm.models.narrative_text import shorten
 from firestorm.streams.notifier import render
 from firestorm.streams.notifier.delivery import Result, classify_http
 from firestorm.streams.notifier.routing import DEFAULT_GRAFANA_LINK, DEFAULT_RUNBOOK_URL, PAGERDUTY

@@ -6,7 +6,7 @@ import urllib.parse
 from typing import Any
 
 from firestorm.models.alerts import Alert
-from firestorm.models.narratives import SHOWN_TEXT_CHARS, shorten
+from firestorm.models.narrative_text import SHOWN_TEXT_CHARS, shorten
 
 GRAFANA_MARGIN_MS = 30 * 60 * 1000  # show half an hour either side of the incident
 _SEVERE = ("warning", "critical")

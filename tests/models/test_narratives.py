@@ -11,18 +11,15 @@ from pathlib import Path
 import orjson
 
 from firestorm.models.engine import Engine, EngineSettings, EntityState
+from firestorm.models.narrative_groups import MAX_NARRATIVES, group, narratives_of
+from firestorm.models.narrative_text import shorten, top_narrative_line
 from firestorm.models.narratives import (
     INCIDENT_POSTS,
-    MAX_NARRATIVES,
     POST_TEXT_CHARS,
     WINDOW_POSTS,
     NarrativeState,
     Post,
     WindowSample,
-    group,
-    narratives_of,
-    shorten,
-    top_narrative_line,
 )
 from firestorm.models.pipeline import MentionProcessor
 from tests.models.builders import MINUTE, SECOND, T0, make_mention, sentiment

@@ -8,7 +8,7 @@ from html import escape
 from typing import Any
 
 from firestorm.models.alerts import Alert, SampleRef
-from firestorm.models.narratives import shorten
+from firestorm.models.narrative_text import shorten
 from firestorm.models.timeutil import TimestampError, parse_ts
 from firestorm.streams.drills.report.clock import when, zone_over
 from firestorm.streams.drills.report.model import (

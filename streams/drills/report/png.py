@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from firestorm.models.narratives import shorten
+from firestorm.models.narrative_text import shorten
 from firestorm.streams.drills.report.clock import local, when, zone, zone_over
 from firestorm.streams.drills.report.html import _zoom_range
 from firestorm.streams.drills.report.model import Report, alert_threshold, fmt_duration
