@@ -195,24 +195,24 @@ class BatchHandler:
         self._last_record: dict[int, tuple[float, int | None]] = {}
         self._idle_logged: dict[int, float] = {}  # partition -> when its idle advance was last logged
 
-    async def process(self, messages: Sequence[Any]) -> list[Awaitable[Any]]:
-        """Process a batch and write its state; returns the broker acknowledgements of that state,
+    async def judge_and_store(self, messages: Sequence[Any]) -> list[Awaitable[Any]]:
+        """Judge a batch and write its state; returns the broker acknowledgements of that state,
         which must all resolve before the batch is acked. The next batch may be processed
         meanwhile: its state goes to the same partitions after this one's, and its offsets are
         acked after these."""
-        await self.handle(messages)
+        await self.judge(messages)
         pending = await self.store()
         assert pending is not None  # nothing can clear the engines between the two (one task)
         return pending
 
-    async def handle(self, messages: Sequence[Any]) -> None:
-        """Process a batch without writing its state: its alerts and dead letters are on the
-        broker when this returns, its state is written by the next `store()`. Until then the
-        batch must not be acked."""
+    async def judge(self, messages: Sequence[Any]) -> None:
+        """Judge a batch (its mentions through the engines) without writing its state: its alerts
+        and dead letters are on the broker when this returns, its state is written by the next
+        `store()`. Until then the batch must not be acked."""
         async with self._busy:
             if not self._unstored:
                 self._unstored_epoch = self.engines.epoch
-            await self._handle(messages)
+            await self._judge_partitions(messages)
         self.last_batch_at = time.monotonic()
 
     @property
@@ -234,7 +234,7 @@ class BatchHandler:
                 pending += await self.engines.persist(partition, self.engines.get(partition))
             return pending
 
-    async def _handle(self, messages: Sequence[Any]) -> None:
+    async def _judge_partitions(self, messages: Sequence[Any]) -> None:
         started = time.perf_counter()
         by_partition: dict[int, list[Any]] = {}
         for message in messages:
@@ -246,7 +246,7 @@ class BatchHandler:
                 # these records again from the committed offset; writing state here would race it.
                 self.metrics.stale_records.inc(len(batch))
                 continue
-            await self._handle_partition(partition, batch)
+            await self._judge_partition(partition, batch)
             self._unstored.add(partition)
         self.metrics.batch_seconds.observe(time.perf_counter() - started)
 
@@ -256,7 +256,7 @@ class BatchHandler:
         except Exception:  # no consumer yet (tests drive the handler directly): take everything
             return None
 
-    async def _handle_partition(self, partition: int, batch: list[Any]) -> None:
+    async def _judge_partition(self, partition: int, batch: list[Any]) -> None:
         engine = self.engines.get(partition)
         guard = await self._guard(partition)
         sent: list[Any] = []
@@ -271,7 +271,7 @@ class BatchHandler:
             raw = message.value if isinstance(message.value, bytes) else bytes(message.value or b"")
             # The intake stamps time_in (time.monotonic) when the consumer hands the record over.
             arrived = getattr(message, "time_in", None) or time.monotonic()
-            await self._process(engine, partition, message, raw, arrived, sent, done)
+            await self._judge_record(engine, partition, message, raw, arrived, sent, done)
             guard.accept(message.offset)
         self._last_record[partition] = (time.monotonic(), engine.clock_ms)
         self._idle_logged.pop(partition, None)
@@ -366,7 +366,7 @@ class BatchHandler:
         )
         guard = self.engines.guard(partition)
         for record in records:
-            await self._process(engine, partition, record, record.value, time.monotonic(), sent, done)
+            await self._judge_record(engine, partition, record, record.value, time.monotonic(), sent, done)
             guard.accept(record.offset)
         self.metrics.gap_filled.inc(len(records))
         self.metrics.gap_missing.inc(end - start - len(records))
@@ -375,7 +375,7 @@ class BatchHandler:
             with contextlib.suppress(Exception):
                 await faust_compat.add_gap(self.fapp.app.consumer, TP(topic, partition), start, end - 1)
 
-    async def _process(
+    async def _judge_record(
         self,
         engine: Engine,
         partition: int,
@@ -589,7 +589,7 @@ def install_worker(fapp: FirestormApp, config: Config, metrics: Metrics) -> Batc
                     taking = None
                 else:
                     batch = await intake.take()
-                await handler.handle(batch)
+                await handler.judge(batch)
                 unstored.append(batch)
                 if len(intake) >= batch_size and time.monotonic() - stored_at < STORE_INTERVAL_S:
                     continue

@@ -127,7 +127,7 @@ def test_a_brand_new_group_whose_first_records_were_skipped_reads_them_back(stac
         handler = batch_handler(fapp, config_for(stack, KAFKA_PORT))
         handler.log_windows = True
         batch = [Message(offset=n, value=lines[n], topic=stack.mentions) for n in range(20, 30)]
-        await asyncio.gather(*await handler.process(batch))
+        await asyncio.gather(*await handler.judge_and_store(batch))
         assert handler.engines.guard(0).next_offset == 30
         consumed = handler.metrics.registry.get_sample_value("firestorm_mentions_consumed_total")
         gap_filled = handler.metrics.registry.get_sample_value("firestorm_records_gap_filled_total")

@@ -129,7 +129,7 @@ class Harness:
         return [Record(topic, partition, start + i, v, b"acme") for i, v in enumerate(values)]
 
     async def run(self, batch: list[Record]) -> None:
-        await asyncio.gather(*await self.handler.process(batch))
+        await asyncio.gather(*await self.handler.judge_and_store(batch))
 
     @property
     def alerts(self) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ def test_a_failed_dead_letter_send_fails_the_batch() -> None:
         fapp = FakeFirestormApp(dead_letter_sends=Sends(auto=False))
         handler = batch_handler(fapp)
         handler.engines.guard(0).next_offset = 0  # its start is known: no broker needed
-        task = asyncio.ensure_future(handler.process(batch_with_a_bad_record()))
+        task = asyncio.ensure_future(handler.judge_and_store(batch_with_a_bad_record()))
         await asyncio.sleep(0.05)
         assert len(fapp.dead_letter_sends.futures) == 1
         fapp.dead_letter_sends.futures[0].set_exception(RuntimeError("broker lost the dead letter"))
@@ -39,7 +39,7 @@ def test_the_batch_waits_for_its_dead_letters_before_writing_state() -> None:
         fapp = FakeFirestormApp(dead_letter_sends=Sends(auto=False))
         handler = batch_handler(fapp)
         handler.engines.guard(0).next_offset = 0
-        task = asyncio.ensure_future(handler.process(batch_with_a_bad_record()))
+        task = asyncio.ensure_future(handler.judge_and_store(batch_with_a_bad_record()))
         await asyncio.sleep(0.1)
         assert not task.done(), "the batch went on before the broker had its dead letter"
         assert fapp.state_sends.sent == [], "state was written before the dead letter was acknowledged"

@@ -1,4 +1,4 @@
-"""Several batches, one state write (streams/worker/service.py BatchHandler.handle/store): what a worker
+"""Several batches, one state write (streams/worker/service.py BatchHandler.judge/store): what a worker
 with a backlog does. The state written once equals the state written after every batch, nothing
 is written before `store()`, and a rebalance in between drops the unwritten state (its batches
 must then never be acked)."""
@@ -28,7 +28,7 @@ def test_one_write_for_several_batches_leaves_the_state_of_a_write_per_batch() -
         coalesced = Harness.build()
         for n, i in enumerate(range(0, len(lines), 20)):
             await every.run(every.records(n % 2, lines[i : i + 20]))
-            await coalesced.handler.handle(coalesced.records(n % 2, lines[i : i + 20]))
+            await coalesced.handler.judge(coalesced.records(n % 2, lines[i : i + 20]))
             if n % 5 == 4:  # one write every fifth batch
                 pending = await coalesced.handler.store()
                 assert pending is not None
@@ -48,7 +48,7 @@ def test_nothing_is_written_before_store_and_a_rebalance_drops_the_unwritten_sta
     async def scenario() -> None:
         h = Harness.build()
         lines = storm_lines()
-        await h.handler.handle(h.records(0, lines[:300]))
+        await h.handler.judge(h.records(0, lines[:300]))
         assert h.handler.unstored
         assert h.fapp.entities.data == {} and h.fapp.clocks.data == {} and changelog_records(h) == 0
         h.handler.engines.clear()  # partitions revoked or assigned meanwhile: that state is gone
