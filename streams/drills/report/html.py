@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from html import escape
-from typing import Any
 
-from firestorm.models.alerts import Alert, SampleRef
+from firestorm.models.alerts import SampleRef
 from firestorm.models.narrative_text import shorten
-from firestorm.models.timeutil import TimestampError, parse_ts
-from firestorm.streams.drills.report.clock import when, zone_over
+from firestorm.streams.drills.report.clock import zone_over
+from firestorm.streams.drills.report.html_narratives import narratives_panel
+from firestorm.streams.drills.report.html_text import pct, t
 from firestorm.streams.drills.report.model import (
     PAGING,
     EntityReport,
@@ -24,8 +24,6 @@ from firestorm.streams.drills.report.model import (
 from firestorm.streams.drills.report.svg import TimeChart, nice_max
 
 SAMPLE_TEXT_CHARS = 140
-NARRATIVE_CLASSES = ("n0", "n1", "n2", "n3", "n4")
-TAKEOVER_STEPS = 8
 
 OVERVIEW_POINTS = 480
 ZOOM_BEFORE_MS = 60 * 60_000
@@ -113,11 +111,6 @@ svg polygon.n0, svg polygon.n1, svg polygon.n2, svg polygon.n3, svg polygon.n4 {
 """
 
 
-def _t(ms: int | None, full: bool = False) -> str:
-    """A time in the report's zone, always with its offset (08:46:30+01:00, 07:42Z); '-' when unknown."""
-    return "-" if ms is None else when(ms, full)
-
-
 def _scrollable(html: str) -> str:
     """Tables scroll sideways inside their own box on a narrow (phone) screen, not the whole page."""
     return html.replace("<table", '<div class="scroll"><table').replace("</table>", "</table></div>")
@@ -128,10 +121,6 @@ def _zone_note(report: Report) -> str:
     starts = [w.start_ms for e in report.entities for w in e.windows[:1]]
     ends = [w.start_ms + report.settings.window_ms for e in report.entities for w in e.windows[-1:]]
     return zone_over(min(starts), max(ends)) if starts else zone_over(0, 0)
-
-
-def _pct(v: float | None) -> str:
-    return "-" if v is None else f"{v:.0%}"
 
 
 def _signed(v: float | None) -> str:
@@ -146,13 +135,13 @@ def _card(key: str, value: str, note: str = "") -> str:
 def _headline_cards(h: Headline, report: Report) -> str:
     cards = []
     if h.onset_ms is not None:
-        cards.append(_card("Onset (labelled)", escape(_t(h.onset_ms)), escape(_t(h.onset_ms, full=True)[:10])))
+        cards.append(_card("Onset (labelled)", escape(t(h.onset_ms)), escape(t(h.onset_ms, full=True)[:10])))
     sev = h.first_alert_severity
     badge = f' <span class="badge {sev}">{sev}</span>' if sev else ""
     cards.append(
         _card(
             "First alert",
-            escape(_t(h.first_alert_ms)) + badge,
+            escape(t(h.first_alert_ms)) + badge,
             "event time it was raised" if h.first_alert_ms else "the storm was not detected",
         )
     )
@@ -162,12 +151,12 @@ def _headline_cards(h: Headline, report: Report) -> str:
             _card(
                 "Time to page",
                 escape(fmt_duration(h.time_to_page_ms)),
-                f"first warning/critical at {_t(h.first_page_ms)}",
+                f"first warning/critical at {t(h.first_page_ms)}",
             )
         )
     ratio = f"x{h.peak_volume / h.peak_expected:.0f} expected" if h.peak_expected else ""
     window = fmt_duration(report.settings.window_ms).lstrip("+")
-    cards.append(_card("Peak", f"{h.peak_volume} / {escape(window)}", escape(f"at {_t(h.peak_ms)}, {ratio}")))
+    cards.append(_card("Peak", f"{h.peak_volume} / {escape(window)}", escape(f"at {t(h.peak_ms)}, {ratio}")))
     if h.alerted_for_ms is not None:
         note = "first alert to resolve"
         if h.onset_ms is not None and h.labelled_end_ms is not None:
@@ -210,7 +199,7 @@ def _markers(chart: TimeChart, entity: EntityReport) -> None:
             ms = alert.detected_at_ms
             ratio = f" (x{alert.volume / alert.baseline:.1f})" if alert.baseline else ""
             tip = (
-                f"{_t(ms, full=True)} {alert.status.upper()} {alert.severity}: volume {alert.volume}, "
+                f"{t(ms, full=True)} {alert.status.upper()} {alert.severity}: volume {alert.volume}, "
                 f"expected {alert.baseline:.1f}{ratio}, negative {alert.negative_share:.0%}, "
                 f"mean {alert.mean_compound:+.2f} [{alert.incident_id}]"
             )
@@ -226,11 +215,11 @@ def _label_lines(chart: TimeChart, report: Report, entity: str) -> None:
         return
     if labels.entity == entity:
         if labels.onset_ms is not None:
-            chart.vline(labels.onset_ms, "onset", "onset", f"labelled onset {_t(labels.onset_ms, full=True)}")
+            chart.vline(labels.onset_ms, "onset", "onset", f"labelled onset {t(labels.onset_ms, full=True)}")
         if labels.end_ms is not None:
-            chart.vline(labels.end_ms, "labend", "end", f"labelled end {_t(labels.end_ms, full=True)}")
+            chart.vline(labels.end_ms, "labend", "end", f"labelled end {t(labels.end_ms, full=True)}")
     for ts, text in labels.events:
-        chart.vline(ts, "event", text, f"{_t(ts, full=True)} {text}")
+        chart.vline(ts, "event", text, f"{t(ts, full=True)} {text}")
 
 
 def _volume_chart(report: Report, entity: EntityReport, lo: int, hi: int, title: str, overview: bool) -> str:
@@ -337,7 +326,7 @@ def _drivers_table(entity: EntityReport, texts: dict[str, str] | None = None) ->
             samples = "".join(_sample_html(s, texts) for s in d.samples[:3])
             ratio = f"x{a.volume / a.baseline:.1f}" if a.baseline else "-"
             rows.append(
-                f"<tr><td>{escape(_t(a.detected_at_ms, full=True))}</td>"
+                f"<tr><td>{escape(t(a.detected_at_ms, full=True))}</td>"
                 f'<td><span class="badge {"resolved" if a.status == "resolved" else a.severity}">'
                 f"{escape(a.status)}</span> {escape(a.severity)}</td>"
                 f'<td class="num">{a.volume}</td><td class="num">{a.baseline:.1f}</td><td class="num">{ratio}</td>'
@@ -358,130 +347,6 @@ def _drivers_table(entity: EntityReport, texts: dict[str, str] | None = None) ->
     return f'<table class="drivers">{head}{"".join(rows)}</table>'
 
 
-def _final_narratives(events: Sequence[Alert]) -> Alert | None:
-    """The incident's last alert event that carries narratives (a resolve carries the whole incident's)."""
-    return next((a for a in reversed(events) if a.drivers.narratives), None)
-
-
-def _takeovers(
-    narratives: list[dict[str, Any]], origin: int, bucket_ms: int, steps: int = TAKEOVER_STEPS
-) -> list[tuple[int, int]]:
-    """(start, narrative index) each time another narrative becomes the largest, over at most
-    `steps` spans of whole buckets (a sample is too thin to tell minute by minute)."""
-    span = max((len(n.get("timeline", [])) for n in narratives), default=0)
-    per = max(1, math.ceil(span / steps))
-    out: list[tuple[int, int]] = []
-    for b in range(0, span, per):
-        counts = [sum(n.get("timeline", [])[b : b + per]) for n in narratives]
-        if max(counts) <= 0:
-            continue
-        leader = counts.index(max(counts))
-        if not out or out[-1][1] != leader:
-            out.append((origin + b * bucket_ms, leader))
-    return out
-
-
-def _narratives_chart(narratives: list[dict[str, Any]], origin: int, bucket_ms: int, title: str) -> str:
-    span = max((len(n.get("timeline", [])) for n in narratives), default=0)
-    if span == 0:
-        return ""
-    xs = [origin + b * bucket_ms for b in range(span)]
-    stacked: list[list[float]] = []
-    running = [0.0] * span
-    for n in narratives:
-        line = n.get("timeline", [])
-        running = [running[b] + (line[b] if b < len(line) else 0) for b in range(span)]
-        stacked.append(running)
-    chart = TimeChart(
-        origin,
-        origin + span * bucket_ms,
-        0,
-        nice_max(max(stacked[-1]) * 1.08 or 1),
-        title=title,
-        y_label=f"posts per {fmt_duration(bucket_ms).lstrip('+')} (estimated from the sample)",
-        height=200,
-    )
-    for k in reversed(range(len(narratives))):  # the tallest stack first, each narrative on top of the next
-        chart.area(xs, stacked[k], NARRATIVE_CLASSES[k % len(NARRATIVE_CLASSES)], step_ms=bucket_ms)
-    chart.legend = [
-        (NARRATIVE_CLASSES[k % len(NARRATIVE_CLASSES)], f"{k + 1}. {n['label']}") for k, n in enumerate(narratives)
-    ]
-    return f'<div class="figure"><div class="cap">{escape(title)}</div>{chart.render()}</div>{chart.legend_html()}'
-
-
-def _narratives_panel(report: Report, entity: EntityReport) -> str:
-    """Per incident: which stories people told, when each took over, their most telling posts."""
-    parts = []
-    for inc in entity.incidents:
-        final = _final_narratives(inc.events)
-        if final is None:
-            continue
-        narratives = final.drivers.narratives or []
-        meta = final.drivers.narrative_sample or {}
-        bucket_ms = int(meta.get("bucket_minutes", 5)) * 60_000
-        origin = parse_ts(meta["bucket_from"]) if meta.get("bucket_from") else inc.window_start_ms
-        parts.append(f"<h3>Narratives of {escape(inc.incident_id)}</h3>")
-        parts.append(
-            f'<p class="muted">From a sample of {meta.get("sampled", "?")} of the incident\'s '
-            f"{meta.get('seen', '?')} posts since {escape(_t(origin, full=True))}; "
-            f"{_pct(meta.get('other_share'))} of the posts are in smaller stories. "
-            f"As of the {escape(final.status)} event at {escape(_t(final.detected_at_ms, full=True))}.</p>"
-        )
-        takeovers = _takeovers(narratives, origin, bucket_ms)
-        if takeovers:
-            steps = " &rarr; ".join(
-                f'{escape(_t(ms))} <span class="badge {NARRATIVE_CLASSES[k % 5]}">{k + 1}</span> '
-                f"{escape(str(narratives[k]['label']))}"
-                for ms, k in takeovers
-            )
-            parts.append(f'<p class="takeover"><b>Largest story over time:</b> {steps}</p>')
-        parts.append(_narratives_chart(narratives, origin, bucket_ms, f"{inc.incident_id}: posts per story"))
-        rows = []
-        for k, n in enumerate(narratives):
-            posts = "".join(
-                f"<p>{escape(shorten(str(e.get('text', '')), 200))}"
-                + (f' <a href="{escape(str(e["url"]))}" rel="noreferrer">post</a>' if e.get("url") else "")
-                + f" <span class='muted'>({escape(str(e.get('why', '')))}, {int(e.get('reach') or 0):,} followers)"
-                "</span></p>"
-                for e in n.get("examples", [])[:3]
-                if isinstance(e, dict)
-            )
-            langs = ", ".join(f"{escape(str(lang))} {c}" for lang, c in (n.get("languages") or {}).items())
-            rows.append(
-                f'<tr><td><span class="badge {NARRATIVE_CLASSES[k % 5]}">{k + 1}</span></td>'
-                f"<td>{escape(str(n.get('label', '')))}</td>"
-                f'<td class="num">{_pct(n.get("share"))}</td><td class="num">{int(n.get("posts") or 0):,}</td>'
-                f'<td class="num">{_pct(n.get("negative_share"))}</td><td>{langs}</td>'
-                f"<td>{escape(_t_iso(str(n.get('start', ''))))}</td><td class='num'>{int(n.get('reposts') or 0)}</td>"
-                f'<td class="text narrative-posts">{posts}</td></tr>'
-            )
-        parts.append(
-            "<table class=narratives><tr><th>#</th><th>narrative</th><th class=num>share</th>"
-            "<th class=num>posts (est.)</th><th class=num>negative</th><th>languages</th><th>since</th>"
-            f"<th class=num>reposts (sampled)</th><th>representative posts</th></tr>{''.join(rows)}</table>"
-        )
-        timeline_rows = "".join(
-            f"<tr><td>{escape(_t(a.detected_at_ms, full=True))}</td><td>{escape(a.status)}</td>"
-            f"<td>{escape(str(a.drivers.narratives[0].get('label', '')))}</td>"
-            f'<td class="num">{_pct(a.drivers.narratives[0].get("share"))}</td></tr>'
-            for a in inc.events
-            if a.drivers.narratives
-        )
-        parts.append(
-            "<p class=muted>The top narrative at each alert event:</p><table class=narrative-events><tr>"
-            f"<th>detected</th><th>event</th><th>top narrative</th><th class=num>share</th></tr>{timeline_rows}</table>"
-        )
-    return "".join(parts)
-
-
-def _t_iso(iso: str) -> str:
-    """An alert's ISO-8601 UTC time, shown like every other time of the report (its zone, its offset)."""
-    try:
-        return _t(parse_ts(iso), full=True)
-    except TimestampError:
-        return iso
-
-
 def _first_mentions(report: Report, entity: EntityReport) -> str:
     parts = []
     for inc in entity.incidents:
@@ -489,7 +354,7 @@ def _first_mentions(report: Report, entity: EntityReport) -> str:
         if storm is None or not storm.rows:
             continue
         rows = "".join(
-            f"<tr><td>{escape(_t(r.ts_ms))}</td><td>{escape(r.source or '-')}</td>"
+            f"<tr><td>{escape(t(r.ts_ms))}</td><td>{escape(r.source or '-')}</td>"
             f"<td>{escape(r.author or '-')}<br><span class='muted'>{r.followers:,} followers</span></td>"
             f'<td>{escape(r.lang)}</td><td class="num">{_signed(r.compound)}</td>'
             f'<td class="text">{escape(r.text)}</td></tr>'
@@ -497,7 +362,7 @@ def _first_mentions(report: Report, entity: EntityReport) -> str:
         )
         parts.append(
             f"<h3>First mentions of the storm ({escape(inc.incident_id)})</h3>"
-            f'<p class="muted">From {escape(_t(storm.from_ms, full=True))} (start of the ramp) to the window that '
+            f'<p class="muted">From {escape(t(storm.from_ms, full=True))} (start of the ramp) to the window that '
             f"triggered: {storm.total} mentions, {storm.reposts} of them reposts; the first original posts"
             f"{' (negative ones)' if inc.events[0].severity in PAGING else ''}:</p>"
             "<table class=first><tr><th>time</th><th>source</th><th>author</th><th>lang</th>"
@@ -519,7 +384,7 @@ def _lang_table(entity: EntityReport) -> str:
             return '<td class="num">0</td><td class="num">-</td><td class="num">-</td><td class="num">-</td>'
         return (
             f'<td class="num">{stats.mentions:,}</td><td class="num">{stats.mentions / total:.0%}</td>'
-            f'<td class="num">{_pct(stats.negative_share)}</td><td class="num">{_signed(stats.mean_compound)}</td>'
+            f'<td class="num">{pct(stats.negative_share)}</td><td class="num">{_signed(stats.mean_compound)}</td>'
         )
 
     head = "<tr><th rowspan=2>language</th><th colspan=4>whole replay</th>" + (
@@ -569,7 +434,7 @@ def _entity_section(report: Report, entity: EntityReport) -> str:
         parts.append(_volume_chart(report, entity, lo, hi, f"{entity.entity}: the whole replay", True))
     if entity.incidents:
         parts.append("<h3>Alerts and their drivers</h3>" + _drivers_table(entity, report.sample_texts))
-        parts.append(_narratives_panel(report, entity))
+        parts.append(narratives_panel(report, entity))
         parts.append(_first_mentions(report, entity))
     else:
         parts.append('<p class="quiet">No alerts for this entity.</p>')
