@@ -6,13 +6,9 @@ import argparse
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
 from firestorm.streams.formats.base import InputSpec
-
-if TYPE_CHECKING:
-    pass
-
 
 EXIT_OK = 0
 

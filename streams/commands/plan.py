@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from typing import IO, TYPE_CHECKING
-
-from firestorm.streams.config import Config
-
-if TYPE_CHECKING:
-    pass
+from typing import IO
 
 from firestorm.streams.commands.common import EXIT_ERROR, EXIT_OK
+from firestorm.streams.config import Config
 
 
 def run(args: argparse.Namespace, config: Config, err: IO[str]) -> int:

@@ -5,12 +5,7 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from typing import IO, TYPE_CHECKING
-
-from firestorm.streams.config import Config
-
-if TYPE_CHECKING:
-    pass
+from typing import IO
 
 from firestorm.streams.commands.common import (
     EXIT_BAD_LINES,
@@ -20,6 +15,7 @@ from firestorm.streams.commands.common import (
     nothing_usable,
     print_bad_lines,
 )
+from firestorm.streams.config import Config
 
 
 def run(args: argparse.Namespace, config: Config, err: IO[str]) -> int:

@@ -3,21 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
+from firestorm.streams.commands import common
 from firestorm.streams.config import Config
-
-if TYPE_CHECKING:
-    pass
-
-from firestorm.streams.commands.common import (
-    EXIT_BAD_LINES,
-    EXIT_ERROR,
-    EXIT_OK,
-    input_spec,
-    nothing_usable,
-    print_bad_lines,
-)
 
 
 def run(args: argparse.Namespace, config: Config, out: IO[str], err: IO[str]) -> int:
@@ -28,16 +17,16 @@ def run(args: argparse.Namespace, config: Config, out: IO[str], err: IO[str]) ->
     scorer = SentimentScorer(args.sentiment or config.sentiment)
     tally = ScoreTally()
     with InputFile(args.file) as source:
-        _fmt, records = read_records(source, input_spec(args))
+        _fmt, records = read_records(source, common.input_spec(args))
         for result in score_records(records, scorer, explain=args.explain, tally=tally):
             print(to_line(result), file=out)
     if tally.bad and not tally.scored and not tally.unscored:
-        print(f"firestorm: {nothing_usable(source.name, tally.bad_lines, tally.reasons)}", file=err)
-        return EXIT_ERROR
+        print(f"firestorm: {common.nothing_usable(source.name, tally.bad_lines, tally.reasons)}", file=err)
+        return common.EXIT_ERROR
     print(
         f"scored {tally.scored} mentions ({scorer.mode}); {tally.unscored} unscored; {tally.bad} bad rows"
         + (f"; {tally.unmatched} rows named no watched entity" if tally.unmatched else ""),
         file=err,
     )
-    print_bad_lines(err, tally.bad_lines, tally.bad)
-    return EXIT_BAD_LINES if tally.bad else EXIT_OK
+    common.print_bad_lines(err, tally.bad_lines, tally.bad)
+    return common.EXIT_BAD_LINES if tally.bad else common.EXIT_OK

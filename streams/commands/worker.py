@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from firestorm.streams.config import Config
-
-if TYPE_CHECKING:
-    pass
-
 from firestorm.streams.commands.common import EXIT_OK
+from firestorm.streams.config import Config
 
 
 def run(config: Config) -> int:
