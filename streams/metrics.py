@@ -19,16 +19,12 @@ import logging
 import math
 import platform
 import re
-import socket
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from importlib.metadata import PackageNotFoundError, version
-from socketserver import ThreadingMixIn
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.simple_server import WSGIServer
 
-import orjson
 from prometheus_client import (
     CollectorRegistry,
     Counter,
@@ -36,7 +32,6 @@ from prometheus_client import (
     Histogram,
     Info,
     disable_created_metrics,
-    make_wsgi_app,
 )
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -45,6 +40,7 @@ from firestorm.models.alerts import Alert
 from firestorm.models.detectors.stats import poisson_tail_score
 from firestorm.models.engine import ClosedWindow, EngineSettings
 from firestorm.models.pipeline import Processed
+from firestorm.streams.endpoint import Health, serve_http
 
 OTHER = "other"
 SEVERITIES = ("info", "warning", "critical")
@@ -67,7 +63,6 @@ TOP_DRIVERS = 3  # top terms and top hashtags of an open incident exported per e
 DRIVER_TEXT_MAX = 40  # characters of a term or hashtag kept in its label
 LANGUAGE_LABEL_CAP = 60
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
-HEARTBEAT_STALE_S = 60.0  # /healthz fails when the worker's loop has not beaten for this long
 
 log = logging.getLogger("firestorm.metrics")
 
@@ -97,34 +92,6 @@ def alert_threshold(expected: float, min_volume: int, min_ratio: float, trigger_
     while poisson_tail_score(k, expected) < trigger_score:
         k += max(1, k // 50)
     return k
-
-
-class Health:
-    """Liveness and readiness of a process, as /healthz and /readyz report them."""
-
-    def __init__(
-        self, ready: bool = False, stale_after_s: float = HEARTBEAT_STALE_S, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.stale_after_s = stale_after_s
-        self.clock = clock
-        self.started = clock()
-        self.ready = ready  # the worker sets it once it has joined its consumer group
-        self.last_beat: float | None = None  # None: nothing to watch (the replay)
-
-    def beat(self) -> None:
-        self.last_beat = self.clock()
-
-    def live(self) -> bool:
-        return self.last_beat is None or self.clock() - self.last_beat <= self.stale_after_s
-
-    def report(self) -> dict[str, Any]:
-        now = self.clock()
-        return {
-            "live": self.live(),
-            "ready": self.ready and self.live(),
-            "uptime_seconds": round(now - self.started, 3),
-            "last_heartbeat_seconds_ago": None if self.last_beat is None else round(now - self.last_beat, 3),
-        }
 
 
 class _WatermarkDelay(Collector):
@@ -591,53 +558,3 @@ async def sample_consumer_lag(consumer: Any, topic: str, metrics: Metrics) -> No
             continue
         lags.append((tp.topic, tp.partition, int(highwater) - int(position)))
     metrics.set_consumer_lag(lags)
-
-
-# --- the HTTP endpoint -------------------------------------------------------------------
-
-
-class _Server(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-class _Server6(_Server):
-    address_family = socket.AF_INET6
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        """No access log on stderr."""
-
-
-def health_app(registry: CollectorRegistry, health: Health | None = None) -> Callable[..., Iterable[bytes]]:
-    """WSGI app: /metrics (and /) the exposition, /healthz liveness, /readyz readiness, JSON bodies."""
-    metrics_app = make_wsgi_app(registry)
-
-    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO") or "/"
-        if path in ("/healthz", "/readyz"):
-            report = health.report() if health is not None else {"live": True, "ready": True}
-            ok = bool(report["live"] if path == "/healthz" else report["ready"])
-            body = orjson.dumps({"status": "ok" if ok else "unavailable", **report})
-            start_response(
-                "200 OK" if ok else "503 Service Unavailable",
-                [("Content-Type", "application/json"), ("Cache-Control", "no-store")],
-            )
-            return [body]
-        if path in ("/metrics", "/"):
-            result: Iterable[bytes] = metrics_app(environ, start_response)
-            return result
-        start_response("404 Not Found", [("Content-Type", "text/plain")])
-        return [b"not found: try /metrics, /healthz or /readyz\n"]
-
-    return app
-
-
-def serve_http(registry: CollectorRegistry, host: str, port: int, health: Health | None = None) -> WSGIServer:
-    """Start the endpoint in a daemon thread and return its server (shutdown() stops it)."""
-    server_class = _Server6 if ":" in host else _Server
-    server = make_server(host, port, health_app(registry, health), server_class, handler_class=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="firestorm-metrics", daemon=True)
-    thread.start()
-    return server
