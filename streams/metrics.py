@@ -20,9 +20,8 @@ import math
 import platform
 import re
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import (
@@ -33,18 +32,15 @@ from prometheus_client import (
     Info,
     disable_created_metrics,
 )
-from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.registry import Collector
 
-from firestorm.models.alerts import Alert
+from firestorm.models.alerts import SEVERITIES, STATUSES, Alert
 from firestorm.models.detectors.stats import poisson_tail_score
 from firestorm.models.engine import ClosedWindow, EngineSettings
 from firestorm.models.pipeline import Processed
 from firestorm.streams.endpoint import Health, serve_http
+from firestorm.streams.metrics_collectors import EntityWindows, WatermarkDelay
 
 OTHER = "other"
-SEVERITIES = ("info", "warning", "critical")
-STATUSES = ("triggered", "escalated", "updated", "resolved")
 OUTCOMES = ("accepted", "duplicate", "late", "dead_letter")
 HELD = "held"  # not an outcome yet: a mention beyond the jump bound, decided later (models/engine.py)
 DEAD_LETTER_REASONS = (
@@ -94,60 +90,7 @@ def alert_threshold(expected: float, min_volume: int, min_ratio: float, trigger_
     return k
 
 
-class _WatermarkDelay(Collector):
-    """firestorm_watermark_delay_seconds: wall time minus each domain's watermark, computed at scrape."""
-
-    def __init__(self, watermarks: dict[str, float]) -> None:
-        self.watermarks = watermarks
-
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        family = GaugeMetricFamily(
-            "firestorm_watermark_delay_seconds",
-            "How far each clock domain's event-time watermark trails the wall clock.",
-            labels=["domain"],
-        )
-        now = time.time()
-        for domain, watermark in sorted(self.watermarks.items()):
-            family.add_metric([domain], now - watermark)
-        yield family
-
-
 # The per-window gauges of each entity label: (name, help), in the order of a _last_window value.
-WINDOW_GAUGES = (
-    ("firestorm_entity_window_mentions", "Mentions in the last closed window."),
-    ("firestorm_entity_expected_mentions", "Baseline (expected) mentions per window: the band's floor."),
-    (
-        "firestorm_entity_alert_threshold_mentions",
-        "Mentions per window at which the volume signal alerts (the band's ceiling, the alert line).",
-    ),
-    ("firestorm_entity_detector_score", "Detector score of the last window."),
-    ("firestorm_entity_negative_ratio", "Share of scored mentions that are negative (0-1), last window."),
-    ("firestorm_entity_mean_compound", "Mean VADER compound of the last window (-1..1)."),
-    ("firestorm_entity_window_reach", "Reach of the last window: followers summed over its mentions."),
-    ("firestorm_entity_window_unique_authors", "Distinct authors in the last window."),
-)
-
-
-class _EntityWindows(Collector):
-    """The per-window gauges, read at scrape time from the last window each label saw (one tuple
-    stored per closed window instead of eight locked gauge writes). A dormant entity's quiet
-    windows are not materialised (models/engine.py): `Metrics.record_dormant` stores a quiet one
-    (no mentions) with its last baseline, so dashboards read zeros where it is silent."""
-
-    def __init__(self, last: dict[str, tuple[float, ...]]) -> None:
-        self.last = last
-
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        rows = sorted(self.last.items())  # a copy: the processing thread may add a label meanwhile
-        for i, (name, doc) in enumerate(WINDOW_GAUGES):
-            family = GaugeMetricFamily(name, doc, labels=["entity"])
-            for label, values in rows:
-                family.add_metric([label], values[i])
-            yield family
-
-    def describe(self) -> Iterator[GaugeMetricFamily]:
-        for name, doc in WINDOW_GAUGES:
-            yield GaugeMetricFamily(name, doc, labels=["entity"])
 
 
 class _EntitySeries:
@@ -261,7 +204,7 @@ class Metrics:
             ["domain"],
             registry=r,
         )
-        r.register(_WatermarkDelay(self._watermarks))
+        r.register(WatermarkDelay(self._watermarks))
         self.consumer_lag = Gauge(
             "firestorm_consumer_lag",
             "Messages of each assigned mentions partition not yet read (highwater minus position).",
@@ -293,7 +236,7 @@ class Metrics:
         self.entity_alerts = Counter(
             "firestorm_entity_alerts", "Alert events of the entity, by status.", ["entity", "status"], registry=r
         )
-        r.register(_EntityWindows(self._last_window))
+        r.register(EntityWindows(self._last_window))
         self.incident_open = entity_gauge("firestorm_entity_incident_open", "1 while the entity has an open incident.")
         self.incident_severity = Gauge(
             "firestorm_entity_incident_severity",
@@ -539,22 +482,3 @@ class Metrics:
             self.watermark.remove(domain)
         self._watermarks.clear()
         self.set_consumer_lag(())
-
-
-async def sample_consumer_lag(consumer: Any, topic: str, metrics: Metrics) -> None:
-    """One sample of the lag of every assigned partition of `topic` (Faust/aiokafka consumer).
-
-    Lag is the highwater (the offset the next produced message will get) minus the consumer's
-    position (the next offset it will fetch); a partition not fetched yet has no highwater and
-    is left out.
-    """
-    lags: list[tuple[str, int, int]] = []
-    for tp in sorted(consumer.assignment()):
-        if tp.topic != topic:
-            continue
-        highwater = consumer.highwater(tp)
-        position = await consumer.position(tp)
-        if highwater is None or position is None:
-            continue
-        lags.append((tp.topic, tp.partition, int(highwater) - int(position)))
-    metrics.set_consumer_lag(lags)

@@ -33,7 +33,8 @@ from firestorm.streams.kafka.app import FirestormApp
 from firestorm.streams.kafka.dead_letter import PRODUCER_MAX_REQUEST_BYTES, send_dead_letter
 from firestorm.streams.kafka.intake import BatchIntake
 from firestorm.streams.kafka.offsets import FetchedRecord, GapFetchError, OffsetGuard, fetch_range, start_offset
-from firestorm.streams.metrics import Metrics, sample_consumer_lag
+from firestorm.streams.metrics import Metrics
+from firestorm.streams.metrics_collectors import sample_consumer_lag
 from firestorm.streams.worker.control import follow_control_topic, read_planned_events
 
 log = logging.getLogger("firestorm.worker")
