@@ -34,7 +34,8 @@ from typing import Any
 import orjson
 
 from firestorm.models.engine import Engine, EngineSettings
-from firestorm.models.narratives import INCIDENT_POSTS, NarrativeState, WindowSample, group
+from firestorm.models.narrative_groups import group
+from firestorm.models.narratives import INCIDENT_POSTS, NarrativeState, WindowSample
 from firestorm.models.pipeline import MentionProcessor
 from firestorm.models.sentiment import DEFAULT_MODE, SENTIMENT_MODES, SentimentScorer
 from firestorm.models.timeutil import iso_utc
@@ -347,9 +348,9 @@ def _grade(score: Score, engine: Engine, storm: Storm, alerts: list[Any]) -> Non
     truth_counts = Counter(label for mid, label in storm.truth.items() if label != BACKGROUND and stamps[mid] >= since)
     largest = min(truth_counts, key=lambda label: (-truth_counts[label], label))
     score.top_correct = bool(grouping.narratives) and majority.get(0) == largest
-    last = next((a for a in reversed(alerts) if a.drivers.get("narratives")), None)
-    if last is not None:
-        examples = last.drivers["narratives"][0]["examples"]
+    last = next((a for a in reversed(alerts) if a.drivers.narratives), None)
+    if last is not None and last.drivers.narratives:
+        examples = last.drivers.narratives[0]["examples"]
         score.alert_top_correct = _majority([storm.truth[e["id"]] for e in examples]) == largest
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from firestorm.models.engine import EngineSettings
 from firestorm.models.pipeline import MentionProcessor
 from firestorm.models.sentiment import DEFAULT_MODE, SENTIMENT_MODES, SentimentScorer
-from firestorm.streams.embedded import replay
+from firestorm.streams.drills.replay import replay
 from firestorm.streams.formats import jsonl_lines
 
 DEFAULT_FILES = ["examples/skyway-outage-en.jsonl", "examples/maison-rappel-fr.jsonl"]

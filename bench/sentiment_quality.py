@@ -25,7 +25,7 @@ zfz/twitter_corpus (e.g. `git clone` it, or download the file) and pass its path
 `irrelevant` are left out. The split is fixed: a tweet is in the development half when the
 first byte of sha256(tweet id) is even, else in the held-out half. The overlay was written and
 adjusted looking at the development half only; report the held-out half. Each tweet goes
-through `firestorm.streams.score.score_records` (what `firestorm score` prints) as an English mention, and
+through `firestorm.streams.drills.score.score_records` (what `firestorm score` prints) as an English mention, and
 its label (negative <= -0.05 < neutral < 0.05 <= positive) is compared with the human label:
 per-class precision, recall and F1, and the macro-F1, for `vader` and `vader+crisis`.
 
@@ -52,8 +52,8 @@ if __package__ in (None, ""):
 from bench import sentiment_data
 from firestorm.models.sentiment import MODEL, SENTIMENT_MODES, VADER, VADER_CRISIS, SentimentScorer, label_of
 from firestorm.models.timeutil import parse_ts
+from firestorm.streams.drills.score import score_records
 from firestorm.streams.formats.base import Record
-from firestorm.streams.score import score_records
 
 ROOT = Path(__file__).resolve().parents[1]
 CLASSES = ("negative", "neutral", "positive")

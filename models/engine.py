@@ -35,18 +35,20 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 from firestorm.models import frozen
-from firestorm.models.alerts import Alert
+from firestorm.models.alerts import Alert, Drivers
 from firestorm.models.detectors.base import Assessment, Detector, state_from_json, state_to_json
 from firestorm.models.detectors.poisson import PoissonSpikeDetector, PoissonSpikeSettings
 from firestorm.models.detectors.seasonal import SeasonalDetector, SeasonalSettings
 from firestorm.models.detectors.seasonal_state import KIND as SEASONAL_KIND
 from firestorm.models.detectors.seasonal_state import SeasonalState
 from firestorm.models.incidents import IncidentState, LifecycleSettings, step
-from firestorm.models.narratives import NarrativeState, narratives_of
+from firestorm.models.narrative_groups import narratives_of
+from firestorm.models.narratives import NarrativeState
 from firestorm.models.planned import PlannedCalendar, PlannedEvent
 from firestorm.models.records import DecodeError, Mention, mention_from_obj, mention_to_obj
 from firestorm.models.sentiment import Sentiment
@@ -672,43 +674,60 @@ class Engine:
         assessment: Assessment,
         narrative: NarrativeState | None = None,
     ) -> Alert:
-        drivers = drivers_of(stats, assessment)
-        if narrative is not None:
-            drivers["narratives"], drivers["narrative_sample"] = narratives_of(narrative, stats.entity)
-        if incident.reopens:
-            drivers["reopens"] = incident.reopens  # the same episode came back (models/incidents.py)
+        narratives, sample = narratives_of(narrative, stats.entity) if narrative is not None else (None, None)
         return Alert(
             incident_id=incident_id,
             entity=stats.entity,
             status=status,
-            severity=incident.severity,
-            window_start=iso_utc(stats.start_ms),
-            window_end=iso_utc(stats.end_ms),
-            detected_at=iso_utc(stats.end_ms + self.settings.lateness_ms),
+            severity=incident.severity,  # type: ignore[arg-type]  # one of SEVERITIES (models/incidents.py)
+            incident_start_ms=incident_start_ms(incident_id, stats.entity, stats.start_ms),
+            window_start_ms=stats.start_ms,
+            window_end_ms=stats.end_ms,
+            detected_at_ms=stats.end_ms + self.settings.lateness_ms,
             volume=stats.count,
             baseline=round(assessment.expected, 3),
             score=round(assessment.score, 3),
             negative_share=round(stats.negative_share, 4),
             mean_compound=round(stats.mean_compound, 4),
-            drivers=drivers,
+            drivers=drivers_of(stats, assessment, narratives, sample, incident.reopens),
             drill=self.settings.drill,
         )
 
 
-def drivers_of(stats: WindowStats, assessment: Assessment) -> dict[str, Any]:
-    """Why the alert fired: the figures that crossed the line and what people were saying."""
-    return {
-        "ratio": round(stats.count / assessment.expected, 2) if assessment.expected else None,
-        "top_terms": [list(t) for t in stats.top_terms],
-        "top_hashtags": [list(t) for t in stats.top_hashtags],
-        "top_authors": [{"id": a, "followers": f} for a, f in stats.top_authors],
-        "samples": [{"id": i, "url": u} for i, u in stats.samples],
-        "languages": dict(stats.languages),
-        "unique_authors": stats.unique_authors,
-        "reach": stats.reach,
-        "reposts": stats.reposts,
-        "negative": stats.negative,
-        "scored": stats.scored,
-        "distinct_texts": stats.distinct_texts,
-        **assessment.details,
-    }
+def incident_start_ms(incident_id: str, entity: str, window_start_ms: int) -> int:
+    """The start of the window that opened the incident (to the minute): the stamp `incident_id_for`
+    put after the entity's name, or this window's start for an id of another shape."""
+    stamp = incident_id[len(entity) + 1 :] if incident_id.startswith(entity + "-") else ""
+    try:
+        return int(datetime.strptime(stamp, "%Y%m%dT%H%MZ").replace(tzinfo=UTC).timestamp() * 1000)
+    except ValueError:
+        return window_start_ms
+
+
+def drivers_of(
+    stats: WindowStats,
+    assessment: Assessment,
+    narratives: list[dict[str, Any]] | None = None,
+    narrative_sample: dict[str, Any] | None = None,
+    reopens: int = 0,
+) -> Drivers:
+    """Why the alert fired: the figures that crossed the line and what people were saying; the
+    detector's own figures under `detector`."""
+    return Drivers(
+        ratio=round(stats.count / assessment.expected, 2) if assessment.expected else None,
+        top_terms=list(stats.top_terms),
+        top_hashtags=list(stats.top_hashtags),
+        top_authors=[{"id": a, "followers": f} for a, f in stats.top_authors],
+        samples=[{"id": i, "url": u} for i, u in stats.samples],
+        languages=dict(stats.languages),
+        unique_authors=stats.unique_authors,
+        reach=stats.reach,
+        reposts=stats.reposts,
+        negative=stats.negative,
+        scored=stats.scored,
+        distinct_texts=stats.distinct_texts,
+        detector=dict(assessment.details),
+        narratives=narratives,
+        narrative_sample=narrative_sample,
+        reopens=reopens,
+    )

@@ -1,44 +1,25 @@
-"""The `firestorm` command: replay (embedded, no broker), worker (Faust on Kafka), produce, score."""
+"""The `firestorm` command line: the parser and a dispatcher; each command is a module of streams/commands/."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import difflib
 import logging
 import os
 import sys
-from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, tzinfo
-from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
-from typing import IO, TYPE_CHECKING, NoReturn, cast
+from collections.abc import Sequence
+from datetime import tzinfo
+from typing import IO, NoReturn, cast
 
-from firestorm.models.alerts import Alert
 from firestorm.models.sentiment import SENTIMENT_MODES
 from firestorm.streams import cli_help
-from firestorm.streams.config import Config, ConfigError, load_config
-from firestorm.streams.formats.base import InputError, InputSpec
-from firestorm.streams.heap import settle_heap
+from firestorm.streams.commands import notifier, plan, produce, replay, score, worker
+from firestorm.streams.commands.common import EXIT_BAD_LINES, EXIT_BROKEN_PIPE, EXIT_ERROR, EXIT_OK, firestorm_version
+from firestorm.streams.config import ConfigError, load_config
+from firestorm.streams.formats.base import InputError
 
-if TYPE_CHECKING:
-    from firestorm.streams.metrics import Metrics
-    from firestorm.streams.notifier.drill import DrillPager
-    from firestorm.streams.notifier.paging import Paging
-
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader left
-EXIT_BAD_LINES = 3  # the replay finished, but some lines were dead-lettered
-
-
-def _version() -> str:
-    try:
-        return version("firestorm")
-    except PackageNotFoundError:
-        return "0+unknown"
+__all__ = ["EXIT_BAD_LINES", "EXIT_ERROR", "EXIT_OK", "build_parser", "main"]  # what scripts and tests use
 
 
 DURATION_OPTIONS = ("--window", "--lateness")
@@ -146,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=cli_help.overview(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"firestorm {_version()}")
+    parser.add_argument("--version", action="version", version=f"firestorm {firestorm_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     rep = sub.add_parser(
@@ -296,396 +277,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _run_score(args: argparse.Namespace, config: Config, out: IO[str], err: IO[str]) -> int:
-    from firestorm.models.sentiment import SentimentScorer
-    from firestorm.streams.formats import InputFile, read_records
-    from firestorm.streams.score import ScoreTally, score_records, to_line
-
-    scorer = SentimentScorer(args.sentiment or config.sentiment)
-    tally = ScoreTally()
-    with InputFile(args.file) as source:
-        _fmt, records = read_records(source, _input_spec(args))
-        for result in score_records(records, scorer, explain=args.explain, tally=tally):
-            print(to_line(result), file=out)
-    if tally.bad and not tally.scored and not tally.unscored:
-        print(f"firestorm: {nothing_usable(source.name, tally.bad_lines, tally.reasons)}", file=err)
-        return EXIT_ERROR
-    print(
-        f"scored {tally.scored} mentions ({scorer.mode}); {tally.unscored} unscored; {tally.bad} bad rows"
-        + (f"; {tally.unmatched} rows named no watched entity" if tally.unmatched else ""),
-        file=err,
-    )
-    _print_bad_lines(err, tally.bad_lines, tally.bad)
-    return EXIT_BAD_LINES if tally.bad else EXIT_OK
-
-
-def _run_plan(args: argparse.Namespace, config: Config, err: IO[str]) -> int:
-    from firestorm.models.planned import PlannedEventError, planned_event_from_obj
-    from firestorm.streams.control import publish_planned_event
-    from firestorm.streams.topics import ensure_topics
-
-    obj = {"entity": args.entity, "start": args.start, "end": args.end, "uplift": args.uplift, "mute": args.mute}
-    try:
-        event = planned_event_from_obj({**obj, "name": args.name})
-    except PlannedEventError as exc:
-        print(f"firestorm: {exc}", file=err)
-        return EXIT_ERROR
-    ensure_topics(config)
-    publish_planned_event(config, event)
-    print(f"planned event sent to {config.control_topic}: {event.describe()}", file=err)
-    return EXIT_OK
-
-
-def _input_spec(args: argparse.Namespace) -> InputSpec:
-    from firestorm.streams.formats import InputSpec, WatchList, parse_csv_map
-
-    return InputSpec(
-        format=args.format,
-        csv_map=parse_csv_map(args.csv_map) if args.csv_map else {},
-        entity=args.entity,
-        watch=WatchList.parse(args.watch or []),
-        tz=args.tz,
-    )
-
-
-def nothing_usable(name: str, bad_lines: Sequence[tuple[int, str]], reasons: Mapping[str, int]) -> str:
-    """One line for a file where every row failed: how many, why, the first one, and what to do."""
-    total = sum(reasons.values())
-    if len(reasons) == 1:
-        why = f"all {total} rows failed with {next(iter(reasons))}"
-    else:
-        why = f"all {total} rows failed: {', '.join(f'{r} {n}' for r, n in Counter(reasons).most_common())}"
-    first = f" (first, line {bad_lines[0][0]}: {bad_lines[0][1].split(': ', 1)[-1]})" if bad_lines else ""
-    detail = bad_lines[0][1] if bad_lines else ""
-    hint = ""
-    if "no time zone" in detail:
-        hint = ": the times have no offset: give their zone with --tz, e.g. --tz Europe/Paris"
-    elif "not_object" in detail or "not_json" in detail:
-        hint = ": is it JSON lines (one mention object per line)? see docs/drills.md#your-own-exports"
-    return f"no usable row in {name}: {why}{first}{hint}"
-
-
-def _print_bad_lines(err: IO[str], bad_lines: list[tuple[int, str]], total: int) -> None:
-    for number, reason in bad_lines:
-        print(f"  line {number}: {reason}", file=err)
-    if total > len(bad_lines):
-        print(f"  ... and {total - len(bad_lines)} more bad lines", file=err)
-
-
-def _run_replay(args: argparse.Namespace, config: Config, out: IO[str], err: IO[str]) -> int:
-    from firestorm.models.narratives import top_narrative_line
-    from firestorm.models.pipeline import MentionProcessor
-    from firestorm.streams.compare import CachingScorer, format_table, run_variants, variant_settings
-    from firestorm.streams.embedded import Pacer, replay
-    from firestorm.streams.formats import InputFile, read_records
-    from firestorm.streams.metrics import Metrics
-    from firestorm.streams.plan_file import load_plan_file
-    from firestorm.streams.progress import Progress
-    from firestorm.streams.report import (
-        ReportCollector,
-        build_report,
-        check_report_path,
-        find_sidecar,
-        fmt_duration,
-        load_labels,
-        write_report,
-    )
-    from firestorm.streams.timeline import timeline_line
-
-    spec = _input_spec(args)
-    shown_tz: tzinfo = args.display_tz or UTC
-    for path in args.report or []:
-        check_report_path(path)
-    labels = None
-    if args.labels:
-        labels = load_labels(args.labels)
-    elif not args.no_labels:
-        sidecar = find_sidecar(args.file)
-        labels = load_labels(sidecar) if sidecar else None
-    settings = config.engine_settings(drill=args.drill)
-    if args.report:  # the report's per-minute series: every window of every entity, dormant or not
-        settings = dataclasses.replace(settings, every_window=True)
-    rehearsed = [event for path in args.plan or [] for event in load_plan_file(path)]
-    planned = (*config.planned_events(), *(labels.planned if labels else ()), *rehearsed)
-    for variant in args.compare or []:
-        variant_settings(settings, variant)  # a typo fails now, not after the first replay
-    metrics = None
-    if args.metrics_port:
-        metrics = Metrics(
-            config.entity_label_cap, settings=settings, role="replay", driver_terms=bool(config.metrics_driver_terms)
-        )
-        metrics.serve(config.metrics_host, args.metrics_port)
-    collector = ReportCollector(settings, labels) if args.report else None
-    processor = MentionProcessor(CachingScorer(config.sentiment) if args.compare else config.scorer())
-    with contextlib.ExitStack() as stack:
-        pager = _drill_pager(config, err, stack) if args.drill else None
-        source = stack.enter_context(InputFile(args.file))
-        fmt, records = read_records(source, spec)
-        if args.compare:
-            records = iter(kept := list(records))  # replayed once more per variant
-        progress = Progress(
-            err,
-            position=source.position,
-            total_bytes=source.total_bytes,
-            enabled=False if (args.quiet or args.no_progress) else None,
-        )
-        sink = None
-        if args.alerts_out:
-            Path(args.alerts_out).parent.mkdir(parents=True, exist_ok=True)
-            sink = stack.enter_context(Path(args.alerts_out).open("wb"))
-
-        def on_alert(alert: Alert) -> None:
-            if not args.quiet:
-                progress.close()
-                print(timeline_line(alert, shown_tz), file=out, flush=True)
-                story = top_narrative_line(alert.drivers)
-                if story is not None:
-                    print(f"    {story}", file=out, flush=True)
-            if sink is not None:
-                sink.write(alert.to_json() + b"\n")
-            if pager is not None:
-                pager.submit(alert)
-
-        settle_heap()
-        try:
-            result = replay(
-                records,
-                settings,
-                on_alert=on_alert,
-                metrics=metrics,
-                processor=processor,
-                on_window=collector.on_window if collector else None,
-                on_processed=collector.on_processed if collector else None,
-                on_progress=progress.update,
-                planned=planned,
-                pacer=Pacer(args.speed) if args.speed > 0 else None,
-            )
-        finally:
-            progress.close()
-    tally = result.tally
-    if tally.consumed and not tally.outcomes["accepted"] and tally.outcomes["dead_letter"] == tally.consumed:
-        print(f"firestorm: {nothing_usable(source.name, result.bad_lines, tally.dead_letter_reasons)}", file=err)
-        return EXIT_ERROR
-    if not tally.consumed and not result.unmatched:
-        what = "is empty" if source.total_bytes == 0 else "holds no mentions"
-        print(f"firestorm: warning: {source.name} {what}: nothing to replay", file=err)
-    unmatched = f"; {result.unmatched} rows named no watched entity" if result.unmatched else ""
-    print(
-        f"replayed {tally.consumed} mentions in {result.elapsed_s:.2f}s ({result.rate:,.0f}/s): "
-        f"{tally.outcomes['accepted']} accepted, {tally.outcomes['duplicate']} duplicates, "
-        f"{tally.outcomes['late']} late, {tally.outcomes['dead_letter']} bad; "
-        f"{tally.unscored} unscored; {result.windows_closed} windows closed; {len(result.alerts)} alert events"
-        f"{unmatched}",
-        file=err,
-    )
-    _print_bad_lines(err, result.bad_lines, tally.outcomes["dead_letter"])
-    for event in rehearsed:
-        print(f"planned event (--plan): {event.describe()}", file=err)
-    if labels is not None and labels.onset_ms is not None:
-        from firestorm.streams.compare import evaluate
-        from firestorm.streams.zones import zone_label, zoned_clock_time
-
-        drill = evaluate("", settings, result.alerts, labels, result.elapsed_s)
-        quiet = ", ".join(labels.quiet_entities)
-        first = drill.first_alert_ms
-        print(
-            f"labels {labels.path}: {labels.entity} onset {zoned_clock_time(labels.onset_ms, shown_tz)}"
-            + ("" if shown_tz is UTC else f" ({zone_label(shown_tz)})")
-            + ", "
-            + (
-                f"first alert {zoned_clock_time(first, shown_tz)} "
-                f"(time to detect {fmt_duration(drill.time_to_detect_ms)})"
-                if first is not None
-                else "NOT DETECTED"
-            )
-            + (f"; quiet entities ({quiet}): {drill.quiet_alerts} alert events" if quiet else ""),
-            file=err,
-        )
-    if args.compare:
-        results = run_variants(kept, settings, args.compare, labels, processor, base_result=result, planned=planned)
-        print(format_table(results, labels), file=out)
-    if collector is not None:
-        report = build_report(
-            collector,
-            title=labels.incident if labels and labels.incident else Path(source.name).name,
-            input_name=source.name,
-            input_format=fmt,
-            summary={
-                "input": f"{source.name} ({fmt}{', gzip' if source.compressed else ''})",
-                "mentions read": f"{tally.consumed:,}",
-                "accepted": f"{tally.outcomes['accepted']:,}",
-                "duplicates / late": f"{tally.outcomes['duplicate']:,} / {tally.outcomes['late']:,}",
-                "bad lines (skipped)": f"{tally.outcomes['dead_letter']:,}"
-                + (
-                    f" ({', '.join(f'{k} {v}' for k, v in tally.dead_letter_reasons.most_common())})"
-                    if tally.dead_letter_reasons
-                    else ""
-                ),
-                "rows for no watched entity": f"{result.unmatched:,}",
-                "not scored (other languages)": f"{tally.unscored:,}",
-                "replay": f"{result.elapsed_s:.2f} s, {result.rate:,.0f} mentions/s",
-                "drill": "yes: alerts are marked drill" if settings.drill else "no",
-            },
-            bad_lines=result.bad_lines,
-            version=_version(),
-        )
-        for path in args.report:
-            write_report(report, path, shown_tz)
-            print(f"report written to {path}", file=err)
-    if metrics is not None:
-        _hold_metrics(metrics, config.metrics_host, args.metrics_port, args.hold, err)
-    if pager is not None and not pager.report.ok:
-        return EXIT_ERROR
-    return EXIT_BAD_LINES if tally.outcomes["dead_letter"] else EXIT_OK
-
-
-def _hold_metrics(metrics: Metrics, host: str, port: int, hold_s: float, err: IO[str]) -> None:
-    """replay --hold: keep the final metrics scrapeable for a while, then stop serving."""
-    import time
-
-    if hold_s > 0:
-        print(f"serving http://{host}:{port}/metrics for {hold_s:g}s (Ctrl-C to stop)", file=err, flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            time.sleep(hold_s)
-    metrics.close()
-
-
-def _run_worker(config: Config) -> int:
-    from firestorm.streams.app import create_app
-    from firestorm.streams.faust_compat import BoundedWorker
-    from firestorm.streams.metrics import Metrics
-    from firestorm.streams.topics import ensure_topics, resolve_replication
-    from firestorm.streams.worker import install_worker
-
-    config = resolve_replication(config)
-    ensure_topics(config)
-    fapp = create_app(config)
-    metrics = Metrics(
-        config.entity_label_cap,
-        settings=config.engine_settings(),
-        role="worker",
-        driver_terms=bool(config.metrics_driver_terms),
-    )
-    metrics.serve(config.metrics_host, config.metrics_port)
-    install_worker(fapp, config, metrics)
-    worker = BoundedWorker(
-        fapp.app, loglevel=config.log_level, quiet=True, shutdown_timeout_s=config.shutdown_timeout_s
-    )
-    worker.execute_from_commandline()
-    return EXIT_OK
-
-
-def _run_produce(args: argparse.Namespace, config: Config, err: IO[str]) -> int:
-    from firestorm.streams.formats import InputFile, Record, Rejected, read_records
-    from firestorm.streams.produce import produce
-    from firestorm.streams.progress import Progress
-    from firestorm.streams.topics import ensure_topics
-
-    spec = _input_spec(args)
-    ensure_topics(config)
-    bad: list[tuple[int, str]] = []
-    skipped = {"bad": 0, "unmatched": 0}
-    reasons: Counter[str] = Counter()
-    with InputFile(args.file) as source:
-        fmt, records = read_records(source, spec)
-
-        def sendable(items: Iterable[Record]) -> Iterator[tuple[int, bytes]]:
-            for number, item in items:
-                if isinstance(item, Rejected):
-                    skipped["bad" if item.error else "unmatched"] += 1
-                    if item.error:
-                        reasons[item.reason] += 1
-                    if item.error and len(bad) < 50:
-                        bad.append((number, f"{item.reason}: {item.detail}"))
-                    continue
-                yield number, item
-
-        progress = Progress(err, position=source.position, total_bytes=source.total_bytes, noun="sent")
-        try:
-            result = produce(
-                config,
-                sendable(records),
-                speed=args.speed,
-                on_progress=None
-                if progress.enabled
-                else (lambda n: print(f"  sent {n:,} mentions", file=err, flush=True)),
-                on_sent=progress.update,
-            )
-        finally:
-            progress.close()
-    if skipped["bad"] and not result.sent:
-        print(f"firestorm: {nothing_usable(source.name, bad, reasons)}", file=err)
-        return EXIT_ERROR
-    print(
-        f"sent {result.sent} mentions ({fmt}) to {config.mentions_topic} in {result.elapsed_s:.2f}s"
-        + (f" ({result.unkeyed} without a readable entity)" if result.unkeyed else "")
-        + (f"; skipped {skipped['bad']} bad rows" if skipped["bad"] else "")
-        + (f"; {skipped['unmatched']} rows named no watched entity" if skipped["unmatched"] else ""),
-        file=err,
-    )
-    _print_bad_lines(err, bad, skipped["bad"])
-    return EXIT_BAD_LINES if skipped["bad"] else EXIT_OK
-
-
-def _drill_pager(config: Config, err: IO[str], stack: contextlib.ExitStack) -> DrillPager | None:
-    """replay --drill pages through the notifier's delivery code, with the drill routing key only."""
-    from firestorm.streams.notifier.drill import DrillPager
-    from firestorm.streams.notifier.paging import load_paging
-    from firestorm.streams.notifier.secrets import install_redaction
-
-    paging = load_paging(config, drill_only=True)
-    install_redaction(paging.secrets())
-    pager = DrillPager(paging)
-    if not pager.has_destinations:
-        pager.discard()
-        print("drill: not paging (no FIRESTORM_PAGERDUTY_DRILL_ROUTING_KEY, no webhook with drills = true)", file=err)
-        return None
-    print(f"drill: paging {paging.describe()}", file=err)
-
-    def finish() -> None:
-        for line in pager.finish().lines():
-            print(line, file=err)
-
-    pager.start()
-    stack.callback(finish)
-    return pager
-
-
-def _run_notifier(args: argparse.Namespace, config: Config, out: IO[str], err: IO[str]) -> int:
-    from firestorm.streams.notifier.metrics import NotifierMetrics
-    from firestorm.streams.notifier.paging import load_paging
-    from firestorm.streams.notifier.secrets import install_redaction
-    from firestorm.streams.notifier.service import ensure_notifier_topics, serve
-
-    paging = load_paging(config)
-    install_redaction(paging.secrets())
-    if args.dry_run:
-        return _notifier_dry_run(args.dry_run, paging, out, err)
-    ensure_notifier_topics(config)
-    metrics = NotifierMetrics()
-    metrics.serve(config.metrics_host, config.notifier_metrics_port)
-    serve(config, paging, metrics)
-    return EXIT_OK
-
-
-def _notifier_dry_run(source: str, paging: Paging, out: IO[str], err: IO[str]) -> int:
-    """notifier --dry-run: the requests the real sinks would send for a file of alert events."""
-    from firestorm.streams.notifier.dry_run import AlertsFileError, dry_run, print_dry_run, read_alerts
-
-    try:
-        lines = sys.stdin.buffer.read().splitlines() if source == "-" else Path(source).read_bytes().splitlines()
-        alerts = list(read_alerts(lines, "standard input" if source == "-" else source))
-    except OSError as exc:
-        print(f"firestorm: cannot read {source}: {exc.strerror or exc}", file=err)
-        return EXIT_ERROR
-    except AlertsFileError as exc:
-        print(f"firestorm: {exc}", file=err)
-        return EXIT_ERROR
-    print(f"# dry run: {len(alerts)} alert events, paging {paging.describe()}", file=out)
-    print_dry_run(dry_run(paging, alerts), paging, out)
-    return EXIT_OK
-
-
 class _TransientMetadata(logging.Filter):
     """kafka-python logs an ERROR when a topic created a moment ago is not in its metadata yet; it retries."""
 
@@ -720,20 +311,20 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None, err: IO[
         _quiet_kafka_client()
     try:
         if args.command == "replay":
-            return _run_replay(args, config, out, err)
+            return replay.run(args, config, out, err)
         if args.command == "worker":
-            return _run_worker(config)
+            return worker.run(config)
         if args.command == "notifier":
-            return _run_notifier(args, config, out, err)
+            return notifier.run(args, config, out, err)
         if args.command == "score":
-            return _run_score(args, config, out, err)
+            return score.run(args, config, out, err)
         if args.command == "plan":
-            return _run_plan(args, config, err)
+            return plan.run(args, config, err)
         if args.command == "ingest":
             from firestorm.streams.ingest.cli import run_ingest
 
             return run_ingest(args, config, err)
-        return _run_produce(args, config, err)
+        return produce.run(args, config, err)
     except ConfigError as exc:  # paging settings are checked when a command needs them
         print(f"firestorm: configuration error: {exc}", file=err)
         return EXIT_ERROR

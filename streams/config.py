@@ -58,7 +58,7 @@ class Config:
     max_clock_jump: str = "1h"  # a bigger step of event time must be confirmed by 3 mentions in a row
     log_level: str = "info"
     # A partition with no record for this long (wall clock) has its watermark moved with the wall
-    # clock, so its windows close and incidents resolve (streams/worker.py); 0 turns it off.
+    # clock, so its windows close and incidents resolve (streams/worker/service.py); 0 turns it off.
     idle_timeout: str = "2m"
     resolve_after: str = "10m"  # an incident resolves after this long of normal windows
     shutdown_timeout: str = "15s"  # SIGTERM: longer than this (a broker gone), exit non-zero anyway
@@ -80,7 +80,7 @@ class Config:
     notifier_offset_reset: str = "latest"  # where a notifier group with no committed offset starts
     notifier_metrics_port: int = 9109  # 0 disables
     # Kafka client security (every client: Faust, kafka-python, aiokafka). Passwords are secrets:
-    # kept out of repr, readable from files (..._FILE), never logged. See streams/kafka_security.py.
+    # kept out of repr, readable from files (..._FILE), never logged. See streams/kafka/security.py.
     kafka_security_protocol: str = "PLAINTEXT"  # PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL
     kafka_sasl_mechanism: str = "SCRAM-SHA-512"  # SCRAM-SHA-256, SCRAM-SHA-512 or PLAIN
     kafka_username: str = ""
@@ -195,7 +195,7 @@ class Config:
             raise ConfigError(f"{env_name('pagerduty_url')} must be an http(s) URL, got {self.pagerduty_url!r}")
         if self.notifier_offset_reset not in ("earliest", "latest"):
             raise ConfigError(f"{env_name('notifier_offset_reset')} must be earliest or latest")
-        from firestorm.streams.kafka_security import check_security
+        from firestorm.streams.kafka.security import check_security
 
         check_security(self)
         if "://" not in self.broker:

@@ -19,16 +19,11 @@ import logging
 import math
 import platform
 import re
-import socket
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from importlib.metadata import PackageNotFoundError, version
-from socketserver import ThreadingMixIn
-from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.simple_server import WSGIServer
 
-import orjson
 from prometheus_client import (
     CollectorRegistry,
     Counter,
@@ -36,19 +31,16 @@ from prometheus_client import (
     Histogram,
     Info,
     disable_created_metrics,
-    make_wsgi_app,
 )
-from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.registry import Collector
 
-from firestorm.models.alerts import Alert
+from firestorm.models.alerts import SEVERITIES, STATUSES, Alert
 from firestorm.models.detectors.stats import poisson_tail_score
 from firestorm.models.engine import ClosedWindow, EngineSettings
 from firestorm.models.pipeline import Processed
+from firestorm.streams.endpoint import Health, serve_http
+from firestorm.streams.metrics_collectors import EntityWindows, WatermarkDelay
 
 OTHER = "other"
-SEVERITIES = ("info", "warning", "critical")
-STATUSES = ("triggered", "escalated", "updated", "resolved")
 OUTCOMES = ("accepted", "duplicate", "late", "dead_letter")
 HELD = "held"  # not an outcome yet: a mention beyond the jump bound, decided later (models/engine.py)
 DEAD_LETTER_REASONS = (
@@ -67,7 +59,6 @@ TOP_DRIVERS = 3  # top terms and top hashtags of an open incident exported per e
 DRIVER_TEXT_MAX = 40  # characters of a term or hashtag kept in its label
 LANGUAGE_LABEL_CAP = 60
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
-HEARTBEAT_STALE_S = 60.0  # /healthz fails when the worker's loop has not beaten for this long
 
 log = logging.getLogger("firestorm.metrics")
 
@@ -99,88 +90,7 @@ def alert_threshold(expected: float, min_volume: int, min_ratio: float, trigger_
     return k
 
 
-class Health:
-    """Liveness and readiness of a process, as /healthz and /readyz report them."""
-
-    def __init__(
-        self, ready: bool = False, stale_after_s: float = HEARTBEAT_STALE_S, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.stale_after_s = stale_after_s
-        self.clock = clock
-        self.started = clock()
-        self.ready = ready  # the worker sets it once it has joined its consumer group
-        self.last_beat: float | None = None  # None: nothing to watch (the replay)
-
-    def beat(self) -> None:
-        self.last_beat = self.clock()
-
-    def live(self) -> bool:
-        return self.last_beat is None or self.clock() - self.last_beat <= self.stale_after_s
-
-    def report(self) -> dict[str, Any]:
-        now = self.clock()
-        return {
-            "live": self.live(),
-            "ready": self.ready and self.live(),
-            "uptime_seconds": round(now - self.started, 3),
-            "last_heartbeat_seconds_ago": None if self.last_beat is None else round(now - self.last_beat, 3),
-        }
-
-
-class _WatermarkDelay(Collector):
-    """firestorm_watermark_delay_seconds: wall time minus each domain's watermark, computed at scrape."""
-
-    def __init__(self, watermarks: dict[str, float]) -> None:
-        self.watermarks = watermarks
-
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        family = GaugeMetricFamily(
-            "firestorm_watermark_delay_seconds",
-            "How far each clock domain's event-time watermark trails the wall clock.",
-            labels=["domain"],
-        )
-        now = time.time()
-        for domain, watermark in sorted(self.watermarks.items()):
-            family.add_metric([domain], now - watermark)
-        yield family
-
-
 # The per-window gauges of each entity label: (name, help), in the order of a _last_window value.
-WINDOW_GAUGES = (
-    ("firestorm_entity_window_mentions", "Mentions in the last closed window."),
-    ("firestorm_entity_expected_mentions", "Baseline (expected) mentions per window: the band's floor."),
-    (
-        "firestorm_entity_alert_threshold_mentions",
-        "Mentions per window at which the volume signal alerts (the band's ceiling, the alert line).",
-    ),
-    ("firestorm_entity_detector_score", "Detector score of the last window."),
-    ("firestorm_entity_negative_ratio", "Share of scored mentions that are negative (0-1), last window."),
-    ("firestorm_entity_mean_compound", "Mean VADER compound of the last window (-1..1)."),
-    ("firestorm_entity_window_reach", "Reach of the last window: followers summed over its mentions."),
-    ("firestorm_entity_window_unique_authors", "Distinct authors in the last window."),
-)
-
-
-class _EntityWindows(Collector):
-    """The per-window gauges, read at scrape time from the last window each label saw (one tuple
-    stored per closed window instead of eight locked gauge writes). A dormant entity's quiet
-    windows are not materialised (models/engine.py): `Metrics.record_dormant` stores a quiet one
-    (no mentions) with its last baseline, so dashboards read zeros where it is silent."""
-
-    def __init__(self, last: dict[str, tuple[float, ...]]) -> None:
-        self.last = last
-
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        rows = sorted(self.last.items())  # a copy: the processing thread may add a label meanwhile
-        for i, (name, doc) in enumerate(WINDOW_GAUGES):
-            family = GaugeMetricFamily(name, doc, labels=["entity"])
-            for label, values in rows:
-                family.add_metric([label], values[i])
-            yield family
-
-    def describe(self) -> Iterator[GaugeMetricFamily]:
-        for name, doc in WINDOW_GAUGES:
-            yield GaugeMetricFamily(name, doc, labels=["entity"])
 
 
 class _EntitySeries:
@@ -267,7 +177,7 @@ class Metrics:
             'Window updates reported under entity="other" (label cap).',
             registry=r,
         )
-        # Offset continuity (streams/offsets.py): each non-zero value is also logged.
+        # Offset continuity (streams/kafka/offsets.py): each non-zero value is also logged.
         self.redelivered = Counter(
             "firestorm_records_redelivered",
             "Records skipped because their partition's state already counts them (redelivery).",
@@ -294,7 +204,7 @@ class Metrics:
             ["domain"],
             registry=r,
         )
-        r.register(_WatermarkDelay(self._watermarks))
+        r.register(WatermarkDelay(self._watermarks))
         self.consumer_lag = Gauge(
             "firestorm_consumer_lag",
             "Messages of each assigned mentions partition not yet read (highwater minus position).",
@@ -326,7 +236,7 @@ class Metrics:
         self.entity_alerts = Counter(
             "firestorm_entity_alerts", "Alert events of the entity, by status.", ["entity", "status"], registry=r
         )
-        r.register(_EntityWindows(self._last_window))
+        r.register(EntityWindows(self._last_window))
         self.incident_open = entity_gauge("firestorm_entity_incident_open", "1 while the entity has an open incident.")
         self.incident_severity = Gauge(
             "firestorm_entity_incident_severity",
@@ -572,72 +482,3 @@ class Metrics:
             self.watermark.remove(domain)
         self._watermarks.clear()
         self.set_consumer_lag(())
-
-
-async def sample_consumer_lag(consumer: Any, topic: str, metrics: Metrics) -> None:
-    """One sample of the lag of every assigned partition of `topic` (Faust/aiokafka consumer).
-
-    Lag is the highwater (the offset the next produced message will get) minus the consumer's
-    position (the next offset it will fetch); a partition not fetched yet has no highwater and
-    is left out.
-    """
-    lags: list[tuple[str, int, int]] = []
-    for tp in sorted(consumer.assignment()):
-        if tp.topic != topic:
-            continue
-        highwater = consumer.highwater(tp)
-        position = await consumer.position(tp)
-        if highwater is None or position is None:
-            continue
-        lags.append((tp.topic, tp.partition, int(highwater) - int(position)))
-    metrics.set_consumer_lag(lags)
-
-
-# --- the HTTP endpoint -------------------------------------------------------------------
-
-
-class _Server(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-class _Server6(_Server):
-    address_family = socket.AF_INET6
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        """No access log on stderr."""
-
-
-def health_app(registry: CollectorRegistry, health: Health | None = None) -> Callable[..., Iterable[bytes]]:
-    """WSGI app: /metrics (and /) the exposition, /healthz liveness, /readyz readiness, JSON bodies."""
-    metrics_app = make_wsgi_app(registry)
-
-    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO") or "/"
-        if path in ("/healthz", "/readyz"):
-            report = health.report() if health is not None else {"live": True, "ready": True}
-            ok = bool(report["live"] if path == "/healthz" else report["ready"])
-            body = orjson.dumps({"status": "ok" if ok else "unavailable", **report})
-            start_response(
-                "200 OK" if ok else "503 Service Unavailable",
-                [("Content-Type", "application/json"), ("Cache-Control", "no-store")],
-            )
-            return [body]
-        if path in ("/metrics", "/"):
-            result: Iterable[bytes] = metrics_app(environ, start_response)
-            return result
-        start_response("404 Not Found", [("Content-Type", "text/plain")])
-        return [b"not found: try /metrics, /healthz or /readyz\n"]
-
-    return app
-
-
-def serve_http(registry: CollectorRegistry, host: str, port: int, health: Health | None = None) -> WSGIServer:
-    """Start the endpoint in a daemon thread and return its server (shutdown() stops it)."""
-    server_class = _Server6 if ":" in host else _Server
-    server = make_server(host, port, health_app(registry, health), server_class, handler_class=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="firestorm-metrics", daemon=True)
-    thread.start()
-    return server

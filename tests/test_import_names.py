@@ -40,4 +40,4 @@ def test_the_pattern_sees_old_names_and_passes_new_ones() -> None:
     assert OLD_NAME.search("python -m streams.cli worker")
     assert OLD_NAME.search("import streams")
     assert not OLD_NAME.search("from firestorm.models.engine import Engine")
-    assert not OLD_NAME.search("see models/engine.py and streams/worker.py")
+    assert not OLD_NAME.search("see models/engine.py and streams/worker/service.py")

@@ -84,7 +84,7 @@ def make_engine(settings: EngineSettings, planned: list[Any]) -> tuple[Engine, b
 
 def alert_summary(alert: Alert) -> dict[str, Any]:
     """The figures of an alert worth keeping in the JSON results (no drivers lists)."""
-    drivers = alert.drivers
+    drivers = {**alert.drivers.to_dict(), **alert.drivers.detector}  # the detector's figures beside the rest
     return {
         "incident_id": alert.incident_id,
         "status": alert.status,

@@ -4,7 +4,7 @@ Generates (once, cached under .run/bench-perf/ by its arguments) a many-entity f
 reality (bench/perf/workload.py: 300k mentions, 200 entities, 2 days by default), reads it into
 memory (the engine is measured, not the disk), then `--runs` times, interleaved in one process:
 the naive loop a user would write (json + stock VADER + a per-(entity, minute) dict), the raw loop
-(orjson + the fast VADER scorer), and the embedded replay (firestorm.streams.embedded.replay with default
+(orjson + the fast VADER scorer), and the embedded replay (firestorm.streams.drills.replay.replay with default
 EngineSettings and one shared MentionProcessor, warmed first). Prints mentions/s (medians and
 every run), replay/naive (goal >= 1.0x) and replay/raw (goal >= 0.5x) computed run by run, then
 the per-window costs of bench/perf/windows.py (medians of `--runs`), wall and CPU time per phase,
@@ -48,7 +48,7 @@ from bench.perf.workload import Shape, cached, summary
 from bench.throughput.stats import Row, cpu_model, table
 from firestorm.models.engine import EngineSettings
 from firestorm.models.pipeline import MentionProcessor
-from firestorm.streams.embedded import replay
+from firestorm.streams.drills.replay import replay
 from firestorm.streams.formats import jsonl_lines
 from firestorm.streams.heap import settle_heap
 

@@ -33,7 +33,7 @@ sys.path.insert(0, str(REPO))
 
 from firestorm.models.engine import EngineSettings  # noqa: E402
 from firestorm.models.timeutil import parse_ts  # noqa: E402
-from firestorm.streams.embedded import Pacer, replay  # noqa: E402
+from firestorm.streams.drills.replay import Pacer, replay  # noqa: E402
 from firestorm.streams.metrics import Metrics  # noqa: E402
 
 SAMPLE = REPO / "examples" / "skyway-outage-en.jsonl"

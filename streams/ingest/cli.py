@@ -138,7 +138,7 @@ def run_ingest(args: argparse.Namespace, config: Config, err: IO[str]) -> int:
     from firestorm.streams.ingest.sink import KafkaSink
     from firestorm.streams.ingest.state import StateStore
     from firestorm.streams.ingest.watchlist import LiveWatchList, WatchListError, parse_watch_specs
-    from firestorm.streams.topics import ensure_topics
+    from firestorm.streams.kafka.topics import ensure_topics
 
     try:
         watch = LiveWatchList(args.entities or config.entities_file, parse_watch_specs(args.watch))

@@ -16,7 +16,6 @@ little: `rewind_s`), and the runner drops the posts it already produced by id.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlencode
@@ -25,6 +24,7 @@ import aiohttp
 import orjson
 
 from firestorm.streams.ingest.connector import Backoff, Batch, Connector, Cursor, Post
+from firestorm.streams.ingest.websocket import FrameTooLarge, read_batches
 
 log = logging.getLogger("firestorm.ingest.bluesky")
 
@@ -94,10 +94,6 @@ MAX_FRAME_BYTES = 4 * 1024 * 1024  # a frame over this is skipped (counted as to
 # frame's time_us and move the cursor past it; one over even this is skipped by time.
 READ_PAST_BYTES = 64 * 1024 * 1024
 SKIP_FIRST_US = 1_000  # past a frame too large to read at all: skip 1 ms of events, then 2, 4...
-
-
-class FrameTooLarge(Exception):
-    """The server sent a frame over the connection's max_msg_size (aiohttp closed it, code 1009)."""
 
 
 class JetstreamConnector(Connector):
@@ -175,34 +171,15 @@ class JetstreamConnector(Connector):
                 self.stats.reconnect()
                 await self.backoff.wait()
 
-    async def _read(self, ws: aiohttp.ClientWebSocketResponse, last_us: int | None) -> AsyncIterator[Batch]:
-        batch = Batch(cursor=last_us)
-        deadline = time.monotonic() + self.batch_wait_s
-        while True:
-            timeout = max(0.0, deadline - time.monotonic())
-            try:
-                message = await ws.receive(timeout=timeout if batch.received else self.idle_timeout_s)
-            except TimeoutError:
-                if not batch.received:
-                    raise TimeoutError(f"no frame for {self.idle_timeout_s:g}s") from None
-                message = None
-            if message is not None:
-                if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING):
-                    break
-                if message.type == aiohttp.WSMsgType.ERROR:
-                    error = message.data if isinstance(message.data, BaseException) else ws.exception()
-                    if _too_big(error, ws):
-                        if batch.received:
-                            yield batch  # what came before the frame is kept; the cursor stays before it
-                        raise FrameTooLarge(str(error))
-                    raise aiohttp.ClientError(f"websocket error: {error}")
-                self._add(batch, message)
-            if batch.received >= self.batch_size or (batch.received and time.monotonic() >= deadline):
-                yield batch
-                batch = Batch(cursor=batch.cursor)
-                deadline = time.monotonic() + self.batch_wait_s
-        if batch.received:
-            yield batch
+    def _read(self, ws: aiohttp.ClientWebSocketResponse, last_us: int | None) -> AsyncIterator[Batch]:
+        return read_batches(
+            ws,
+            last_us,
+            self._add,
+            batch_wait_s=self.batch_wait_s,
+            idle_timeout_s=self.idle_timeout_s,
+            batch_size=self.batch_size,
+        )
 
     def _add(self, batch: Batch, message: aiohttp.WSMessage) -> None:
         batch.received += 1
@@ -228,12 +205,6 @@ class JetstreamConnector(Connector):
             batch.last_event_ms = time_us // 1000
         if decoded is not None and not isinstance(decoded, str):
             batch.posts.append(decoded)
-
-
-def _too_big(error: BaseException | None, ws: aiohttp.ClientWebSocketResponse) -> bool:
-    """aiohttp's way of saying a frame was over max_msg_size (close code 1009, MESSAGE_TOO_BIG)."""
-    code = getattr(error, "code", None)
-    return code == aiohttp.WSCloseCode.MESSAGE_TOO_BIG or ws.close_code == aiohttp.WSCloseCode.MESSAGE_TOO_BIG
 
 
 def decode_event(event: Any) -> Post | str | None:

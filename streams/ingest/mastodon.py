@@ -14,7 +14,6 @@ missed while disconnected; the runner drops what appears in both.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -25,6 +24,7 @@ import orjson
 from firestorm.models.timeutil import TimestampError, parse_ts
 from firestorm.streams.ingest.connector import Backoff, Batch, Connector, Cursor, Post
 from firestorm.streams.ingest.html_text import html_to_text
+from firestorm.streams.ingest.websocket import read_batches
 
 log = logging.getLogger("firestorm.ingest.mastodon")
 
@@ -170,31 +170,16 @@ class MastodonConnector(Connector):
         batch.posts.append(post)
         batch.last_event_ms = max(batch.last_event_ms or 0, post.ts_ms)
 
-    async def _read(self, ws: aiohttp.ClientWebSocketResponse, last_id: str | None) -> AsyncIterator[Batch]:
-        batch = Batch(cursor=last_id)
-        deadline = time.monotonic() + self.batch_wait_s
-        while True:
-            try:
-                message = await ws.receive(
-                    timeout=max(0.0, deadline - time.monotonic()) if batch.received else self.idle_timeout_s
-                )
-            except TimeoutError:
-                if not batch.received:  # a quiet hashtag is normal: the WebSocket heartbeat tells a dead link
-                    deadline = time.monotonic() + self.batch_wait_s
-                    continue
-                message = None
-            if message is not None:
-                if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING):
-                    break
-                if message.type == aiohttp.WSMsgType.ERROR:
-                    raise aiohttp.ClientError(f"websocket error: {ws.exception()}")
-                self._add_message(batch, message)
-            if batch.received and time.monotonic() >= deadline:
-                yield batch
-                batch = Batch(cursor=batch.cursor)
-                deadline = time.monotonic() + self.batch_wait_s
-        if batch.received:
-            yield batch
+    def _read(self, ws: aiohttp.ClientWebSocketResponse, last_id: str | None) -> AsyncIterator[Batch]:
+        # a quiet hashtag is normal: the WebSocket heartbeat tells a dead link
+        return read_batches(
+            ws,
+            last_id,
+            self._add_message,
+            batch_wait_s=self.batch_wait_s,
+            idle_timeout_s=self.idle_timeout_s,
+            quiet_ok=True,
+        )
 
     def _add_message(self, batch: Batch, message: aiohttp.WSMessage) -> None:
         try:

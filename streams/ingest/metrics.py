@@ -14,8 +14,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from firestorm.streams.endpoint import Health, serve_http
 from firestorm.streams.ingest.connector import Connector
-from firestorm.streams.metrics import Health, serve_http
 
 
 class _ConnectorCollector(Collector):

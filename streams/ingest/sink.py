@@ -13,8 +13,8 @@ from aiokafka import AIOKafkaProducer
 
 from firestorm.models.records import DecodeError
 from firestorm.streams.config import Config
-from firestorm.streams.dead_letter import dead_letter_record
-from firestorm.streams.kafka_security import aiokafka_security
+from firestorm.streams.kafka.dead_letter import dead_letter_record
+from firestorm.streams.kafka.security import aiokafka_security
 
 
 class Sink(Protocol):

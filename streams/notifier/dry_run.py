@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Iterator
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import IO, Any, cast
 
 import aiohttp
 import orjson
 
-from firestorm.models.alerts import Alert
+from firestorm.models.alerts import Alert, BadAlert, decode_alert
 from firestorm.streams.notifier.paging import Paging
 from firestorm.streams.notifier.secrets import redact
 from firestorm.streams.notifier.sinks import build_sinks, jobs_for
@@ -62,32 +62,16 @@ class RecordingSession:
         return _Answer()
 
 
-FIELDS = {f.name for f in fields(Alert)}
-REQUIRED = [f.name for f in fields(Alert) if f.default is MISSING and f.default_factory is MISSING]
-
-
-def _named(what: str, names: list[str]) -> str:
-    return f"{what} {', '.join(names[:4])}{', ...' if len(names) > 4 else ''}" if names else ""
-
-
 def read_alerts(lines: Iterable[bytes], name: str) -> Iterator[Alert]:
     """Alert events from JSON lines (as `replay --alerts-out` writes them); blank lines are skipped."""
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            data = orjson.loads(line)
-            if not isinstance(data, dict):
-                raise TypeError("not a JSON object")
-            missing = [name for name in REQUIRED if name not in data]
-            unknown = sorted(set(data) - FIELDS)
-            if missing or unknown:
-                raise TypeError("; ".join(p for p in (_named("no", missing), _named("unknown", unknown)) if p))
-            yield Alert.from_dict(data)
-        except (orjson.JSONDecodeError, TypeError) as exc:
-            reason = str(exc).split(":")[0] if isinstance(exc, orjson.JSONDecodeError) else str(exc)
+            yield decode_alert(line)
+        except BadAlert as exc:
             raise AlertsFileError(
-                f"{name} line {number}: not an alert event ({reason}); "
+                f"{name} line {number}: not an alert event ({str(exc).split(':')[0]}); "
                 "give the JSON lines `firestorm replay FILE --alerts-out PATH` writes"
             ) from None
 

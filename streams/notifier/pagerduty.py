@@ -22,7 +22,7 @@ import aiohttp
 import orjson
 
 from firestorm.models.alerts import Alert
-from firestorm.models.narratives import shorten
+from firestorm.models.narrative_text import shorten
 from firestorm.streams.notifier import render
 from firestorm.streams.notifier.delivery import Result, classify_http
 from firestorm.streams.notifier.routing import DEFAULT_GRAFANA_LINK, DEFAULT_RUNBOOK_URL, PAGERDUTY
@@ -62,22 +62,28 @@ def _links(alert: Alert, grafana: str | None, runbook: str, sample_links: int) -
     return links
 
 
-def _encoded_size(event: dict[str, Any]) -> int:
-    return len(orjson.dumps(event)) + len(',"routing_key":""') + ROUTING_KEY_LENGTH
-
-
 def _fit(event: dict[str, Any]) -> dict[str, Any]:
-    """Drop the bulkiest details until the event fits PagerDuty's 512 KB (it practically always does)."""
+    """Drop the bulkiest details until the event fits PagerDuty's 512 KB (it practically always does).
+    Each detail is measured once; the event's size is then worked out, not serialised again."""
     payload = event["payload"]
     details = payload.get("custom_details", {})
-    by_size = sorted(details, key=lambda k: (k == "narratives", -len(orjson.dumps(details[k]))))  # narratives last
+    extra = len(',"routing_key":""') + ROUTING_KEY_LENGTH
+    size = len(orjson.dumps(event)) + extra
+    if size <= EVENT_MAX_BYTES:
+        return event
+    # `"key":value,` in the details object: its pair as a one-key object, less the braces, plus a comma.
+    sizes = {key: len(orjson.dumps({key: value})) - 1 for key, value in details.items()}
+    by_size = sorted(details, key=lambda k: (k == "narratives", -sizes[k]))  # narratives last
     for key in [*_SHRINK_ORDER, *by_size]:
-        if _encoded_size(event) <= EVENT_MAX_BYTES:
+        if size <= EVENT_MAX_BYTES:
             return event
         if key in details and key not in ("incident_id", "entity", "status"):
             details.pop(key)
-            details["truncated"] = True
-    if _encoded_size(event) > EVENT_MAX_BYTES:
+            size -= sizes[key]
+            if "truncated" not in details:
+                details["truncated"] = True
+                size += len(',"truncated":true')
+    if size > EVENT_MAX_BYTES:
         payload["custom_details"] = {"incident_id": event.get("dedup_key"), "truncated": True}
         event["links"] = event.get("links", [])[:1]
     return event

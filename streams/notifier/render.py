@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-import re
 import urllib.parse
 from typing import Any
 
 from firestorm.models.alerts import Alert
-from firestorm.models.narratives import SHOWN_TEXT_CHARS, shorten
-from firestorm.models.timeutil import TimestampError, parse_ts
+from firestorm.models.narrative_text import SHOWN_TEXT_CHARS, shorten
 
 GRAFANA_MARGIN_MS = 30 * 60 * 1000  # show half an hour either side of the incident
-_INCIDENT_STAMP = re.compile(r"-(\d{8}T\d{4}Z)$")
 _SEVERE = ("warning", "critical")
-
-
-def _ms(iso: str) -> int | None:
-    try:
-        return parse_ts(iso)
-    except TimestampError:
-        return None
 
 
 def window_label(alert: Alert) -> str:
     """The window size as people write it: 30s, 1m, 5m, 1h."""
-    start, end = _ms(alert.window_start), _ms(alert.window_end)
-    if start is None or end is None or end <= start:
+    start, end = alert.window_start_ms, alert.window_end_ms
+    if end <= start:
         return "one window"
     seconds = (end - start) // 1000
     for unit, size in (("h", 3600), ("m", 60)):
@@ -35,16 +25,14 @@ def window_label(alert: Alert) -> str:
 
 
 def ratio(alert: Alert) -> float | None:
-    value = alert.drivers.get("ratio") if isinstance(alert.drivers, dict) else None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
+    if alert.drivers.ratio is not None:
+        return alert.drivers.ratio
     return alert.volume / alert.baseline if alert.baseline else None
 
 
 def reopened(alert: Alert) -> bool:
     """A resolved incident that its episode's aftershock or second wave re-opened (models/incidents.py)."""
-    reopens = alert.drivers.get("reopens") if isinstance(alert.drivers, dict) else None
-    return isinstance(reopens, int) and not isinstance(reopens, bool) and reopens > 0
+    return alert.drivers.reopens > 0
 
 
 def crisis_words(alert: Alert, limit: int = 3) -> list[str]:
@@ -103,10 +91,7 @@ def fifteen_minutes(alert: Alert) -> tuple[float, float] | None:
 
 def narratives(alert: Alert) -> list[dict[str, Any]]:
     """The alert's narratives (drivers.narratives), the well-formed ones."""
-    found = alert.drivers.get("narratives") if isinstance(alert.drivers, dict) else None
-    return (
-        [n for n in found if isinstance(n, dict) and isinstance(n.get("label"), str)] if isinstance(found, list) else []
-    )
+    return [n for n in alert.drivers.narratives or () if isinstance(n.get("label"), str)]
 
 
 def top_narrative(alert: Alert) -> tuple[str, float] | None:
@@ -158,26 +143,11 @@ def narrative_details(alert: Alert) -> list[dict[str, Any]]:
     return out
 
 
-def incident_start_ms(alert: Alert) -> int | None:
-    """Start of the incident: encoded in its id (`<entity>-<YYYYmmddTHHMMZ>`), else this window."""
-    match = _INCIDENT_STAMP.search(alert.incident_id)
-    if match:
-        stamp = match.group(1)
-        iso = f"{stamp[0:4]}-{stamp[4:6]}-{stamp[6:8]}T{stamp[9:11]}:{stamp[11:13]}:00Z"
-        found = _ms(iso)
-        if found is not None:
-            return found
-    return _ms(alert.window_start)
-
-
 def grafana_url(template: str, alert: Alert) -> str | None:
     """The entity's Grafana panel over the incident's time range (None when no template)."""
     if not template:
         return None
-    start = incident_start_ms(alert)
-    end = _ms(alert.window_end)
-    if start is None or end is None:
-        return None
+    start, end = alert.incident_start_ms, alert.window_end_ms
     return template.format(
         entity=urllib.parse.quote(alert.entity, safe=""),
         incident_id=urllib.parse.quote(alert.incident_id, safe=""),
@@ -188,30 +158,24 @@ def grafana_url(template: str, alert: Alert) -> str | None:
 
 def sample_mentions(alert: Alert, limit: int) -> list[tuple[str, str]]:
     """(id, url) of sample mentions that have an http(s) URL, at most `limit`."""
-    samples = alert.drivers.get("samples") if isinstance(alert.drivers, dict) else None
     out: list[tuple[str, str]] = []
-    for sample in samples if isinstance(samples, list) else []:
+    for sample in alert.drivers.samples:
         if len(out) >= limit:
             break
-        if not isinstance(sample, dict):
-            continue
         url = sample.get("url")
         if isinstance(url, str) and url.startswith(("https://", "http://")) and len(url) <= 2048:
             out.append((str(sample.get("id", ""))[:200], url))
     return out
 
 
-def _pairs(value: Any, limit: int = 10) -> str | None:
-    """[["term", 4], ...] as 'term (4), ...'."""
-    if not isinstance(value, list):
-        return None
-    parts = [f"{p[0]} ({p[1]})" for p in value[:limit] if isinstance(p, list | tuple) and len(p) == 2]
-    return ", ".join(parts) if parts else None
+def _pairs(value: list[tuple[str, int]], limit: int = 10) -> str | None:
+    """[("term", 4), ...] as 'term (4), ...'."""
+    return ", ".join(f"{term} ({count})" for term, count in value[:limit]) or None
 
 
 def details(alert: Alert, group: str | None = None) -> dict[str, Any]:
     """The drivers and figures, flattened for an on-call screen (PagerDuty custom_details)."""
-    drivers: dict[str, Any] = dict(alert.drivers) if isinstance(alert.drivers, dict) else {}
+    d = alert.drivers
     out: dict[str, Any] = {
         "incident_id": alert.incident_id,
         "entity": alert.entity,
@@ -223,35 +187,33 @@ def details(alert: Alert, group: str | None = None) -> dict[str, Any]:
         "detected_at": alert.detected_at,
         "mentions": alert.volume,
         "expected": alert.baseline,
-        "ratio": drivers.pop("ratio", ratio(alert)),
+        "ratio": d.ratio,
         "score": alert.score,
         "negative_share": alert.negative_share,
         "mean_compound": alert.mean_compound,
     }
-    terms, hashtags = drivers.pop("top_terms", None), drivers.pop("top_hashtags", None)
-    out["top_terms"] = _pairs(terms) or terms
-    out["top_hashtags"] = _pairs(hashtags) or hashtags
-    authors = drivers.pop("top_authors", None)
-    if isinstance(authors, list):
-        out["top_authors"] = ", ".join(
-            f"{a.get('id')} ({a.get('followers', 0):,} followers)"
-            if isinstance(a, dict) and isinstance(a.get("followers", 0), int)
-            else str(a)
-            for a in authors[:10]
-        )
-    samples = drivers.pop("samples", None)
-    if isinstance(samples, list):
-        out["sample_mentions"] = [
-            (s.get("url") or s.get("id")) if isinstance(s, dict) else s for s in samples[:10] if s
-        ]
-    stories = drivers.pop("narratives", None)
-    if stories is not None:
+    out["top_terms"] = _pairs(d.top_terms) or d.top_terms
+    out["top_hashtags"] = _pairs(d.top_hashtags) or d.top_hashtags
+    out["top_authors"] = ", ".join(f"{a['id']} ({a['followers']:,} followers)" for a in d.top_authors[:10])
+    out["sample_mentions"] = [s["url"] or s["id"] for s in d.samples[:10] if s]
+    if d.narratives is not None:
         out["narratives"] = narrative_details(alert)
-    sample = drivers.pop("narrative_sample", None)
+    sample = d.narrative_sample
     if isinstance(sample, dict) and sample.get("sampled"):
         out["narratives_from"] = (
             f"{sample.get('sampled')} sampled of {sample.get('seen')} posts since {sample.get('since')}; "
             f"{sample.get('other_share', 0):.0%} in smaller stories"
         )
-    out.update({k: v for k, v in drivers.items() if k not in out})  # what later detectors add
+    figures = {
+        "languages": d.languages,
+        "unique_authors": d.unique_authors,
+        "reach": d.reach,
+        "reposts": d.reposts,
+        "negative": d.negative,
+        "scored": d.scored,
+        "distinct_texts": d.distinct_texts,
+        **d.detector,  # the detector's own figures, flat on the on-call screen
+        "reopens": d.reopens or None,
+    }
+    out.update({k: v for k, v in figures.items() if k not in out})
     return {k: v for k, v in out.items() if v is not None}

@@ -14,15 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from firestorm.models.alerts import Alert
+from firestorm.models.alerts import SEVERITIES, Alert
 from firestorm.models.timeutil import parse_duration_ms
 from firestorm.streams.config import ConfigError
 from firestorm.streams.notifier.delivery import DeliverySettings
 from firestorm.streams.notifier.render import reopened
 from firestorm.streams.notifier.secrets import Secret, SecretError, read_secret_file, secret_from_env
 
-SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
-STATUSES = ("triggered", "escalated", "updated", "resolved")
+SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 DEFAULT_KEY = "default"  # FIRESTORM_PAGERDUTY_ROUTING_KEY
 DRILL_KEY = "drill"  # FIRESTORM_PAGERDUTY_DRILL_ROUTING_KEY
 PAGERDUTY = "pagerduty"

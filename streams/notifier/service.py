@@ -15,7 +15,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Hashable, Iterable
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,13 +25,12 @@ import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer  # type: ignore[import-untyped,unused-ignore]
 from aiokafka.abc import ConsumerRebalanceListener  # type: ignore[import-untyped,unused-ignore]
 
-from firestorm.models.alerts import Alert
+from firestorm.models.alerts import Alert, BadAlert, decode_alert
 from firestorm.streams.config import Config
 from firestorm.streams.notifier.delivery import Dispatcher, Job, Result
 from firestorm.streams.notifier.ledger import DEAD, DeliveryLedger, entry
 from firestorm.streams.notifier.metrics import NotifierMetrics
 from firestorm.streams.notifier.paging import Paging
-from firestorm.streams.notifier.routing import SEVERITY_RANK, STATUSES
 from firestorm.streams.notifier.secrets import redact
 from firestorm.streams.notifier.sinks import build_sinks, jobs_for
 
@@ -41,45 +40,6 @@ REASON_HEADER = "firestorm-dlq-reason"
 COMMIT_DEBOUNCE_S = 0.05
 POLL_TIMEOUT_MS = 200
 POLL_MAX_RECORDS = 500
-_ALERT_FIELDS = {f.name: f for f in fields(Alert)}
-# Required by the alert contract: the Alert fields without a default.
-_REQUIRED = {f.name for f in fields(Alert) if f.default is MISSING and f.default_factory is MISSING}
-
-
-class BadAlert(ValueError):
-    """An alerts-topic record that is not an alert event."""
-
-
-def decode_alert(raw: bytes | None) -> Alert:
-    """The alert event in a record; unknown extra fields are ignored (the contract may grow)."""
-    if not raw:
-        raise BadAlert("empty record")
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise BadAlert(f"not JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise BadAlert("not a JSON object")
-    missing = sorted(_REQUIRED - set(data))
-    if missing:
-        raise BadAlert(f"missing fields {missing}")
-    alert = Alert(**{k: v for k, v in data.items() if k in _ALERT_FIELDS})
-    if not isinstance(alert.incident_id, str) or not alert.incident_id or not isinstance(alert.entity, str):
-        raise BadAlert("incident_id and entity must be non-empty strings")
-    if alert.status not in STATUSES:
-        raise BadAlert(f"unknown status {alert.status!r}")
-    if alert.severity not in SEVERITY_RANK:
-        raise BadAlert(f"unknown severity {alert.severity!r}")
-    for name in ("window_start", "window_end", "detected_at"):
-        if not isinstance(getattr(alert, name), str):
-            raise BadAlert(f"{name} must be an ISO-8601 string")
-    for name in ("volume", "baseline", "score", "negative_share", "mean_compound"):
-        value = getattr(alert, name)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise BadAlert(f"{name} must be a number")
-    if not isinstance(alert.drivers, dict) or not isinstance(alert.drill, bool):
-        raise BadAlert("drivers must be an object and drill a boolean")
-    return alert
 
 
 class OffsetTracker:
@@ -204,7 +164,7 @@ class NotifierService:
         self._stop = stop
         config = self.config
         session_ms = max(6000, int(parse_s(config.session_timeout) * 1000))
-        from firestorm.streams.kafka_security import aiokafka_security
+        from firestorm.streams.kafka.security import aiokafka_security
 
         security = aiokafka_security(config)
         self._producer = AIOKafkaProducer(
@@ -427,7 +387,7 @@ def ensure_notifier_topics(config: Config, timeout_s: float = 30.0) -> list[str]
     from kafka.admin import NewTopic
     from kafka.errors import TopicAlreadyExistsError
 
-    from firestorm.streams.topics import TOPIC_CONFIG, admin_client, topic_config, with_replication
+    from firestorm.streams.kafka.topics import TOPIC_CONFIG, admin_client, topic_config, with_replication
 
     admin = admin_client(config, f"{config.notifier_group_id}-admin", timeout_s)
     created: list[str] = []

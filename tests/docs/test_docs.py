@@ -148,7 +148,7 @@ def test_make_targets_shown_exist() -> None:
 def test_the_pagerduty_event_shown_is_what_the_notifier_sends(tmp_path: Path) -> None:
     import orjson
 
-    from firestorm.models.alerts import Alert
+    from firestorm.models.alerts import decode_alert
     from firestorm.streams.notifier.pagerduty import pagerduty_event
 
     status, lines = run_command(
@@ -156,10 +156,23 @@ def test_the_pagerduty_event_shown_is_what_the_notifier_sends(tmp_path: Path) ->
         scratch(tmp_path),
     )
     assert status == 0, lines
-    first = Alert.from_dict(orjson.loads((tmp_path / "a.jsonl").read_bytes().splitlines()[0]))
+    first = decode_alert((tmp_path / "a.jsonl").read_bytes().splitlines()[0])
     shown = orjson.loads(_block_after("paging.md", "## The PagerDuty event", "json"))
     assert shown.pop("routing_key").startswith("<")
     assert shown == orjson.loads(orjson.dumps(pagerduty_event(first, group="airlines")))
+
+
+def test_the_schemas_shown_are_the_ones_the_code_generates() -> None:
+    """docs/architecture.md's alert and dead-letter schemas: `python -m firestorm.streams.schemas --write`."""
+    from firestorm.streams.schemas import rewrite, schemas
+
+    text = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    assert set(schemas()) == {"alert", "dead-letter"}
+    assert rewrite(text) == text, (
+        "the schemas shown differ from the code's: run python -m firestorm.streams.schemas --write docs/architecture.md"
+    )
+    edited = text.replace('"version": {"const": 2}', '"version": {"const": 1}')
+    assert edited != text and rewrite(edited) != edited  # a schema edited by hand in the page is seen
 
 
 def test_the_notify_config_shown_is_accepted_by_the_notifier() -> None:

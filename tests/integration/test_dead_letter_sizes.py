@@ -15,7 +15,7 @@ from kafka.admin import NewTopic
 from kafka.errors import KafkaError
 
 from firestorm.models.records import MAX_MESSAGE_BYTES, DecodeError
-from firestorm.streams.dead_letter import EXCERPT_BYTES, PRODUCER_MAX_REQUEST_BYTES, dead_letter_record
+from firestorm.streams.kafka.dead_letter import EXCERPT_BYTES, PRODUCER_MAX_REQUEST_BYTES, dead_letter_record
 from tests.integration.services import free_port, wait_for
 from tests.integration.worker_process import Stack, WorkerProcess
 

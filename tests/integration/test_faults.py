@@ -33,7 +33,7 @@ from kafka.errors import KafkaError
 from firestorm.models.engine import EngineSettings
 from firestorm.models.records import DecodeError, decode_mention
 from firestorm.models.windows import window_start
-from firestorm.streams.embedded import replay
+from firestorm.streams.drills.replay import replay
 from tests.integration.services import REPO, RUN_DIR, free_port, wait_for
 from tests.integration.storms import storm_lines, storm_onset
 from tests.integration.worker_process import Stack, WorkerProcess
@@ -216,7 +216,7 @@ def group_members(stack: Stack) -> int:
 # These two once lost a few mentions in about one run in five: Faust drops a record whose delivery
 # races with a flow suspension (rebalance, recovery) and may commit past it. The worker now keeps the
 # next offset each partition's state expects and reads such holes back from the broker
-# (streams/offsets.py; the two tests after these force a hole and a redelivery on purpose).
+# (streams/kafka/offsets.py; the two tests after these force a hole and a redelivery on purpose).
 
 
 def test_sigkill_mid_storm_then_restart_counts_every_window_once(

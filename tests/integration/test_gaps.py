@@ -19,7 +19,7 @@ import orjson
 import pytest
 
 from firestorm.streams.config import Config
-from firestorm.streams.offsets import GapFetchError, fetch_range, start_offset
+from firestorm.streams.kafka.offsets import GapFetchError, fetch_range, start_offset
 from tests.integration.services import KAFKA_PORT, free_port, wait_for
 from tests.integration.storms import storm_lines, storm_onset
 from tests.integration.tcp_proxy import BootstrapProxy
@@ -118,7 +118,7 @@ def test_a_brand_new_group_whose_first_records_were_skipped_reads_them_back(stac
     # A brand-new group's consumer can drop records it fetched during its first rebalance and
     # carry on after them (no committed offset to seek back to). Here the first record the worker
     # ever sees of the partition is offset 20: offsets 0-19 must be read from the broker first.
-    from tests.streams.batch_app import FakeFirestormApp, Message, batch_handler
+    from tests.streams.worker.batch_app import FakeFirestormApp, Message, batch_handler
 
     lines = filled_topic(stack, 30)
 
@@ -127,7 +127,7 @@ def test_a_brand_new_group_whose_first_records_were_skipped_reads_them_back(stac
         handler = batch_handler(fapp, config_for(stack, KAFKA_PORT))
         handler.log_windows = True
         batch = [Message(offset=n, value=lines[n], topic=stack.mentions) for n in range(20, 30)]
-        await asyncio.gather(*await handler.process(batch))
+        await asyncio.gather(*await handler.judge_and_store(batch))
         assert handler.engines.guard(0).next_offset == 30
         consumed = handler.metrics.registry.get_sample_value("firestorm_mentions_consumed_total")
         gap_filled = handler.metrics.registry.get_sample_value("firestorm_records_gap_filled_total")

@@ -24,7 +24,7 @@ from firestorm.streams.ingest.runner import Runner
 from firestorm.streams.ingest.sink import KafkaSink
 from firestorm.streams.ingest.state import StateStore
 from firestorm.streams.ingest.watchlist import LiveWatchList
-from firestorm.streams.topics import ensure_topics
+from firestorm.streams.kafka.topics import ensure_topics
 from tests.integration.services import wait_for
 from tests.integration.storms import storm_lines
 from tests.integration.test_worker import wait_for_alerts

@@ -24,8 +24,8 @@ import pytest
 
 from firestorm.models.engine import EngineSettings
 from firestorm.streams.config import Config, ConfigError, load_config
-from firestorm.streams.embedded import replay
-from firestorm.streams.kafka_security import aiokafka_security, kafka_python_security
+from firestorm.streams.drills.replay import replay
+from firestorm.streams.kafka.security import aiokafka_security, kafka_python_security
 from firestorm.streams.metrics import Metrics
 from tests.integration.services import REPO, RUN_DIR, free_port, wait_for
 from tests.integration.storms import storm_lines
@@ -281,7 +281,7 @@ def test_security_settings_map_to_every_client(tmp_path: Path) -> None:
     for kwargs in (kafka_python_security(config), aiokafka_security(config)):
         assert kwargs["security_protocol"] == "SASL_PLAINTEXT" and kwargs["sasl_mechanism"] == "SCRAM-SHA-256"
         assert (kwargs["sasl_plain_username"], kwargs["sasl_plain_password"]) == (USER, PASSWORD)
-    from firestorm.streams.kafka_security import faust_credentials
+    from firestorm.streams.kafka.security import faust_credentials
 
     credentials = faust_credentials(config)
     assert credentials.username == USER and credentials.password == PASSWORD

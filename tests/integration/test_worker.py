@@ -7,7 +7,7 @@ from datetime import timedelta
 import orjson
 
 from firestorm.models.engine import EngineSettings
-from firestorm.streams.embedded import replay
+from firestorm.streams.drills.replay import replay
 from tests.integration.services import (
     free_port,
     prometheus_query,

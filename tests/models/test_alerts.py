@@ -1,30 +1,42 @@
 from __future__ import annotations
 
-import orjson
+from pathlib import Path
 
-from firestorm.models.alerts import Alert
+import jsonschema
+import orjson
+import pytest
+
+from firestorm.models.alerts import ALERT_VERSION, Alert, BadAlert, Drivers, alert_schema, decode_alert
+from firestorm.models.engine import Engine, EngineSettings
+from firestorm.models.pipeline import MentionProcessor
+
+ROOT = Path(__file__).resolve().parents[2]
+T = 1_772_783_100_000  # 2026-03-06T07:45:00Z
 
 ALERT = Alert(
     incident_id="skyway-20260306T0745Z",
     entity="skyway",
     status="triggered",
     severity="critical",
-    window_start="2026-03-06T07:45:00Z",
-    window_end="2026-03-06T07:46:00Z",
-    detected_at="2026-03-06T07:46:30Z",
+    incident_start_ms=T,
+    window_start_ms=T,
+    window_end_ms=T + 60_000,
+    detected_at_ms=T + 90_000,
     volume=10,
     baseline=0.5,
     score=12.3,
     negative_share=0.8,
     mean_compound=-0.26,
-    drivers={"top_terms": [["gate", 4]], "samples": [{"id": "x:1", "url": None}]},
+    drivers=Drivers(top_terms=[("gate", 4)], samples=[{"id": "x:1", "url": None}], detector={"detector": "seasonal"}),
 )
 
 CONTRACT_FIELDS = {
+    "version",
     "incident_id",
     "entity",
     "status",
     "severity",
+    "incident_start",
     "window_start",
     "window_end",
     "detected_at",
@@ -41,8 +53,65 @@ CONTRACT_FIELDS = {
 def test_json_has_the_contract_fields_and_round_trips() -> None:
     data = orjson.loads(ALERT.to_json())
     assert set(data) == CONTRACT_FIELDS
+    assert data["version"] == ALERT_VERSION == 2
     assert data["drill"] is False
-    assert Alert.from_dict(data) == ALERT
+    assert data["incident_start"] == data["window_start"] == "2026-03-06T07:45:00Z"
+    assert data["detected_at"] == "2026-03-06T07:46:30Z"
+    assert data["drivers"]["detector"] == {"detector": "seasonal"}
+    assert "narratives" not in data["drivers"] and "reopens" not in data["drivers"]  # absent, not null
+    assert decode_alert(ALERT.to_json()) == ALERT
+    assert decode_alert(data) == ALERT
+
+
+def test_a_version_1_event_is_read_with_its_detector_figures_under_detector() -> None:
+    """A worker not yet upgraded writes version 1: no version, no incident_start, figures flat."""
+    v1 = orjson.loads(ALERT.to_json())
+    del v1["version"], v1["incident_start"]
+    v1["window_start"] = "2026-03-06T07:47:00Z"
+    v1["drivers"] = {"ratio": 20, "top_terms": [["gate", 4]], "detector": "seasonal", "signals": ["volume"]}
+    alert = decode_alert(orjson.dumps(v1))
+    assert alert.incident_start_ms == alert.window_start_ms == T + 120_000
+    assert alert.drivers.ratio == 20.0 and alert.drivers.top_terms == [("gate", 4)]
+    assert alert.drivers.detector == {"detector": "seasonal", "signals": ["volume"]}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"version": 3}, "unknown alert version 3"),
+        ({"status": "paused"}, "unknown status 'paused'"),
+        ({"severity": "huge"}, "unknown severity 'huge'"),
+        ({"detected_at": 1}, "detected_at must be an ISO-8601 string"),
+        ({"window_end": "yesterday"}, "window_end: ts is not ISO-8601"),
+        ({"volume": "10"}, "volume must be an integer"),
+        ({"baseline": True}, "baseline must be a number"),
+        ({"drill": 0}, "drill must be a boolean"),
+        ({"drivers": []}, "drivers must be an object"),
+        ({"drivers": {"top_terms": [["gate"]]}}, "drivers.top_terms has the wrong type"),
+        ({"drivers": {"samples": [{"url": "https://x"}]}}, "drivers.samples has the wrong type"),
+    ],
+)
+def test_a_broken_event_is_refused_with_its_reason(change: dict[str, object], message: str) -> None:
+    data = {**orjson.loads(ALERT.to_json()), **change}
+    with pytest.raises(BadAlert, match=message.replace("(", r"\(")):
+        decode_alert(orjson.dumps(data))
+
+
+def test_what_the_engine_writes_fits_the_published_schema() -> None:
+    """The schema is the code's (python -m firestorm.models.schema); every sample alert fits it."""
+    engine, processor = Engine(EngineSettings()), MentionProcessor()
+    closed = []
+    for line in (ROOT / "examples" / "skyway-outage-en.jsonl").read_bytes().splitlines():
+        closed += processor.process(engine, line).closed
+    alerts = [c.alert for c in [*closed, *engine.finish()] if c.alert is not None]
+    assert len(alerts) == 4
+    validator = jsonschema.Draft202012Validator(alert_schema())
+    for alert in alerts:
+        validator.validate(orjson.loads(alert.to_json()))
+    broken = {**orjson.loads(alerts[0].to_json()), "severity": "huge"}
+    assert not validator.is_valid(broken)
+    opened = {a.incident_id: a.window_start_ms for a in alerts if a.status == "triggered"}
+    assert all(a.incident_start_ms == opened[a.incident_id] for a in alerts)  # every event names the start
 
 
 def test_timeline_line() -> None:

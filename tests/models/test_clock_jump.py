@@ -15,6 +15,7 @@ from firestorm.models.engine import Engine, EngineSettings, EntityState, Outcome
 from firestorm.models.pipeline import DEAD_LETTER, MentionProcessor, Processed, Tally
 from firestorm.models.records import mention_from_obj, mention_to_obj
 from firestorm.models.sentiment import Sentiment
+from firestorm.models.timeutil import iso_utc
 from tests.models.builders import MINUTE, SECOND, STORM_TEXTS, T0, make_mention
 
 HOUR = 60 * MINUTE
@@ -84,7 +85,7 @@ def test_a_storm_two_hours_after_the_typo_is_seen() -> None:
     assert tally.outcomes["late"] == 0
     triggered = [c.alert for p in done for c in p.closed if c.alert is not None and c.alert.status == "triggered"]
     assert triggered, "the storm after the typo raised no alert"
-    assert triggered[0].entity == "acme" and triggered[0].window_start > "2026-03-02T06"
+    assert triggered[0].entity == "acme" and iso_utc(triggered[0].window_start_ms) > "2026-03-02T06"
 
 
 def test_confirmers_must_agree_with_each_other() -> None:

@@ -12,7 +12,6 @@ from firestorm.models.detectors.seasonal_state import SeasonalState
 from firestorm.models.engine import ClosedWindow, Engine, EngineSettings, EntityState, Outcome
 from firestorm.models.records import Mention
 from firestorm.models.sentiment import Sentiment
-from firestorm.models.timeutil import iso_utc
 from tests.models.builders import MINUTE, SECOND, T0, make_mention, sentiment
 
 Scored = tuple[Mention, Sentiment]
@@ -194,14 +193,14 @@ class TestStorm:
         assert {a.entity for a in alerts} == {"acme"}
         assert len({a.incident_id for a in alerts}) == 1
         triggered = alerts[0]
-        assert triggered.window_start == iso_utc(T0 + 90 * MINUTE)  # first storm minute
-        assert triggered.detected_at == iso_utc(T0 + 91 * MINUTE + 30 * SECOND)  # window end + lateness
+        assert triggered.window_start_ms == T0 + 90 * MINUTE  # first storm minute
+        assert triggered.detected_at_ms == T0 + 91 * MINUTE + 30 * SECOND  # window end + lateness
         assert triggered.severity == "critical"
         assert triggered.volume == 15 and triggered.baseline < 2.0 and triggered.score > 6.0
         assert triggered.negative_share > 0.9 and triggered.mean_compound < -0.5
-        assert triggered.drivers["top_hashtags"][0] == ["#acmefail", 15]
-        assert triggered.drivers["reposts"] == 3 and triggered.drivers["scored"] == 15
-        assert len(triggered.drivers["samples"]) == 5
+        assert triggered.drivers.top_hashtags[0] == ("#acmefail", 15)
+        assert triggered.drivers.reposts == 3 and triggered.drivers.scored == 15
+        assert len(triggered.drivers.samples) == 5
         assert triggered.drill is False
         assert alerts[1].volume == 40
 
@@ -270,17 +269,17 @@ class TestAuthors:
         engine = Engine(EngineSettings())
         alerts = alerts_of(run(engine, authored_storm(storm_authors=40))[1] + engine.finish())
         triggered = alerts[0]
-        assert triggered.severity == "critical" and triggered.drivers["unique_authors"] == 40
-        assert triggered.drivers["few_authors"] is False
-        assert triggered.drivers["new_authors"] > 35 and triggered.drivers["author_ratio"] > 15
+        assert triggered.severity == "critical" and triggered.drivers.unique_authors == 40
+        assert triggered.drivers.detector["few_authors"] is False
+        assert triggered.drivers.detector["new_authors"] > 35 and triggered.drivers.detector["author_ratio"] > 15
 
     def test_the_same_posts_by_three_accounts_do_not_page(self) -> None:
         engine = Engine(EngineSettings())
         alerts = alerts_of(run(engine, authored_storm(storm_authors=3))[1] + engine.finish())
         assert alerts and {a.severity for a in alerts} == {"info"}  # seen and explained, not paged
         triggered = alerts[0]
-        assert triggered.drivers["unique_authors"] == 3 and triggered.drivers["few_authors"] is True
-        assert triggered.drivers["expected_authors"] == pytest.approx(2.0, abs=0.5)
+        assert triggered.drivers.unique_authors == 3 and triggered.drivers.detector["few_authors"] is True
+        assert triggered.drivers.detector["expected_authors"] == pytest.approx(2.0, abs=0.5)
 
 
 def restore(engine: Engine) -> Engine:

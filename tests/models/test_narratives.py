@@ -11,18 +11,15 @@ from pathlib import Path
 import orjson
 
 from firestorm.models.engine import Engine, EngineSettings, EntityState
+from firestorm.models.narrative_groups import MAX_NARRATIVES, group, narratives_of
+from firestorm.models.narrative_text import shorten, top_narrative_line
 from firestorm.models.narratives import (
     INCIDENT_POSTS,
-    MAX_NARRATIVES,
     POST_TEXT_CHARS,
     WINDOW_POSTS,
     NarrativeState,
     Post,
     WindowSample,
-    group,
-    narratives_of,
-    shorten,
-    top_narrative_line,
 )
 from firestorm.models.pipeline import MentionProcessor
 from tests.models.builders import MINUTE, SECOND, T0, make_mention, sentiment
@@ -282,7 +279,7 @@ def test_alerts_carry_narratives_and_a_restarted_engine_gives_the_same() -> None
     assert narratives and narratives[0]["examples"][0]["text"]
     assert narratives[0]["share"] > 0.5 and "gate" in narratives[0]["terms"] + narratives[0]["label"].split(" · ")
     assert drivers["narrative_sample"]["sampled"] > 0
-    line = top_narrative_line(drivers)
+    line = top_narrative_line(narratives)
     assert line is not None and line.startswith('top narrative "') and "https://x.com/u/status/" in line
     assert _alerts(lines, restart_every=97) == straight
 

@@ -30,7 +30,7 @@ from firestorm.models.records import (
 from firestorm.models.sentiment import Sentiment
 from firestorm.models.timeutil import MAX_TS_MS, MIN_TS_MS
 from firestorm.models.windows import WindowAccumulator
-from firestorm.streams.dead_letter import REASON_HEADER, dead_letter_record
+from firestorm.streams.kafka.dead_letter import REASON_HEADER, dead_letter_record
 
 REASONS = {"empty", "too_large", "not_json", "invalid_utf8", "not_object", "missing_field", "bad_type", "bad_timestamp"}
 EXAMPLES = int(os.environ.get("FIRESTORM_FUZZ_EXAMPLES", "0"))

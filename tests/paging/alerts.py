@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from firestorm.models.alerts import Alert
+from firestorm.models.alerts import Alert, Drivers
 
 T0 = datetime(2026, 1, 5, 8, 30, tzinfo=UTC)
 
@@ -26,38 +27,45 @@ def make_alert(
     drill: bool = False,
     **drivers: Any,
 ) -> Alert:
-    """An alert event as the engine writes it: incident `<entity>-<start>`, window `minute`."""
+    """An alert event as the engine writes it: incident `<entity>-<start>`, window `minute`; `drivers`
+    that are not Drivers fields go under `drivers.detector` (the detector's own figures)."""
     opened = T0 + timedelta(minutes=opened_minute)
     start = T0 + timedelta(minutes=minute)
 
-    def iso(moment: datetime) -> str:
-        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    def ms(moment: datetime) -> int:
+        return int(moment.timestamp() * 1000)
 
+    figures: dict[str, Any] = {
+        "ratio": round(volume / 2.0, 2),
+        "top_terms": [("outage", 12), ("refund", 7)],
+        "top_hashtags": [(f"#{entity}fail", 5)],
+        "top_authors": [{"id": "newsdesk", "followers": 120000}],
+        "samples": [
+            {"id": f"x:{entity}1", "url": f"https://example.org/{entity}/1"},
+            {"id": f"x:{entity}2", "url": f"https://example.org/{entity}/2"},
+        ],
+        "languages": {"en": volume},
+    }
+    known = {f.name for f in fields(Drivers)}
+    figures.update({k: v for k, v in drivers.items() if k in known})
+    for name in ("top_terms", "top_hashtags"):
+        figures[name] = [tuple(pair) for pair in figures[name]]
+    figures["detector"] = {k: v for k, v in drivers.items() if k not in known}  # the detector's own figures
     return Alert(
         incident_id=f"{entity}-{opened.strftime('%Y%m%dT%H%MZ')}",
         entity=entity,
         status=status,  # type: ignore[arg-type]
-        severity=severity,
-        window_start=iso(start),
-        window_end=iso(start + timedelta(minutes=1)),
-        detected_at=iso(start + timedelta(minutes=1, seconds=30)),
+        severity=severity,  # type: ignore[arg-type]
+        incident_start_ms=ms(opened),
+        window_start_ms=ms(start),
+        window_end_ms=ms(start + timedelta(minutes=1)),
+        detected_at_ms=ms(start + timedelta(minutes=1, seconds=30)),
         volume=volume,
         baseline=2.0,
         score=9.5,
         negative_share=0.8 if severity != "info" else 0.1,
         mean_compound=-0.45 if severity != "info" else 0.4,
-        drivers={
-            "ratio": round(volume / 2.0, 2),
-            "top_terms": [["outage", 12], ["refund", 7]],
-            "top_hashtags": [[f"#{entity}fail", 5]],
-            "top_authors": [{"id": "newsdesk", "followers": 120000}],
-            "samples": [
-                {"id": f"x:{entity}1", "url": f"https://example.org/{entity}/1"},
-                {"id": f"x:{entity}2", "url": f"https://example.org/{entity}/2"},
-            ],
-            "languages": {"en": volume},
-            **drivers,
-        },
+        drivers=Drivers(**figures),
         drill=drill,
     )
 

@@ -23,9 +23,11 @@ from firestorm.models.engine import Engine, EngineSettings
 from firestorm.models.pipeline import MentionProcessor, Processed
 from firestorm.models.sentiment import SentimentScorer
 from firestorm.models.windows import WindowStats
-from firestorm.streams.embedded import Pacer, replay
-from firestorm.streams.metrics import OTHER, TOP_DRIVERS, Health, Metrics, alert_threshold, sample_consumer_lag
-from firestorm.streams.report.model import alert_threshold as report_alert_threshold
+from firestorm.streams.drills.replay import Pacer, replay
+from firestorm.streams.drills.report.model import alert_threshold as report_alert_threshold
+from firestorm.streams.endpoint import Health
+from firestorm.streams.metrics import OTHER, TOP_DRIVERS, Metrics, alert_threshold
+from firestorm.streams.metrics_collectors import sample_consumer_lag
 from tests.deploy.tools import assert_ok, run
 from tests.models.builders import T0, mention_bytes, storm_stream
 

@@ -17,9 +17,9 @@ import pytest
 from firestorm.models.engine import EngineSettings
 from firestorm.models.timeutil import iso_utc
 from firestorm.streams.cli import main
-from firestorm.streams.embedded import ReplayResult, replay
+from firestorm.streams.drills.replay import ReplayResult, replay
+from firestorm.streams.drills.report import ReportCollector, load_labels
 from firestorm.streams.formats import InputFile, InputSpec, read_records
-from firestorm.streams.report import ReportCollector, load_labels
 
 T0 = 1_772_409_600_000  # 2026-03-02T00:00:00Z
 MINUTE = 60_000

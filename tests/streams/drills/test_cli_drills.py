@@ -115,7 +115,7 @@ def test_produce_sends_mapped_mentions_and_skips_bad_rows(
     sent: list[tuple[int, bytes]] = []
 
     def fake_produce(config: Any, lines: Any, speed: float = 0.0, **kwargs: Any) -> Any:
-        from firestorm.streams.produce import ProduceResult
+        from firestorm.streams.kafka.produce import ProduceResult
 
         result = ProduceResult()
         for number, raw in lines:
@@ -123,8 +123,8 @@ def test_produce_sends_mapped_mentions_and_skips_bad_rows(
             result.sent += 1
         return result
 
-    monkeypatch.setattr("firestorm.streams.produce.produce", fake_produce)
-    monkeypatch.setattr("firestorm.streams.topics.ensure_topics", lambda config: [])
+    monkeypatch.setattr("firestorm.streams.kafka.produce.produce", fake_produce)
+    monkeypatch.setattr("firestorm.streams.kafka.topics.ensure_topics", lambda config: [])
     rows = to_csv(incident[:30]).decode().splitlines()
     rows[3] = rows[3] + ",extra"
     code, _, err = run_cli("produce", str(write("p.csv", ("\n".join(rows) + "\n").encode())), "--csv-map", CSV_MAP)

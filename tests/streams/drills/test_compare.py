@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from firestorm.models.engine import EngineSettings
-from firestorm.streams.compare import CachingScorer, format_table, parse_variant, run_variants
+from firestorm.streams.drills.compare import CachingScorer, format_table, parse_variant, run_variants
+from firestorm.streams.drills.report import Labels
 from firestorm.streams.formats import InputError
-from firestorm.streams.report import Labels
 from tests.streams.drills.conftest import ONSET, labels_obj, to_jsonl
 
 

@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from firestorm.models.timeutil import parse_ts
-from firestorm.streams.report import load_labels
+from firestorm.streams.drills.report import load_labels
 from tests.streams.drills.conftest import EXAMPLES, run_cli
 
 DETECT_WITHIN_MS = 10 * 60_000

@@ -52,7 +52,7 @@ def test_a_planned_uplift_raises_the_bar(write: Write, incident: list[dict[str, 
     first, first_planned = plain[0], planned[0]
     assert first_planned["baseline"] == pytest.approx(200 * first["baseline"], rel=0.02)
     assert first_planned["baseline"] > first_planned["volume"]
-    assert first_planned["drivers"]["planned"] == {"uplift": 200.0, "muted": False}
+    assert first_planned["drivers"]["detector"]["planned"] == {"uplift": 200.0, "muted": False}
     assert SEVERITY.index(first_planned["severity"]) < SEVERITY.index(first["severity"])
     # a plan for another entity changes nothing for acme
     other = [

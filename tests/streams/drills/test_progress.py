@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from firestorm.streams.progress import Progress
+from firestorm.streams.drills.progress import Progress
 
 T = 1_772_784_000_000  # 2026-03-06T08:00:00Z
 

@@ -9,9 +9,8 @@ import pytest
 from PIL import Image
 
 from firestorm.models.engine import EngineSettings
-from firestorm.streams.embedded import ReplayResult
-from firestorm.streams.formats import InputError
-from firestorm.streams.report import (
+from firestorm.streams.drills.replay import ReplayResult
+from firestorm.streams.drills.report import (
     ReportCollector,
     build_report,
     find_sidecar,
@@ -20,7 +19,8 @@ from firestorm.streams.report import (
     summarize_incidents,
     write_report,
 )
-from firestorm.streams.report.model import alert_threshold, fmt_duration, poisson_score
+from firestorm.streams.drills.report.model import alert_threshold, fmt_duration, poisson_score
+from firestorm.streams.formats import InputError
 from tests.streams.drills.conftest import EXAMPLES
 
 # Anything that would make a browser fetch something: scripts, stylesheets, images, fonts, frames.

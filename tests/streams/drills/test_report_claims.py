@@ -10,9 +10,9 @@ import orjson
 
 from firestorm.models.engine import EngineSettings
 from firestorm.models.timeutil import iso_utc, parse_ts
-from firestorm.streams.report import ReportCollector, build_report, load_labels, render_html
-from firestorm.streams.report.model import Report
-from firestorm.streams.report.png import _headline_text
+from firestorm.streams.drills.report import ReportCollector, build_report, load_labels, render_html
+from firestorm.streams.drills.report.model import Report
+from firestorm.streams.drills.report.png import _headline_text
 from tests.streams.drills.conftest import EXAMPLES, MINUTE, T0, replay_file, synthetic_incident, to_jsonl
 
 
@@ -83,8 +83,6 @@ def test_reposts_are_the_posts_marked_as_reposts(tmp_path: Path) -> None:
     marked = report_of(tmp_path, objs, labels)
     (storm,) = marked.storms.values()
     trigger = next(a for a in marked.alerts if a.incident_id == storm.incident_id)
-    ramp = [
-        o for o in objs if o["entity"] == "skyway" and storm.from_ms <= parse_ts(o["ts"]) < parse_ts(trigger.window_end)
-    ]
+    ramp = [o for o in objs if o["entity"] == "skyway" and storm.from_ms <= parse_ts(o["ts"]) < trigger.window_end_ms]
     assert storm.total == len(ramp)
     assert storm.reposts == sum(1 for o in ramp if o.get("repost_of")) > 0

@@ -10,8 +10,8 @@ from html import unescape
 import orjson
 
 from firestorm.streams.cli import EXIT_OK, main
-from firestorm.streams.embedded import ReplayResult
-from firestorm.streams.report import ReportCollector, build_report, render_html
+from firestorm.streams.drills.replay import ReplayResult
+from firestorm.streams.drills.report import ReportCollector, build_report, render_html
 from tests.streams.drills.conftest import EXAMPLES
 
 SAMPLE = EXAMPLES / "skyway-outage-en.jsonl"
@@ -47,9 +47,9 @@ def test_report_has_a_narratives_panel_over_time(skyway_collected: tuple[ReportC
     html = _html(skyway_collected)
     incident = next(a for a in result.alerts if a.entity == "skyway").incident_id
     assert f"<h3>Narratives of {incident}</h3>" in html
-    final = [a for a in result.alerts if a.incident_id == incident and a.drivers.get("narratives")][-1]
+    final = [a for a in result.alerts if a.incident_id == incident and a.drivers.narratives][-1]
     assert final.status == "resolved"  # the resolve carries the whole incident's narratives
-    for narrative in final.drivers["narratives"]:
+    for narrative in final.drivers.narratives or []:
         assert unescape(narrative["label"]) in unescape(html)
         assert narrative["examples"][0]["url"] in html
     assert "Largest story over time:" in html
@@ -89,12 +89,12 @@ def test_replay_prints_the_top_narrative_with_a_post() -> None:
 
 
 def test_png_headline_names_the_top_narrative(skyway_collected: tuple[ReportCollector, ReplayResult]) -> None:
-    from firestorm.streams.report.png import _narrative_text
+    from firestorm.streams.drills.report.png import _narrative_text
 
     collector, result = skyway_collected
     report = build_report(collector, title="t", input_name=str(SAMPLE), input_format="jsonl", summary={}, bad_lines=[])
-    final = [a for a in result.alerts if a.entity == "skyway" and a.drivers.get("narratives")][-1]
-    top = final.drivers["narratives"][0]
+    final = [a for a in result.alerts if a.entity == "skyway" and a.drivers.narratives][-1]
+    top = (final.drivers.narratives or [])[0]
     line = _narrative_text(report)
     assert line.startswith(f'top narrative: "{top["label"]}"') and top["examples"][0]["text"][:40] in line
 

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from firestorm.streams.embedded import ReplayResult
-from firestorm.streams.report import ReportCollector, build_report, render_html, write_report
-from firestorm.streams.report.clock import showing
-from firestorm.streams.report.png import _context_text, date_axis
+from firestorm.streams.drills.replay import ReplayResult
+from firestorm.streams.drills.report import ReportCollector, build_report, render_html, write_report
+from firestorm.streams.drills.report.clock import showing
+from firestorm.streams.drills.report.png import _context_text, date_axis
 from tests.streams.drills.conftest import run_cli, to_jsonl
 
 DAY = 86_400_000
@@ -57,7 +57,7 @@ def test_whole_replay_axes_never_repeat_a_date(days: int) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from firestorm.streams.report.clock import local
+    from firestorm.streams.drills.report.clock import local
 
     fig, ax = plt.subplots(figsize=(12, 2))
     xs = [local(T0 + i * 3_600_000) for i in range(days * 24)]
@@ -107,7 +107,7 @@ def header_layout(report) -> tuple[list[tuple[float, float]], float, float]:  # 
     """The header lines' vertical extents, the top of the first chart's title, and the dpi (pixels)."""
     import matplotlib.pyplot as plt
 
-    from firestorm.streams.report.png import DPI, draw_report
+    from firestorm.streams.drills.report.png import DPI, draw_report
 
     fig = draw_report(report)
     fig.set_dpi(DPI)

@@ -130,6 +130,10 @@ def test_dry_run_input_errors_are_one_line(tmp_path: Path) -> None:
     mentions.write_text('{"id": "1", "entity": "acme", "ts": "2026-03-02T00:00:00Z", "text": "hi"}\n')
     code, _out, err = run("notifier", "--dry-run", str(mentions))
     assert code == EXIT_ERROR
-    assert err.count("\n") == 1 and "line 1: not an alert event (no incident_id" in err and "--alerts-out" in err
+    assert (
+        err.count("\n") == 1
+        and "line 1: not an alert event (missing fields incident_id" in err
+        and "--alerts-out" in err
+    )
     code, _out, err = run("notifier", "--dry-run", str(tmp_path / "missing.jsonl"))
     assert code == EXIT_ERROR and err.count("\n") == 1 and "cannot read" in err

@@ -12,7 +12,7 @@ import orjson
 
 from firestorm.models.alerts import Alert
 from firestorm.models.engine import EngineSettings
-from firestorm.streams.embedded import replay
+from firestorm.streams.drills.replay import replay
 from firestorm.streams.formats import jsonl_lines
 from firestorm.streams.notifier import render
 from firestorm.streams.notifier.hooks import SlackSink, WebhookSink
@@ -50,7 +50,7 @@ def send(server: PagerDutyServer, event: dict[str, Any]) -> Any:
 
 def test_the_sample_page_names_the_top_narrative_with_a_post_text() -> None:
     alert = paging_alert()
-    top = alert.drivers["narratives"][0]
+    top = (alert.drivers.narratives or [])[0]
     event = pagerduty_event(alert)
     assert validate_event({"routing_key": KEY, **event}) == []
     summary = event["payload"]["summary"]
@@ -106,7 +106,7 @@ def test_oversized_narratives_stay_within_pagerduty_limits() -> None:
 
 def test_slack_and_webhook_messages_carry_the_narratives() -> None:
     alert = paging_alert()
-    top = alert.drivers["narratives"][0]
+    top = (alert.drivers.narratives or [])[0]
 
     async def render_both() -> tuple[dict[str, Any], dict[str, Any]]:
         async with aiohttp.ClientSession() as session:
@@ -120,7 +120,7 @@ def test_slack_and_webhook_messages_carry_the_narratives() -> None:
     assert render.narrative_examples(top, 1)[0]["text"].split("&")[0][:40] in text
     assert top["label"] in slack["text"]
     assert hook["narratives"][0]["narrative"] == top["label"]
-    assert hook["alert"]["drivers"]["narratives"] == alert.drivers["narratives"]
+    assert hook["alert"]["drivers"]["narratives"] == alert.drivers.narratives
 
 
 def test_alerts_without_narratives_render_as_before() -> None:

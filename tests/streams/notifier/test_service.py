@@ -7,9 +7,10 @@ from types import SimpleNamespace
 import orjson
 import pytest
 
+from firestorm.models.alerts import BadAlert, decode_alert
 from firestorm.streams.notifier.delivery import Job, Result
 from firestorm.streams.notifier.pagerduty import pagerduty_event
-from firestorm.streams.notifier.service import BadAlert, OffsetTracker, dead_letter_value, decode_alert
+from firestorm.streams.notifier.service import OffsetTracker, dead_letter_value
 from tests.paging.alerts import make_alert
 
 
@@ -29,7 +30,7 @@ def test_decode_alert_round_trips_and_ignores_new_fields() -> None:
         (orjson.dumps({"incident_id": "x"}), "missing fields"),
         (orjson.dumps({**make_alert().to_dict(), "status": "exploded"}), "unknown status"),
         (orjson.dumps({**make_alert().to_dict(), "severity": "meh"}), "unknown severity"),
-        (orjson.dumps({**make_alert().to_dict(), "volume": "many"}), "must be a number"),
+        (orjson.dumps({**make_alert().to_dict(), "volume": "many"}), "volume must be an integer"),
         (orjson.dumps({**make_alert().to_dict(), "incident_id": ""}), "non-empty"),
     ],
 )
@@ -85,5 +86,5 @@ def test_dead_letter_envelope_has_the_error_and_the_event_but_no_routing_key() -
     assert failure["error"] == error and failure["http_status"] == 400 and failure["destination"] == "default"
     assert failure["event"]["dedup_key"] == alert.incident_id
     assert "routing_key" not in failure["event"]
-    assert envelope["alert"] == alert.to_dict()
-    assert orjson.loads(envelope["payload"]) == alert.to_dict()
+    assert envelope["alert"] == orjson.loads(alert.to_json())
+    assert orjson.loads(envelope["payload"]) == orjson.loads(alert.to_json())

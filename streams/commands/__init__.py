@@ -1,0 +1,1 @@
+"""One module per `firestorm` command; streams/cli.py parses the command line and dispatches."""

@@ -1,0 +1,71 @@
+"""FIRESTORM_REPLICATION_FACTOR and FIRESTORM_MIN_INSYNC_REPLICAS: checked, documented, applied to
+the Faust app (changelog topics) with acks=all. The topics on a real cluster:
+tests/integration/test_replication.py."""
+
+from __future__ import annotations
+
+import io
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import pytest
+import yaml
+
+from firestorm.streams.cli import main
+from firestorm.streams.config import Config, ConfigError, load_config
+from firestorm.streams.kafka.app import create_app
+from firestorm.streams.kafka.topics import TOPIC_CONFIG, topic_config
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def test_both_default_to_the_broker_settings() -> None:
+    config = load_config({})
+    assert config.replication_factor == 0 and config.min_insync_replicas == 0
+    assert topic_config(config, TOPIC_CONFIG) == TOPIC_CONFIG  # nothing overrides the broker
+
+
+def test_min_insync_replicas_becomes_topic_config() -> None:
+    config = load_config({"FIRESTORM_REPLICATION_FACTOR": "3", "FIRESTORM_MIN_INSYNC_REPLICAS": "2"})
+    assert (config.replication_factor, config.min_insync_replicas) == (3, 2)
+    assert topic_config(config, TOPIC_CONFIG) == {**TOPIC_CONFIG, "min.insync.replicas": "2"}
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"FIRESTORM_REPLICATION_FACTOR": "-1"}, "FIRESTORM_REPLICATION_FACTOR must be 0"),
+        ({"FIRESTORM_MIN_INSYNC_REPLICAS": "-2"}, "FIRESTORM_MIN_INSYNC_REPLICAS must be 0"),
+        (
+            {"FIRESTORM_REPLICATION_FACTOR": "2", "FIRESTORM_MIN_INSYNC_REPLICAS": "3"},
+            "FIRESTORM_MIN_INSYNC_REPLICAS=3 exceeds FIRESTORM_REPLICATION_FACTOR=2",
+        ),
+    ],
+)
+def test_impossible_settings_are_clear_errors(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_config(env)
+
+
+def test_the_app_replicates_its_changelogs_and_waits_for_every_in_sync_replica(tmp_path: Path) -> None:
+    fapp = create_app(Config(data_dir=str(tmp_path / "data"), replication_factor=3, min_insync_replicas=2))
+    assert fapp.app.conf.topic_replication_factor == 3
+    assert fapp.app.conf.producer_acks == -1  # acks=all: alerts, dead letters and changelogs
+    for table in (fapp.entities, fapp.clocks):
+        assert table.extra_topic_configs == {"min.insync.replicas": "2"}
+        assert table.changelog_topic.config == {"min.insync.replicas": "2"}  # created with it
+
+
+def test_the_k8s_configmap_asks_for_three_copies_and_two_in_sync() -> None:
+    docs = list(yaml.safe_load_all((REPO / "deploy/k8s/configmap.yaml").read_text()))
+    data = next(d for d in docs if d and d.get("kind") == "ConfigMap")["data"]
+    config = load_config(data)
+    assert (config.replication_factor, config.min_insync_replicas) == (3, 2)
+
+
+def test_worker_help_names_both_variables() -> None:
+    out = io.StringIO()
+    with redirect_stdout(out), pytest.raises(SystemExit):
+        main(["worker", "--help"])
+    assert "FIRESTORM_REPLICATION_FACTOR" in out.getvalue()
+    assert "FIRESTORM_MIN_INSYNC_REPLICAS" in out.getvalue()
