@@ -7,9 +7,12 @@ status `updated`, `reopened` counted) instead of triggering a new one. A re-open
 again only if it gets worse than anything the episode paged (`escalated`).
 
 Hysteresis: an incident resolves and re-opens at most once. Once re-opened, its resolve is held
-until the entity has been normal for the whole re-open period (`reopen_windows`), and that resolve
+until no window has been anomalous for the whole re-open period (`reopen_windows`), and that resolve
 ends the episode; so a storm that comes and goes does not send Slack and webhooks a resolve and a
-re-open every few minutes, at any severity.
+re-open every few minutes, at any severity. The hold counts calm (not anomalous) windows, not
+normal ones: a busy entity's volume often sits above 1.5x its baseline for hours without any
+signal, and waiting for six hours of "normal" kept one re-opened incident open for a week, so that
+the next, unrelated storm days later was only an update of it (NAB realTweets AAPL).
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ class IncidentState:
     episode_id: str | None = None
     reopen_until_ms: int = 0
     reopens: int = 0  # times the current incident was re-opened
+    calm_streak: int = 0  # consecutive windows of the open incident with no anomaly (the held resolve's clock)
 
     @property
     def open(self) -> bool:
@@ -67,6 +71,7 @@ class IncidentState:
             "episode_id": self.episode_id,
             "reopen_until_ms": self.reopen_until_ms,
             "reopens": self.reopens,
+            "calm_streak": self.calm_streak,
         }
 
     @classmethod
@@ -93,12 +98,14 @@ def step(
         state.severity = assessment.severity
         state.notified_volume = window.count
         state.normal_streak = 0
+        state.calm_streak = 0
         state.reopens = 0
         return "triggered"
 
+    state.calm_streak = 0 if assessment.anomalous else state.calm_streak + 1
     if assessment.normal:
         state.normal_streak += 1
-        if state.normal_streak >= resolve_after(state, settings):
+        if ready_to_resolve(state, settings):
             # A re-opened incident's resolve ends its episode: it cannot flap a second time.
             state.episode_id = state.incident_id if settings.reopen_windows > 0 and not state.reopens else None
             state.reopen_until_ms = window.end_ms + settings.reopen_windows * window_ms
@@ -119,12 +126,12 @@ def step(
     return None
 
 
-def resolve_after(state: IncidentState, settings: LifecycleSettings) -> int:
-    """Consecutive normal windows before a resolve: the usual few, or, once the incident has been
-    re-opened, the whole re-open period (the resolve is held instead of flapping)."""
-    if state.reopens:
-        return max(settings.resolve_after_windows, settings.reopen_windows)
-    return settings.resolve_after_windows
+def ready_to_resolve(state: IncidentState, settings: LifecycleSettings) -> bool:
+    """The usual few consecutive normal windows; once the incident has been re-opened, also no
+    anomalous window for the whole re-open period (the resolve is held instead of flapping)."""
+    if state.normal_streak < settings.resolve_after_windows:
+        return False
+    return not state.reopens or state.calm_streak >= settings.reopen_windows
 
 
 def _reopen(state: IncidentState, window: WindowStats, assessment: Assessment) -> Status:
@@ -132,6 +139,7 @@ def _reopen(state: IncidentState, window: WindowStats, assessment: Assessment) -
     state.incident_id = state.episode_id
     state.episode_id = None
     state.normal_streak = 0
+    state.calm_streak = 0
     state.reopens += 1
     state.notified_volume = max(state.notified_volume, window.count)
     if severity_rank(assessment.severity) > severity_rank(state.severity):

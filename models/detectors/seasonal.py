@@ -92,6 +92,10 @@ class SeasonalSettings:
     # ... once the entity has this much history: before, its level does not yet know its day (a morning
     # after a quiet night looks like a surge).
     event_min_history_hours: float = 12.0
+    # ... and, unless it names crisis words, is not positive and not in the entity's usual tone: its
+    # mean compound at least this far from the usual (a complaint-heavy entity's ordinary bursts read
+    # "not positive" too; the negative signals judge those).
+    event_tone_margin: float = 0.1
     new_term_share: float = 0.1  # a term in >= 10% of the window's mentions ...
     new_term_baseline_share: float = 0.02  # ... that is usually in < 2% is "new"
     term_learning: float = 0.05  # learning rate of the usual term shares
@@ -230,6 +234,11 @@ class SeasonalDetector(OnlineDetector):
         prior = s.prior_negative_weight
         return (state.negatives + prior * s.prior_negative_share) / (state.scored + prior)
 
+    def usual_compound(self, state: SeasonalState) -> float:
+        """Mean compound of the entity's scored mentions (decayed like the usual negative share; a
+        neutral prior while few are known)."""
+        return state.compound / (state.scored + self.settings.prior_negative_weight)
+
     def dump(self, state: SeasonalState) -> dict[str, Any]:
         return state.to_json()
 
@@ -280,7 +289,7 @@ class SeasonalDetector(OnlineDetector):
             not planned
             and state.n >= self._event_history
             and signals.volume >= s.span_current_ratio * baseline.expected
-            and (event_compound < POSITIVE_COMPOUND or named)
+            and (named or self._unusual_tone(state, event_compound))
             and self._event_signal(state, event_total, event_expected)
         ):
             fired.append("volume_event")
@@ -663,6 +672,15 @@ class SeasonalDetector(OnlineDetector):
             and poisson_tail_score(total / state.dispersion, expected / state.dispersion) >= s.trigger_score
         )
 
+    def _unusual_tone(self, state: SeasonalState, compound: float) -> bool:
+        """The surge's mean compound is not positive (below VADER's +0.05) and not the entity's usual
+        tone: at least event_tone_margin from its usual mean compound, in either direction. Neutral
+        news about a brand whose mentions read positive, or about a telecom whose mentions are
+        complaints, is unusual; a burst of the telecom's ordinary complaints is not (the negative
+        signals judge it against its usual negative share)."""
+        margin = self.settings.event_tone_margin
+        return compound < POSITIVE_COMPOUND and abs(compound - self.usual_compound(state)) >= margin
+
     def _above_burst_line(self, state: SeasonalState, scale: str, total: float, expected: float, floor: float) -> bool:
         """Above the entity's own burst line where that line is above `floor`."""
         line = self._burst_line(state, scale, floor)
@@ -781,6 +799,7 @@ class SeasonalDetector(OnlineDetector):
             keep = 1.0 - damp * (1.0 - self._negative_keep)
             state.negatives = state.negatives * keep + damp * window.negative
             state.scored = state.scored * keep + damp * window.scored
+            state.compound = state.compound * keep + damp * window.mean_compound * window.scored
         if anomalous:
             return
         self._learn_dispersion(state, volume, base, seen)

@@ -52,6 +52,7 @@ class SeasonalState:
     # negative share, unbiased at any volume (a per-window share is 0 or 1 on a sparse entity).
     negatives: float = 0.0
     scored: float = 0.0
+    compound: float = 0.0  # decayed sum of compound over the same scored mentions: the usual tone
     terms: dict[str, float] = field(default_factory=dict)  # usual share of windows' mentions per term
     reach: float = 0.0  # usual reach (sum of followers) per window
     authors: list[float] = field(default_factory=lambda: [0.0, 0.0])  # decayed distinct authors, effective mentions
@@ -74,6 +75,7 @@ class SeasonalState:
             "dispersion": self.dispersion,
             "negatives": self.negatives,
             "scored": self.scored,
+            "compound": self.compound,
             "terms": self.terms,
             "reach": self.reach,
             "authors": self.authors,
@@ -98,6 +100,7 @@ class SeasonalState:
             dispersion=float(flat["dispersion"]),
             negatives=float(flat["negatives"]),
             scored=float(flat["scored"]),
+            compound=float(flat.get("compound", 0.0)),  # a state from before the usual tone: neutral
             terms=dict(flat["terms"]),
             reach=float(flat["reach"]),
             authors=[float(x) for x in flat["authors"]],

@@ -161,3 +161,34 @@ def test_after_the_episode_a_new_storm_is_a_new_incident() -> None:
 def test_a_state_from_before_episodes_restores() -> None:
     old = {"incident_id": None, "severity": "info", "notified_volume": 0, "normal_streak": 0, "cooldown_until_ms": 0}
     assert IncidentState.from_dict(old) == IncidentState()
+
+
+def test_a_held_incident_resolves_once_calm_for_the_reopen_period_even_if_never_quite_normal() -> None:
+    # A busy entity's volume sits above "normal" for hours without any signal: the held resolve
+    # counts calm (not anomalous) windows, so the episode ends and the next storm pages anew.
+    run = Run(EPISODES)
+    run.window("spike", "warning")
+    first = run.state.incident_id
+    run.windows(["normal"] * 3)
+    assert run.window("spike", "warning") == "updated"  # re-opened: the resolve is held
+    busy = ["elevated", "elevated", "normal", "normal", "elevated"] * 5  # 25 calm windows, never 3 normal in a row
+    assert run.windows(busy) == [None] * 25
+    assert run.state.open
+    # A new anomaly restarts the calm clock ...
+    assert run.window("spike", "warning") is None
+    assert run.windows(["elevated"] * 27 + ["normal"] * 2) == [None] * 29
+    # ... which, after 30 calm windows with the usual 3 normal at the end, resolves and ends the episode.
+    assert run.window("normal") == "resolved"
+    assert run.window("spike", "warning") is None  # in the cooldown
+    run.windows(["normal"] * 5)
+    assert run.window("spike", "warning") == "triggered"
+    assert run.state.incident_id != first
+
+
+def test_a_held_incident_waits_for_the_usual_normal_windows_too() -> None:
+    run = Run(EPISODES)
+    run.window("spike")
+    run.windows(["normal"] * 3)
+    run.window("spike")  # re-opened
+    assert run.windows(["elevated"] * 40) == [None] * 40  # calm, but not back near the baseline
+    assert run.windows(["normal"] * 3) == [None, None, "resolved"]
