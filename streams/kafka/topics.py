@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from dataclasses import replace
 from typing import Any
 
 from kafka import KafkaAdminClient
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.errors import KafkaError, RetriableError, TopicAlreadyExistsError, UnknownBrokerIdError
 
 from firestorm.streams.config import Config, ConfigError
 from firestorm.streams.kafka.security import describe, kafka_python_security
@@ -107,22 +108,38 @@ def admin_client(config: Config, client_id: str, timeout_s: float = 30.0, probe_
         kafka_log.removeHandler(watcher)
 
 
-def broker_setting(admin: Any, name: str) -> str | None:
+def broker_setting(admin: Any, name: str, attempts: int = 6) -> str | None:
     """A broker's value of `name` (DescribeConfigs on the first broker; the same file on every
-    broker of a cluster is the usual practice)."""
-    try:
-        brokers = admin.describe_cluster()["brokers"]
-        if not brokers:
-            return None
-        broker_id = str(brokers[0]["broker_id"])
-        resource = ConfigResource(ConfigResourceType.BROKER, broker_id, {name: None})
-        found = admin.describe_configs([resource], config_filter="all")
-    except KafkaError as exc:  # e.g. no DescribeConfigs permission on the cluster
-        raise ConfigError(
-            f"could not read the broker's {name} ({exc.__class__.__name__}): set FIRESTORM_REPLICATION_FACTOR"
-        ) from exc
+    broker of a cluster is the usual practice). A cluster that has just started may name a broker
+    its metadata does not hold yet (UnknownBrokerIdError) or one not ready: asked again, after
+    0.25, 0.5, 1, 2 and 4 s, before the error is the operator's."""
+    for attempt in range(attempts):
+        try:
+            return _broker_setting_once(admin, name)
+        except (UnknownBrokerIdError, RetriableError) as exc:
+            if attempt == attempts - 1:
+                raise _unreadable(name, exc) from exc
+            time.sleep(0.25 * 2**attempt)
+        except KafkaError as exc:  # e.g. no DescribeConfigs permission on the cluster
+            raise _unreadable(name, exc) from exc
+    return None
+
+
+def _broker_setting_once(admin: Any, name: str) -> str | None:
+    brokers = admin.describe_cluster()["brokers"]
+    if not brokers:
+        return None
+    broker_id = str(brokers[0]["broker_id"])
+    resource = ConfigResource(ConfigResourceType.BROKER, broker_id, {name: None})
+    found = admin.describe_configs([resource], config_filter="all")
     value = found.get("broker", {}).get(broker_id, {}).get(name, {}).get("value")
     return None if value is None else str(value)
+
+
+def _unreadable(name: str, exc: KafkaError) -> ConfigError:
+    return ConfigError(
+        f"could not read the broker's {name} ({exc.__class__.__name__}): set FIRESTORM_REPLICATION_FACTOR"
+    )
 
 
 def with_replication(config: Config, admin: Any) -> Config:

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from kafka.errors import ClusterAuthorizationFailedError, UnknownBrokerIdError
 
 from firestorm.streams.cli import main
 from firestorm.streams.config import Config, ConfigError, load_config
 from firestorm.streams.kafka.app import create_app
-from firestorm.streams.kafka.topics import TOPIC_CONFIG, topic_config
+from firestorm.streams.kafka.topics import TOPIC_CONFIG, broker_setting, topic_config
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -69,3 +70,41 @@ def test_worker_help_names_both_variables() -> None:
         main(["worker", "--help"])
     assert "FIRESTORM_REPLICATION_FACTOR" in out.getvalue()
     assert "FIRESTORM_MIN_INSYNC_REPLICAS" in out.getvalue()
+
+
+class _AdminThatLearnsLate:
+    """An admin client of a cluster that has just started: the first `misses` DescribeConfigs name a
+    broker its metadata does not hold yet (the race a 3-broker test cluster hit in CI). A stand-in:
+    a real cluster cannot be made to lose this race on demand."""
+
+    def __init__(self, misses: int, error: type[Exception] = UnknownBrokerIdError) -> None:
+        self.misses, self.error, self.calls = misses, error, 0
+
+    def describe_cluster(self) -> dict[str, object]:
+        return {"brokers": [{"broker_id": 1}]}
+
+    def describe_configs(self, resources: object, config_filter: str) -> dict[str, object]:
+        self.calls += 1
+        if self.calls <= self.misses:
+            raise self.error()
+        return {"broker": {"1": {"default.replication.factor": {"value": "3"}}}}
+
+
+def test_a_broker_the_metadata_does_not_know_yet_is_asked_again() -> None:
+    admin = _AdminThatLearnsLate(misses=2)
+    assert broker_setting(admin, "default.replication.factor") == "3"
+    assert admin.calls == 3
+
+
+def test_a_broker_still_unknown_after_the_retries_is_a_clear_error() -> None:
+    admin = _AdminThatLearnsLate(misses=99)
+    with pytest.raises(ConfigError, match=r"UnknownBrokerIdError\): set FIRESTORM_REPLICATION_FACTOR"):
+        broker_setting(admin, "default.replication.factor", attempts=2)
+    assert admin.calls == 2
+
+
+def test_a_refusal_is_not_asked_again() -> None:
+    admin = _AdminThatLearnsLate(misses=1, error=ClusterAuthorizationFailedError)
+    with pytest.raises(ConfigError, match="ClusterAuthorizationFailedError"):
+        broker_setting(admin, "default.replication.factor")
+    assert admin.calls == 1
