@@ -721,8 +721,8 @@ def run_real(args: argparse.Namespace, nab_dir: Path, names: Sequence[str]) -> d
         print()
         print(nab_loo.table(found, overall_score(results).normalised))
         print()
-        verdict = "ok" if loo >= TARGET_NAB_STANDARD else f"MISSED by {TARGET_NAB_STANDARD - loo:.1f} points"
-        print(f"  NAB leave-one-out >= {TARGET_NAB_STANDARD:g}: {loo:.1f} {verdict}")
+        verdict = "ok" if loo >= TARGET_NAB_STANDARD else f"MISSED by {TARGET_NAB_STANDARD - loo:.2f} points"
+        print(f"  NAB leave-one-out >= {TARGET_NAB_STANDARD:g}: {loo:.2f} {verdict}")
     mentions = sum(r.alerts.mentions for r in results)
     engine_s = sum(r.alerts.seconds for r in results)
     print()
