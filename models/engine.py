@@ -43,7 +43,8 @@ from firestorm.models import frozen
 from firestorm.models.alerts import Alert, Drivers
 from firestorm.models.detectors.base import Assessment, Detector, state_from_json, state_to_json
 from firestorm.models.detectors.poisson import PoissonSpikeDetector, PoissonSpikeSettings
-from firestorm.models.detectors.seasonal import SeasonalDetector, SeasonalSettings
+from firestorm.models.detectors.seasonal import SeasonalDetector
+from firestorm.models.detectors.seasonal_settings import SeasonalSettings
 from firestorm.models.detectors.seasonal_state import KIND as SEASONAL_KIND
 from firestorm.models.detectors.seasonal_state import SeasonalState
 from firestorm.models.incidents import IncidentState, LifecycleSettings, step
