@@ -34,260 +34,40 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
 from firestorm.models import frozen
-from firestorm.models.alerts import Alert, Drivers
-from firestorm.models.detectors.base import Assessment, Detector, state_from_json, state_to_json
-from firestorm.models.detectors.poisson import PoissonSpikeDetector, PoissonSpikeSettings
-from firestorm.models.detectors.seasonal import SeasonalDetector, SeasonalSettings
-from firestorm.models.detectors.seasonal_state import KIND as SEASONAL_KIND
-from firestorm.models.detectors.seasonal_state import SeasonalState
-from firestorm.models.incidents import IncidentState, LifecycleSettings, step
-from firestorm.models.narrative_groups import narratives_of
-from firestorm.models.narratives import NarrativeState
+from firestorm.models.detectors.base import Assessment, Detector
+from firestorm.models.engine_alerts import build_alert, drivers_of, incident_start_ms
+from firestorm.models.engine_records import ClosedWindow, EntityState, Held, Outcome, Released
+from firestorm.models.engine_settings import DETECTORS, SENSITIVITY_KNOBS, EngineSettings
+from firestorm.models.incidents import step
 from firestorm.models.planned import PlannedCalendar, PlannedEvent
-from firestorm.models.records import DecodeError, Mention, mention_from_obj, mention_to_obj
+from firestorm.models.records import Mention
 from firestorm.models.sentiment import Sentiment
-from firestorm.models.timeutil import iso_utc
 from firestorm.models.windows import WindowAccumulator, WindowStats, empty_window, window_start
 
-DETECTORS = ("seasonal", "poisson")
-SENSITIVITY_KNOBS = ("min_volume", "min_ratio", "trigger_score")
+# The engine's records, settings and alert builder live beside it; importers may name them here.
+__all__ = [
+    "DETECTORS",
+    "FREEZE_AFTER_WINDOWS",
+    "SENSITIVITY_KNOBS",
+    "ClosedWindow",
+    "Engine",
+    "EngineSettings",
+    "EntityState",
+    "Held",
+    "Outcome",
+    "Released",
+    "drivers_of",
+    "incident_start_ms",
+]
+
 # A dormant entity's detector state is compressed after this many windows of sleep (models/frozen.py):
 # most of a sparse entity's sleeps are shorter (69% of them on the perf file's tail; 98% under an
 # hour, but an hour would keep a watch list's last hour of speakers whole: 60,000 entities at
 # 1,000 speaking a minute, 440 MB measured by bench/perf/watchlist.py).
 FREEZE_AFTER_WINDOWS = 10
-
-
-class Outcome(StrEnum):
-    """What happened to one valid mention."""
-
-    ACCEPTED = "accepted"
-    DUPLICATE = "duplicate"
-    LATE = "late"
-    ENTITY_CAP = "entity_cap"  # a new entity beyond max_entities: not tracked (the pipeline dead-letters it)
-    HELD = "held"  # beyond the jump bound: waits, in no window, for a jump to confirm it (then released)
-    FUTURE_TIMESTAMP = "future_timestamp"  # a held mention no jump confirmed (the pipeline dead-letters it)
-
-
-@dataclass(frozen=True, slots=True)
-class EngineSettings:
-    """Window geometry, durations in event-time milliseconds, and the detector's knobs."""
-
-    window_ms: int = 60_000
-    lateness_ms: int = 30_000
-    baseline_half_life_ms: int = 2 * 3_600_000
-    warmup_ms: int = 3_600_000
-    resolve_after_ms: int = 10 * 60_000
-    cooldown_ms: int = 15 * 60_000
-    reopen_ms: int = 6 * 3_600_000  # a surge this soon after a resolve re-opens the incident (0: off)
-    min_volume: int = 10
-    min_ratio: float = 3.0
-    trigger_score: float = 6.0
-    drill: bool = False
-    detector: str = "seasonal"  # or "poisson", the first, simpler detector
-    max_entities: int = 100_000  # entities one engine (one partition) tracks: a memory guard sized for watch lists
-    max_clock_jump_ms: int = 3_600_000  # a bigger step of the clock needs confirming ...
-    jump_confirmations: int = 3  # ... by this many held mentions within max_clock_jump_ms of each other
-    jump_wait: int = 20  # later mentions a held mention waits for confirmation before it is future_timestamp
-    max_gap_ms: int = 24 * 3_600_000  # quiet windows judged per entity when the clock jumps further
-    # Close every window of every entity one by one, as closed windows (the drill report's per-minute
-    # series). Off, a dormant entity's quiet windows are learned at once and not emitted (see Engine).
-    every_window: bool = False
-    # Per-entity sensitivity: entity -> {min_volume, min_ratio, trigger_score}.
-    entity_overrides: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if self.window_ms <= 0 or self.lateness_ms < 0:
-            raise ValueError("window must be positive and lateness non-negative")
-        if self.max_entities < 1 or self.max_clock_jump_ms < 0 or self.jump_confirmations < 1 or self.max_gap_ms < 0:
-            raise ValueError("max_entities and jump_confirmations must be positive, jump and gap bounds non-negative")
-        if self.jump_wait < self.jump_confirmations:
-            raise ValueError("jump_wait must be at least jump_confirmations")
-        if self.detector not in DETECTORS:
-            raise ValueError(f"unknown detector {self.detector!r} (choose from {', '.join(DETECTORS)})")
-        for entity, knobs in self.entity_overrides.items():
-            unknown = set(knobs) - set(SENSITIVITY_KNOBS)
-            if unknown:
-                raise ValueError(f"entity {entity!r}: unknown sensitivity settings {sorted(unknown)}")
-
-    def _windows(self, ms: int) -> int:
-        return max(1, round(ms / self.window_ms))
-
-    def _knobs(self, entity: str | None) -> dict[str, Any]:
-        knobs: dict[str, Any] = {k: getattr(self, k) for k in SENSITIVITY_KNOBS}
-        if entity is not None:
-            knobs.update(self.entity_overrides.get(entity, {}))
-        knobs["min_volume"] = int(knobs["min_volume"])
-        return knobs
-
-    def detector_settings(self, entity: str | None = None) -> PoissonSpikeSettings:
-        return PoissonSpikeSettings(
-            half_life_windows=float(self._windows(self.baseline_half_life_ms)),
-            warmup_windows=self._windows(self.warmup_ms),
-            **self._knobs(entity),
-        )
-
-    def seasonal_settings(self, entity: str | None = None) -> SeasonalSettings:
-        return SeasonalSettings(
-            windows_per_hour=3_600_000 / self.window_ms,
-            warmup_windows=self._windows(self.warmup_ms),
-            **self._knobs(entity),
-        )
-
-    def build_detector(self, entity: str | None = None) -> Detector:
-        """The configured detector, with the entity's own sensitivity if it has one."""
-        if self.detector == "poisson":
-            return PoissonSpikeDetector(self.detector_settings(entity))
-        return SeasonalDetector(self.seasonal_settings(entity))
-
-    def lifecycle_settings(self) -> LifecycleSettings:
-        return LifecycleSettings(
-            resolve_after_windows=self._windows(self.resolve_after_ms),
-            cooldown_windows=self._windows(self.cooldown_ms),
-            reopen_windows=self._windows(self.reopen_ms) if self.reopen_ms > 0 else 0,
-        )
-
-
-@dataclass(slots=True)
-class EntityState:
-    """Everything the engine keeps for one entity; one changelogged table value."""
-
-    entity: str
-    closed_until_ms: int  # every window starting before this has been closed
-    open: dict[int, WindowAccumulator] = field(default_factory=dict)
-    detector: Any = field(default_factory=dict)  # the detector's own state (SeasonalState, or a dict)
-    incident: IncidentState = field(default_factory=IncidentState)
-    # No window judged yet: a slightly earlier mention may still open an earlier window. Once one is
-    # judged, a mention before closed_until_ms is late whatever the clock says; this holds even when
-    # a restarted worker restores this state with an older clock (its clock write was lost in a crash).
-    fresh: bool = True
-    # Dormant (see Engine; not serialized: a restore works it out): its record is written compressed.
-    dormant: bool = False
-    # The open incident's sample of posts (and the ramp's before it): its narratives.
-    narrative: NarrativeState = field(default_factory=NarrativeState)
-
-    def to_dict(self, plain: bool = False) -> dict[str, Any]:
-        """The changelog form; a dormant entity's detector state stays compressed (models/frozen.py)
-        unless `plain` asks for the detector's own form (the same values: what the fingerprint pins)."""
-        detector = self.detector
-        if isinstance(detector, frozen.Frozen):
-            detector_json = frozen.plain(detector) if plain else frozen.to_json(detector)
-        else:
-            detector_json = detector.to_json() if type(detector) is SeasonalState else state_to_json(detector)
-            if self.dormant and not plain:  # not frozen in memory yet: its record is, all the same
-                detector_json = frozen.to_json(frozen.pack(detector_json))
-        data = {
-            "entity": self.entity,
-            "closed_until_ms": self.closed_until_ms,
-            "open": [acc.to_dict() for acc in self.open.values()],
-            "detector": detector_json,
-            "incident": self.incident.to_dict(),
-            "fresh": self.fresh,
-        }
-        if not self.narrative.empty:
-            data["narrative"] = self.narrative.to_dict()
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> EntityState:
-        accs = [WindowAccumulator.from_dict(d) for d in data["open"]]
-        return cls(
-            entity=data["entity"],
-            closed_until_ms=int(data["closed_until_ms"]),
-            open={acc.start_ms: acc for acc in accs},
-            detector=_detector_state(data["detector"]),
-            incident=IncidentState.from_dict(data["incident"]),
-            fresh=bool(data.get("fresh", False)),
-            narrative=NarrativeState.from_dict(data.get("narrative") or {}),
-        )
-
-
-def _detector_state(data: dict[str, Any]) -> Any:
-    """A stored detector state: the seasonal detector's typed record when it says so, else a dict
-    (the Poisson detector's, or a seasonal one from before version 2: the detector migrates it), or a
-    dormant entity's compressed state, kept as it is."""
-    packed = frozen.from_json(data)
-    if packed is not None:
-        return packed
-    if data.get("kind") == SEASONAL_KIND:
-        return SeasonalState.from_json(data)
-    return state_from_json(data)
-
-
-@dataclass(slots=True)
-class Held:
-    """A mention beyond the jump bound, kept out of every window until a jump confirms it.
-
-    `ref` is the caller's and opaque: JSON-serializable, or an object whose `to_json()` returns
-    that (built only when a mention is held). The worker keeps the record's topic, offset and
-    bytes there, to dead-letter it later. `waited` counts the mentions since it came.
-    Only held mentions in a row confirm a jump: a mention within the bound between them (a source
-    whose clock runs hours ahead, interleaved with an accurate one) breaks the row.
-    """
-
-    mention: Mention
-    sentiment: Sentiment
-    ref: Any = None
-    waited: int = 0
-    in_row: bool = True  # no mention within the jump bound came since: it may still confirm a jump
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "mention": mention_to_obj(self.mention),
-            "sentiment": [self.sentiment.lang, self.sentiment.compound],
-            "ref": self.ref.to_json() if hasattr(self.ref, "to_json") else self.ref,
-            "waited": self.waited,
-            "in_row": self.in_row,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Held:
-        lang, compound = data["sentiment"]
-        return cls(
-            mention=mention_from_obj(dict(data["mention"])),
-            sentiment=Sentiment(lang=str(lang), compound=None if compound is None else float(compound)),
-            ref=data.get("ref"),
-            waited=int(data.get("waited", 0)),
-            in_row=bool(data.get("in_row", True)),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Released:
-    """A held mention whose fate is now known: counted (an Outcome of ingest) or FUTURE_TIMESTAMP."""
-
-    mention: Mention
-    sentiment: Sentiment
-    ref: Any
-    outcome: Outcome
-
-    def error(self) -> DecodeError | None:
-        """Why the pipeline dead-letters it, if it does."""
-        if self.outcome is Outcome.FUTURE_TIMESTAMP:
-            return DecodeError(
-                "future_timestamp",
-                f"ts {iso_utc(self.mention.ts_ms)} is beyond the clock by more than the jump bound "
-                "(FIRESTORM_MAX_CLOCK_JUMP) and no other mention confirmed it",
-            )
-        return None
-
-
-@dataclass(slots=True)
-class ClosedWindow:
-    """One window the watermark closed, what the detector made of it, and any alert (read-only
-    by convention: not frozen, as one is built per entity per window)."""
-
-    window: WindowStats
-    assessment: Assessment
-    incident_open: bool
-    severity: str
-    alert: Alert | None
 
 
 class Engine:
@@ -658,76 +438,15 @@ class Engine:
             )
         alert = None
         if status is not None:
-            alert = self._alert(
-                incident.incident_id or incident_id or "", status, incident, stats, assessment, state.narrative
+            alert = build_alert(
+                self.settings,
+                incident.incident_id or incident_id or "",
+                status,
+                incident,
+                stats,
+                assessment,
+                state.narrative,
             )
         if not incident.open:  # a resolved incident's alert still had its narratives; now only the ramp is kept
             state.narrative.observe(stats.start_ms, stats.count, lambda: stats.posts, assessment.normal, None)
         return ClosedWindow(stats, assessment, incident.open, incident.severity, alert)
-
-    def _alert(
-        self,
-        incident_id: str,
-        status: Any,
-        incident: IncidentState,
-        stats: WindowStats,
-        assessment: Assessment,
-        narrative: NarrativeState | None = None,
-    ) -> Alert:
-        narratives, sample = narratives_of(narrative, stats.entity) if narrative is not None else (None, None)
-        return Alert(
-            incident_id=incident_id,
-            entity=stats.entity,
-            status=status,
-            severity=incident.severity,  # type: ignore[arg-type]  # one of SEVERITIES (models/incidents.py)
-            incident_start_ms=incident_start_ms(incident_id, stats.entity, stats.start_ms),
-            window_start_ms=stats.start_ms,
-            window_end_ms=stats.end_ms,
-            detected_at_ms=stats.end_ms + self.settings.lateness_ms,
-            volume=stats.count,
-            baseline=round(assessment.expected, 3),
-            score=round(assessment.score, 3),
-            negative_share=round(stats.negative_share, 4),
-            mean_compound=round(stats.mean_compound, 4),
-            drivers=drivers_of(stats, assessment, narratives, sample, incident.reopens),
-            drill=self.settings.drill,
-        )
-
-
-def incident_start_ms(incident_id: str, entity: str, window_start_ms: int) -> int:
-    """The start of the window that opened the incident (to the minute): the stamp `incident_id_for`
-    put after the entity's name, or this window's start for an id of another shape."""
-    stamp = incident_id[len(entity) + 1 :] if incident_id.startswith(entity + "-") else ""
-    try:
-        return int(datetime.strptime(stamp, "%Y%m%dT%H%MZ").replace(tzinfo=UTC).timestamp() * 1000)
-    except ValueError:
-        return window_start_ms
-
-
-def drivers_of(
-    stats: WindowStats,
-    assessment: Assessment,
-    narratives: list[dict[str, Any]] | None = None,
-    narrative_sample: dict[str, Any] | None = None,
-    reopens: int = 0,
-) -> Drivers:
-    """Why the alert fired: the figures that crossed the line and what people were saying; the
-    detector's own figures under `detector`."""
-    return Drivers(
-        ratio=round(stats.count / assessment.expected, 2) if assessment.expected else None,
-        top_terms=list(stats.top_terms),
-        top_hashtags=list(stats.top_hashtags),
-        top_authors=[{"id": a, "followers": f} for a, f in stats.top_authors],
-        samples=[{"id": i, "url": u} for i, u in stats.samples],
-        languages=dict(stats.languages),
-        unique_authors=stats.unique_authors,
-        reach=stats.reach,
-        reposts=stats.reposts,
-        negative=stats.negative,
-        scored=stats.scored,
-        distinct_texts=stats.distinct_texts,
-        detector=dict(assessment.details),
-        narratives=narratives,
-        narrative_sample=narrative_sample,
-        reopens=reopens,
-    )

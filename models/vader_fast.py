@@ -26,38 +26,42 @@ emphasis from ellipses and words in capitals. Its fuzzy matching (`fuzzywuzzy`) 
 `polarity_scores_max`, not by `polarity_scores`, so it is not reproduced.
 
 The lexicons and emoji tables are read from the files that ship in the two packages, parsed as
-the stock analyzers parse them; the rule constants (boosters, negations, special cases) are
-imported from the stock modules so both always agree. tests/models/test_vader_fast.py checks
-bit-identical scores against the stock analyzers on a large generated corpus.
+the stock analyzers parse them, and the rule constants (boosters, negations, special cases) are
+imported from the stock modules so both always agree (models/vader_tables.py); the text-level
+arithmetic (normalisation, emphasis, proportions) is models/vader_rules.py.
+tests/models/test_vader_fast.py checks bit-identical scores against the stock analyzers on a large generated corpus.
 """
 
 from __future__ import annotations
 
-import math
 import re
-import string
-import warnings
 from collections.abc import Callable, Mapping
 from functools import cache
-from importlib.util import find_spec
 from itertools import compress
 from operator import itemgetter
-from pathlib import Path
-from typing import Any
 
 import unidecode
 
-with warnings.catch_warnings():
-    # vaderSentiment-fr imports fuzzywuzzy, which warns when the C speed-up is missing.
-    warnings.simplefilter("ignore", UserWarning)
-    from vaderSentiment import vaderSentiment as _stock_en
-    from vaderSentiment_fr import vaderSentiment as _stock_fr
+from firestorm.models.vader_rules import (
+    amplify_ep,
+    amplify_qm,
+    amplify_sp,
+    amplify_uc,
+    normalize,
+    proportions,
+    strip_punc_if_word,
+)
+from firestorm.models.vader_tables import (
+    C_INCR,
+    N_SCALAR,
+    first_words,
+    parse_emojis,
+    parse_lexicon,
+    read_utf8,
+    stock_en,
+    stock_fr,
+)
 
-# Same constants as the stock modules (identical in both).
-N_SCALAR: float = _stock_en.N_SCALAR
-C_INCR: float = _stock_en.C_INCR
-ALPHA = 15  # normalize()'s default alpha (an int, as in the stock code)
-_PUNCTUATION = string.punctuation
 _TOKEN_CACHE_MAX = 200_000  # distinct raw tokens kept per analyzer before the cache is reset
 _MARK = "\0"  # marks an emoji's description in the translated text
 _Token = tuple[str, str, str, bool, bool]
@@ -66,37 +70,6 @@ _WORD, _LOWER, _SCORED, _STIRS = itemgetter(0), itemgetter(1), itemgetter(3), it
 _RULE_WORDS = frozenset({"no", "or", "nor", "least", "never", "without", "so", "this", "doubt", "kind", "of"})
 
 _unidecode: Callable[[str], str] = unidecode.unidecode
-
-
-def _package_dir(package: str) -> Path:
-    spec = find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise ImportError(f"package {package!r} not found")
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
-def _read_utf8(package: str, name: str) -> str:
-    return (_package_dir(package) / name).read_text(encoding="utf-8")
-
-
-def parse_lexicon(content: str, separator: str, fold: Callable[[str], str] | None = None) -> dict[str, float]:
-    """A lexicon file as the stock `make_lex_dict` reads it (`fold`: the French port's unidecode)."""
-    lexicon: dict[str, float] = {}
-    for line in content.rstrip("\n").split("\n"):
-        if not line:
-            continue
-        (word, measure) = line.strip().split(separator)[0:2]
-        lexicon[fold(word) if fold is not None else word] = float(measure)
-    return lexicon
-
-
-def parse_emojis(content: str) -> dict[str, str]:
-    """An emoji file as the stock `make_emoji_dict` reads it."""
-    emojis: dict[str, str] = {}
-    for line in content.rstrip("\n").split("\n"):
-        (emoji, description) = line.strip().split("\t")[0:2]
-        emojis[emoji] = description
-    return emojis
 
 
 class _TokenMemo(dict[str, _Token]):
@@ -112,63 +85,6 @@ class _TokenMemo(dict[str, _Token]):
             self.clear()
         entry = self[raw] = self._make(raw)
         return entry
-
-
-def _first_words(*tables: Mapping[str, Any]) -> frozenset[str]:
-    """First word of every multi-word key: an n-gram of tokens can only equal a key starting so."""
-    return frozenset(key.split(" ")[0] for table in tables for key in table if " " in key)
-
-
-def _strip_punc_if_word(token: str) -> str:
-    stripped = token.strip(_PUNCTUATION)
-    if len(stripped) <= 2:
-        return token
-    return stripped
-
-
-def _normalize(score: float) -> float:
-    norm_score = score / math.sqrt((score * score) + ALPHA)
-    if norm_score < -1.0:
-        return -1.0
-    elif norm_score > 1.0:
-        return 1.0
-    else:
-        return norm_score
-
-
-def _amplify_ep(text: str) -> float:
-    ep_count = text.count("!")
-    if ep_count > 4:
-        ep_count = 4
-    return ep_count * 0.292
-
-
-def _amplify_qm(text: str) -> float:
-    qm_count = text.count("?")
-    qm_amplifier: float = 0
-    if qm_count > 1:
-        qm_amplifier = qm_count * 0.18 if qm_count <= 3 else 0.96
-    return qm_amplifier
-
-
-def _proportions(sentiments: list[float], sum_punct: float) -> tuple[float, float, float]:
-    """(neg, neu, pos) before rounding, as the stock score_valence computes them."""
-    pos_sum = 0.0
-    neg_sum = 0.0
-    neu_count = 0
-    for sentiment_score in sentiments:
-        if sentiment_score > 0:
-            pos_sum += float(sentiment_score) + 1
-        if sentiment_score < 0:
-            neg_sum += float(sentiment_score) - 1
-        if sentiment_score == 0:
-            neu_count += 1
-    if pos_sum > math.fabs(neg_sum):
-        pos_sum += sum_punct
-    elif pos_sum < math.fabs(neg_sum):
-        neg_sum -= sum_punct
-    total = pos_sum + math.fabs(neg_sum) + neu_count
-    return math.fabs(neg_sum / total), math.fabs(neu_count / total), math.fabs(pos_sum / total)
 
 
 class _FastVader:
@@ -191,7 +107,7 @@ class _FastVader:
         self._emoji_marks: dict[int, str] | None = {ord(e): _MARK + d for e, d in self._single_emojis.items()}
         if any(not d or d != d.strip(" ") or _MARK in d for d in self._single_emojis.values()):
             self._emoji_marks = None
-        self._idiom_starts = _first_words(self.special, self.booster)
+        self._idiom_starts = first_words(self.special, self.booster)
         self._stirring = frozenset(self.booster) | self.negate | self._idiom_starts | _RULE_WORDS
         self._tokens = _TokenMemo(self._token)
         # An ASCII text holds no emoji when every emoji is non-ASCII (str.isascii() is O(1)).
@@ -228,7 +144,7 @@ class _FastVader:
 
     def _token(self, raw: str) -> _Token:
         """(word, lower case, lexicon key, scored) of a raw token."""
-        word = _strip_punc_if_word(raw)
+        word = strip_punc_if_word(raw)
         lower = word.lower()
         return self._entry(word, lower, lower)
 
@@ -397,7 +313,7 @@ class _FastVader:
         return [(e[0], e[2], valence) for e, valence in zip(entries, sentiments, strict=True) if valence != 0]
 
     def _emphasis(self, text: str) -> float:
-        return _amplify_ep(text) + _amplify_qm(text)
+        return amplify_ep(text) + amplify_qm(text)
 
     def _adjusted_sum(self, sum_s: float, punct: float, text: str) -> float:
         if sum_s > 0:
@@ -413,7 +329,7 @@ class _FastVader:
             return 0.0
         sum_s = float(sum(sentiments))
         punct = self._emphasis(text)
-        return round(_normalize(self._adjusted_sum(sum_s, punct, text)), 4)
+        return round(normalize(self._adjusted_sum(sum_s, punct, text)), 4)
 
     def polarity_scores(self, text: str) -> dict[str, float]:
         """The stock analyzer's result: neg, neu, pos (3 decimals) and compound (4 decimals)."""
@@ -422,23 +338,23 @@ class _FastVader:
             return {"neg": 0.0, "neu": 0.0, "pos": 0.0, "compound": 0.0}
         sum_s = float(sum(sentiments))
         punct = self._emphasis(text)
-        compound = _normalize(self._adjusted_sum(sum_s, punct, text))
-        neg, neu, pos = _proportions(sentiments, punct)
+        compound = normalize(self._adjusted_sum(sum_s, punct, text))
+        neg, neu, pos = proportions(sentiments, punct)
         return {"neg": round(neg, 3), "neu": round(neu, 3), "pos": round(pos, 3), "compound": round(compound, 4)}
 
 
 class EnglishVader(_FastVader):
     """`vaderSentiment.SentimentIntensityAnalyzer`, same scores."""
 
-    booster = _stock_en.BOOSTER_DICT
-    special = _stock_en.SPECIAL_CASES
-    negate = frozenset(_stock_en.NEGATE)
+    booster = stock_en.BOOSTER_DICT
+    special = stock_en.SPECIAL_CASES
+    negate = frozenset(stock_en.NEGATE)
     _contrasts = True
 
     def __init__(self) -> None:
         super().__init__(
-            parse_lexicon(_read_utf8("vaderSentiment", "vader_lexicon.txt"), "\t"),
-            parse_emojis(_read_utf8("vaderSentiment", "emoji_utf8_lexicon.txt")),
+            parse_lexicon(read_utf8("vaderSentiment", "vader_lexicon.txt"), "\t"),
+            parse_emojis(read_utf8("vaderSentiment", "emoji_utf8_lexicon.txt")),
         )
 
     def _split(self, text: str) -> list[str]:
@@ -480,29 +396,27 @@ class EnglishVader(_FastVader):
 
 
 _FR_SPLIT = re.compile(r"[\s']")
-_ELLIPSIS = re.compile(r"\.{2,}")
-_UC_PUNCTUATION = ("?", "!", ".", ",", ";")
 
 
 class FrenchVader(_FastVader):
     """`vaderSentiment_fr.SentimentIntensityAnalyzer.polarity_scores`, same scores."""
 
-    booster = _stock_fr.BOOSTER_DICT
-    special = _stock_fr.SPECIAL_CASES
-    negate = frozenset(_stock_fr.NEGATE)
+    booster = stock_fr.BOOSTER_DICT
+    special = stock_fr.SPECIAL_CASES
+    negate = frozenset(stock_fr.NEGATE)
 
     def __init__(self) -> None:
         super().__init__(
-            parse_lexicon(_read_utf8("vaderSentiment_fr", "fr_lexicon.txt"), "->", fold=_unidecode),
-            parse_emojis(_read_utf8("vaderSentiment_fr", "emojis_fr.txt")),
+            parse_lexicon(read_utf8("vaderSentiment_fr", "fr_lexicon.txt"), "->", fold=_unidecode),
+            parse_emojis(read_utf8("vaderSentiment_fr", "emojis_fr.txt")),
         )
-        self.no_negate = frozenset(_unidecode(word) for word in _stock_fr.NO_NEGATE)
+        self.no_negate = frozenset(_unidecode(word) for word in stock_fr.NO_NEGATE)
 
     def _split(self, text: str) -> list[str]:
         return _FR_SPLIT.split(text)
 
     def _token(self, raw: str) -> _Token:
-        word = _strip_punc_if_word(raw)
+        word = strip_punc_if_word(raw)
         lower = word.lower()
         return self._entry(word, lower, lower if lower.isascii() else _unidecode(lower))
 
@@ -514,53 +428,20 @@ class FrenchVader(_FastVader):
         return valence
 
     def _emphasis(self, text: str) -> float:
-        return _amplify_ep(text) + _amplify_qm(text) + _amplify_sp(text)
+        return amplify_ep(text) + amplify_qm(text) + amplify_sp(text)
 
     def _adjusted_sum(self, sum_s: float, punct: float, text: str) -> float:
         if sum_s > 0:
             sum_s += punct
             if sum_s >= 0.05:
-                sum_s += _amplify_uc(text)
+                sum_s += amplify_uc(text)
         elif sum_s < 0:
             sum_s -= punct
             if sum_s <= -0.05:
-                sum_s -= _amplify_uc(text)
+                sum_s -= amplify_uc(text)
         else:
             sum_s -= 0.5 * punct
         return sum_s
-
-
-def _amplify_sp(text: str) -> float:
-    if ".." not in text:
-        return 0.0
-    sp_count = len("".join(_ELLIPSIS.findall(text)))
-    sp_coeff = 0.21
-    if sp_count in (1, 0):
-        return 0.0
-    if sp_count in (2, 3):
-        return 0.21
-    if sp_count <= 6:
-        return (sp_count - 2) * sp_coeff
-    sp_count = 6
-    return (sp_count - 2) * sp_coeff
-
-
-def _amplify_uc(text: str) -> float:
-    """Words (punctuation removed, split on spaces, longer than one character) with no lowercase
-    character after their first, counted up to five, as the French port's `_amplify_uc`."""
-    for mark in _UC_PUNCTUATION:
-        text = text.replace(mark, "")
-    uc_count = 0
-    for word in text.split(" "):
-        if len(word) > 1:
-            tail = word[1:]
-            if tail.islower():  # the common case: a cased character, all lowercase
-                continue
-            if tail.isupper() or not any(character.islower() for character in tail):
-                if uc_count > 4:
-                    break
-                uc_count += 1
-    return uc_count * 0.292
 
 
 @cache

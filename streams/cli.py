@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import tzinfo
-from typing import IO, NoReturn, cast
+from typing import IO, Any, NoReturn, cast
 
 from firestorm.models.sentiment import SENTIMENT_MODES
 from firestorm.streams import cli_help
@@ -120,6 +120,19 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _command(sub: Any, name: str, help: str, description: str) -> argparse.ArgumentParser:
+    """A command's parser: its help line, its description, and its epilog (examples, environment)
+    from streams/cli_help.py shown as written."""
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name,
+        help=help,
+        description=description,
+        epilog=cli_help.epilog(name),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="firestorm",
@@ -130,13 +143,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"firestorm {firestorm_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    rep = sub.add_parser(
+    rep = _command(
+        sub,
         "replay",
         help="replay a mentions file through the engine, no broker needed",
         description="Run the real engine on a file of mentions (JSON lines, CSV, X API v2; .gz ok, - for stdin) "
         "and print the alert timeline; optionally write a drill report and compare detector settings.",
-        epilog=cli_help.epilog("replay"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     rep.add_argument("file", help=INPUT_HELP)
     _add_input_options(rep)
@@ -202,21 +214,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rep.add_argument("--no-progress", action="store_true", help="no progress bar (drawn only on a terminal anyway)")
 
-    sub.add_parser(
+    _command(
+        sub,
         "worker",
         help="run the Faust worker on Kafka (configured from FIRESTORM_* variables)",
         description="Consume the mentions topic, keep changelogged per-entity state, emit alerts.",
-        epilog=cli_help.epilog("worker"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
 
-    notifier = sub.add_parser(
+    notifier = _command(
+        sub,
         "notifier",
         help="deliver alert events to PagerDuty, webhooks and Slack (configured from FIRESTORM_* variables)",
         description="Consume the alerts topic and page: PagerDuty Events API v2 (dedup_key = incident id), "
         "webhooks, Slack; at-least-once, retried with backoff, rate limited, rejected events dead-lettered.",
-        epilog=cli_help.epilog("notifier"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     notifier.add_argument(
         "--dry-run",
@@ -225,13 +235,12 @@ def build_parser() -> argparse.ArgumentParser:
         "secrets [redacted]) for the alert events of ALERTS (JSON lines, as replay --alerts-out writes; - for stdin)",
     )
 
-    prod = sub.add_parser(
+    prod = _command(
+        sub,
         "produce",
         help="load a mentions file into the mentions topic, keyed by entity",
         description="Send each mention of a file (JSON lines, CSV, X API v2; .gz ok) to FIRESTORM_MENTIONS_TOPIC, "
         "keyed by entity, with its event time in the payload.",
-        epilog=cli_help.epilog("produce"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     prod.add_argument("file", help=INPUT_HELP)
     _add_input_options(prod)
@@ -257,13 +266,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     score.add_argument("--sentiment", choices=SENTIMENT_MODES, help="scorer (default: FIRESTORM_SENTIMENT)")
 
-    plan = sub.add_parser(
+    plan = _command(
+        sub,
         "plan",
         help="declare a planned event (expected uplift or a mute window) to running workers",
         description="Send a planned event to FIRESTORM_CONTROL_TOPIC: between START and END the detector "
         "expects UPLIFT x the normal volume of ENTITY (or, with --mute, raises nothing for it).",
-        epilog=cli_help.epilog("plan"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     plan.add_argument("entity", help="the entity (lowercase slug)")
     plan.add_argument("--start", required=True, help="ISO-8601 time with zone, e.g. 2026-03-10T09:00:00Z")

@@ -6,7 +6,7 @@ Two measures, both printed by `python -m bench.perf` (part `scale`) and runnable
   quiet watched entities (each speaks a few times on the first morning, then never), each replay
   in its own child process (its peak RSS is its own), the cases interleaved run by run;
 - changelog bytes per minute of event time at 1k, 10k and 100k watched entities with the same
-  number speaking each minute: what the worker writes (streams/worker/service.py table_value of every
+  number speaking each minute: what the worker writes (streams/worker/partitions.py table_value of every
   entity `take_dirty` names, and the clock record), so it should follow the speaking entities,
   not the watched ones;
 - the bytes of one dormant entity (issue 23's goal: <= 3 kB serialized, <= 4 kB resident): quiet
@@ -40,7 +40,7 @@ from firestorm.models.engine import Engine, EngineSettings
 from firestorm.models.frozen import Frozen
 from firestorm.models.records import Author, Mention
 from firestorm.models.sentiment import Sentiment
-from firestorm.streams.worker.service import table_value
+from firestorm.streams.worker.partitions import table_value
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE_DIR = ROOT / ".run" / "bench-perf"

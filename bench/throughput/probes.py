@@ -138,7 +138,8 @@ def history_windows_of(detector: str) -> int:
 
 def memory(entities: int, detector: str, per_window: int, seed: int = 5) -> dict[str, Any]:
     """RSS with `entities` active entities, each with a full baseline history and open windows."""
-    import firestorm.streams.worker.service  # a worker's imports: Faust, aiokafka, metrics, ...
+    import firestorm.streams.worker.install  # a worker's imports: Faust, aiokafka, metrics, ...
+    import firestorm.streams.worker.partitions
     from firestorm.models.engine import Engine, EntityState
 
     engine = history_engine(detector, per_window, seed)
@@ -156,7 +157,7 @@ def memory(entities: int, detector: str, per_window: int, seed: int = 5) -> dict
             acc["ids"] = [f"{name}-{x}" for x in acc["ids"]]
         state = EntityState.from_dict(data)
         states[name] = state
-        table[name.encode()] = firestorm.streams.worker.service.table_value(0, state)
+        table[name.encode()] = firestorm.streams.worker.partitions.table_value(0, state)
     big = Engine(settings, entities=states, clock_ms=engine.clock_ms, closed_boundary_ms=engine.closed_boundary_ms)
     gc.collect()
     after = rss_bytes()
@@ -195,7 +196,7 @@ def state_size(detector: str, per_window: int, seed: int = 5) -> dict[str, Any]:
     """Where one entity's bytes go (the memory probe's entity, after a restore as the worker does
     it): deep size of each EntityState field, each detector-state key and each open-window field,
     and the size of the entity's table value."""
-    import firestorm.streams.worker.service
+    import firestorm.streams.worker.partitions
     from firestorm.models.engine import EntityState
 
     engine = history_engine(detector, per_window, seed)
@@ -218,7 +219,7 @@ def state_size(detector: str, per_window: int, seed: int = 5) -> dict[str, Any]:
         }
         if state.open
         else {},
-        "table_value_bytes": len(firestorm.streams.worker.service.table_value(0, state)),
+        "table_value_bytes": len(firestorm.streams.worker.partitions.table_value(0, state)),
     }
 
 

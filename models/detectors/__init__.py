@@ -2,7 +2,8 @@
 
 from firestorm.models.detectors.base import Assessment, Detector, Severity, severity_rank
 from firestorm.models.detectors.poisson import PoissonSpikeDetector, PoissonSpikeSettings
-from firestorm.models.detectors.seasonal import SeasonalDetector, SeasonalSettings
+from firestorm.models.detectors.seasonal import SeasonalDetector
+from firestorm.models.detectors.seasonal_settings import SeasonalSettings
 
 __all__ = [
     "Assessment",

@@ -11,7 +11,7 @@ def run(config: Config) -> int:
     from firestorm.streams.kafka.faust_compat import BoundedWorker
     from firestorm.streams.kafka.topics import ensure_topics, resolve_replication
     from firestorm.streams.metrics import Metrics
-    from firestorm.streams.worker.service import install_worker
+    from firestorm.streams.worker.install import install_worker
 
     config = resolve_replication(config)
     ensure_topics(config)

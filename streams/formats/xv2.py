@@ -38,20 +38,13 @@ def is_tweet(obj: Any) -> bool:
     return isinstance(obj, dict) and "id" in obj and "created_at" in obj and "ts" not in obj
 
 
-def _users(page: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+def _included(page: Mapping[str, Any], kind: str) -> dict[str, Mapping[str, Any]]:
+    """The page's `includes.<kind>` (users, tweets) by id; none where the page has no such list."""
     includes = page.get("includes")
-    users = includes.get("users") if isinstance(includes, dict) else None
-    if not isinstance(users, list):
+    items = includes.get(kind) if isinstance(includes, dict) else None
+    if not isinstance(items, list):
         return {}
-    return {str(u["id"]): u for u in users if isinstance(u, dict) and "id" in u}
-
-
-def _included_tweets(page: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    includes = page.get("includes")
-    tweets = includes.get("tweets") if isinstance(includes, dict) else None
-    if not isinstance(tweets, list):
-        return {}
-    return {str(t["id"]): t for t in tweets if isinstance(t, dict) and "id" in t}
+    return {str(item["id"]): item for item in items if isinstance(item, dict) and "id" in item}
 
 
 def _full_text(tweet: Mapping[str, Any]) -> Any:
@@ -117,8 +110,8 @@ def page_items(page: Any, spec: InputSpec) -> Iterator[bytes | Rejected]:
     else:
         yield Rejected(BAD_ROW, "not an X API v2 response page or tweet object")
         return
-    users = _users(page) if isinstance(page, dict) else {}
-    originals = _included_tweets(page) if isinstance(page, dict) else {}
+    users = _included(page, "users") if isinstance(page, dict) else {}
+    originals = _included(page, "tweets") if isinstance(page, dict) else {}
     for i, tweet in enumerate(tweets):
         label = where.format(i)
         obj = tweet_to_obj(tweet, users, originals)

@@ -1,4 +1,6 @@
-"""The worker's batch task: batches of mentions per partition through the shared engine.
+"""The worker's batch path: batches of mentions per partition through the shared engine (the
+handler; streams/worker/install.py puts it on the Faust app, streams/worker/partitions.py keeps the
+engines and their tables).
 
 The mentions topic's records come in through a BatchIntake (streams/kafka/intake.py), not a Faust
 agent: Faust's per-record stream machinery cost more CPU than the models.
@@ -18,34 +20,24 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-import orjson
 from faust.types import TP
 
-from firestorm.models.engine import ClosedWindow, Engine, EngineSettings, EntityState
+from firestorm.models.engine import ClosedWindow, Engine
 from firestorm.models.pipeline import DEAD_LETTER, MentionProcessor, Processed
-from firestorm.models.planned import PlannedCalendar
 from firestorm.models.records import DecodeError
-from firestorm.models.timeutil import iso_utc, parse_duration_ms
+from firestorm.models.timeutil import iso_utc
 from firestorm.streams.config import Config
-from firestorm.streams.heap import settle_heap
 from firestorm.streams.kafka import faust_compat
 from firestorm.streams.kafka.app import FirestormApp
 from firestorm.streams.kafka.dead_letter import PRODUCER_MAX_REQUEST_BYTES, send_dead_letter
-from firestorm.streams.kafka.intake import BatchIntake
-from firestorm.streams.kafka.offsets import FetchedRecord, GapFetchError, OffsetGuard, fetch_range, start_offset
+from firestorm.streams.kafka.offsets import FetchedRecord, OffsetGuard, fetch_range, start_offset
 from firestorm.streams.metrics import Metrics
-from firestorm.streams.metrics_collectors import sample_consumer_lag
-from firestorm.streams.worker.control import follow_control_topic, read_planned_events
+from firestorm.streams.worker.partitions import PartitionEngines
 
 log = logging.getLogger("firestorm.worker")
 # FIRESTORM_LOG_WINDOWS=1: one line per closed window with mentions (an audit trail; tests check counts).
 window_log = logging.getLogger("firestorm.windows")
-LAG_SAMPLE_INTERVAL_S = 5.0  # consumer lag sample and liveness heartbeat
-IDLE_CHECK_S = 5.0  # with no record for this long, look for records read but never processed
 IDLE_LOG_EVERY_S = 600.0  # an idle partition's advance is logged when it starts, then this often
-# With a backlog, one state write covers the batches of up to this long (Faust commits offsets
-# every second: writing the state more often than that lets no offset be committed sooner).
-STORE_INTERVAL_S = 1.0
 
 
 class RecordRef:
@@ -69,108 +61,6 @@ class RecordRef:
             return ref
         key = None if ref["key"] is None else base64.b64decode(ref["key"])
         return cls(str(ref["topic"]), int(ref["partition"]), int(ref["offset"]), key, base64.b64decode(ref["raw"]))
-
-
-def table_value(partition: int, state: EntityState) -> bytes:
-    """The changelogged table's value for one entity: its partition and serialized state.
-
-    orjson returns its output in the oversized buffer it grew while writing (about 10-25 kB held
-    for a 6 kB state, measured), and the in-memory table keeps that object for as long as the
-    entity lives: an exact-size copy is what the table should hold.
-    """
-    return bytes(memoryview(orjson.dumps({"p": partition, "s": state.to_dict()})))
-
-
-def partition_prefix(partition: int) -> bytes:
-    """How every table_value of the partition begins: restore parses only those."""
-    return b'{"p":%d,' % partition
-
-
-class PartitionEngines:
-    """One Engine per assigned partition, rebuilt from the tables after a rebalance."""
-
-    def __init__(self, fapp: FirestormApp, settings: EngineSettings, calendar: PlannedCalendar) -> None:
-        self.fapp = fapp
-        self.settings = settings
-        self.calendar = calendar  # shared by every partition's engine, fed by the control topic
-        self._engines: dict[int, Engine] = {}
-        self._guards: dict[int, OffsetGuard] = {}
-        # Bumped by clear(): state processed under an older epoch and not written is gone.
-        self.epoch = 0
-
-    def clear(self) -> None:
-        self._engines.clear()
-        self._guards.clear()
-        self.epoch += 1
-
-    def get(self, partition: int) -> Engine:
-        engine = self._engines.get(partition)
-        if engine is None:
-            engine = self._engines[partition] = self._restore(partition)
-        return engine
-
-    def has(self, partition: int) -> bool:
-        return partition in self._engines
-
-    def guard(self, partition: int) -> OffsetGuard:
-        """The offsets the partition's state accounts for (restored with its engine)."""
-        self.get(partition)
-        return self._guards[partition]
-
-    def _restore(self, partition: int) -> Engine:
-        entities: dict[str, EntityState] = {}
-        mine = partition_prefix(partition)
-        for _key, value in self.fapp.entities.items():
-            if bytes(value[: len(mine)]) != mine:
-                continue  # another partition's entity: not parsed (table_value writes the partition first)
-            state = EntityState.from_dict(orjson.loads(value)["s"])
-            entities[state.entity] = state
-        clock = self.fapp.clocks.get(str(partition).encode())
-        clock_state = orjson.loads(clock) if clock else {}
-        log.info("partition %d: resumed %d entities, clock %s", partition, len(entities), clock_state)
-        self._guards[partition] = OffsetGuard(clock_state.get("next_offset"))
-        engine = Engine(
-            self.settings,
-            entities=entities,
-            clock_ms=clock_state.get("clock_ms"),
-            closed_boundary_ms=clock_state.get("closed_boundary_ms"),
-            held=clock_state.get("held", ()),
-            planned=self.calendar,
-        )
-        engine.report_dormant = True  # the metrics read a dormant entity's windows as quiet
-        return engine
-
-    async def persist(self, partition: int, engine: Engine) -> list[Awaitable[Any]]:
-        """Write changed entities and the clock to the tables, their changelog records to the
-        partition of the mentions they account for. Returns the broker acknowledgements to await
-        before the batch's offsets may be committed."""
-        acks = [
-            await self._write(
-                self.fapp.entities,
-                entity.encode(),
-                table_value(partition, engine.entities[entity]),
-                partition,
-            )
-            for entity in sorted(engine.take_dirty())
-        ]
-        # The clock record also says which offset the partition's state expects next (streams/kafka/offsets.py).
-        clock = orjson.dumps({**engine.clock_state(), "next_offset": self.guard(partition).next_offset})
-        acks.append(await self._write(self.fapp.clocks, str(partition).encode(), clock, partition))
-        return acks
-
-    async def _write(self, table: Any, key: bytes, value: bytes, partition: int) -> Awaitable[Any]:
-        """`table[key] = value`, with the changelog record handed to the producer directly.
-
-        Faust's Table.__setitem__ takes the changelog partition from the current stream event
-        (the worker has none: it takes records in batches) and queues the record in its
-        ProducerBuffer, which one task drains a record at a time and whose flush before a commit
-        gives up after 100 ms: offsets could then be committed ahead of the state. Here the store
-        is updated as __setitem__ does it (the tables are memory stores: no persisted offset to
-        keep) and the record goes to the producer at once; the returned future resolves when the
-        broker has it. The keys and values are bytes, which is what the tables' raw codec writes.
-        """
-        faust_compat.table_store(table)[key] = value
-        return await self.fapp.app.producer.send(table.changelog_topic_name, key, value, partition, None, None)
 
 
 class BatchHandler:
@@ -498,144 +388,3 @@ class BatchHandler:
             return bool(app.consumer.flow_active and app.flow_control.is_active())
         except Exception:
             return False
-
-
-def install_worker(fapp: FirestormApp, config: Config, metrics: Metrics) -> BatchHandler:
-    """Register the mentions batch task and its intake, the idle check, the control-topic
-    follower and the rebalance hooks on the app."""
-    # Planned events from the file and those already on the control topic are known before
-    # the first mention is processed; later declarations arrive through follow_control().
-    calendar = PlannedCalendar([*config.planned_events(), *read_planned_events(config)])
-    engines = PartitionEngines(fapp, config.engine_settings(), calendar)
-    batch_size = config.batch_size
-    batch_wait_s = parse_duration_ms(config.batch_wait) / 1000
-
-    @fapp.app.task  # type: ignore[untyped-decorator]
-    async def follow_control() -> None:
-        # Runs until the worker stops (Faust cancels its tasks).
-        await follow_control_topic(config, calendar, asyncio.Event())
-
-    handler = BatchHandler(fapp, engines, metrics, config)
-    handler.log_windows = bool(config.log_windows)
-    intake = BatchIntake(fapp.app, fapp.mentions, batch_size, batch_wait_s)
-    fapp.app.intakes.append(intake)
-
-    def _on_rebalance(sender: Any, /, *args: Any, **kwargs: Any) -> None:
-        # Another worker may have changed these partitions' state: rebuild from the tables.
-        engines.clear()
-        handler.forget()
-        metrics.forget_domains()
-
-    def _on_revoked(sender: Any, /, *args: Any, **kwargs: Any) -> None:
-        intake.clear()  # Faust's flow_control.clear() does it too, but only with a non-empty assignment
-
-    def _on_assigned(sender: Any, /, *args: Any, **kwargs: Any) -> None:
-        intake.drop_stale()
-        metrics.health.ready = True  # joined the consumer group (possibly with no partition)
-
-    fapp.app.on_partitions_revoked.connect(_on_rebalance)
-    fapp.app.on_partitions_revoked.connect(_on_revoked)
-    fapp.app.on_partitions_assigned.connect(_on_rebalance)
-    fapp.app.on_partitions_assigned.connect(_on_assigned)
-
-    @fapp.app.timer(interval=LAG_SAMPLE_INTERVAL_S)  # type: ignore[untyped-decorator]
-    async def sample_lag() -> None:
-        metrics.health.beat()  # /healthz fails when the event loop stops getting here
-        try:
-            await sample_consumer_lag(fapp.app.consumer, config.mentions_topic, metrics)
-        except Exception:  # a sample is best effort: never let it stop the worker
-            log.debug("consumer lag sample failed", exc_info=True)
-
-    @fapp.app.timer(interval=IDLE_CHECK_S)  # type: ignore[untyped-decorator]
-    async def check_idle() -> None:
-        if time.monotonic() - handler.last_batch_at >= IDLE_CHECK_S:
-            try:
-                await handler.check_idle()
-            except GapFetchError as exc:
-                await crash(exc)
-
-    idle_timeout_s = config.idle_timeout_s
-    if idle_timeout_s > 0:
-
-        @fapp.app.timer(interval=min(IDLE_CHECK_S, max(0.5, idle_timeout_s / 4)))  # type: ignore[untyped-decorator]
-        async def advance_idle_partitions() -> None:
-            await handler.advance_idle(idle_timeout_s)
-
-    @fapp.app.task  # type: ignore[untyped-decorator]
-    async def process_mentions() -> None:
-        # Runs until the worker stops (Faust cancels its tasks); `take` waits while the flow is
-        # suspended (rebalance, table recovery).
-        # A batch's state is written after it, unless a full batch is already waiting and the
-        # state was written less than STORE_INTERVAL_S ago (a backlog): then one write covers
-        # several batches, and none of them is acked before it. The write's acknowledgements are
-        # awaited while the next batch is processed (at most one write in flight), then the
-        # batches it covers are acked, in order.
-        settle_heap()
-        in_flight: asyncio.Future[bool] | None = None
-        unstored: list[list[Any]] = []  # batches processed whose state is not written yet
-        stored_at = time.monotonic()
-        taking: asyncio.Future[list[Any]] | None = None
-        try:
-            while True:
-                if unstored:
-                    # Never leave processed batches unacked for long: a rebalance waits for them.
-                    taking = asyncio.ensure_future(intake.take())
-                    await asyncio.wait((taking,), timeout=max(0.0, stored_at + STORE_INTERVAL_S - time.monotonic()))
-                    if not taking.done():
-                        in_flight = await store(unstored, in_flight)
-                        unstored, stored_at = [], time.monotonic()
-                        if in_flight is None:
-                            return
-                    batch = await taking
-                    taking = None
-                else:
-                    batch = await intake.take()
-                await handler.judge(batch)
-                unstored.append(batch)
-                if len(intake) >= batch_size and time.monotonic() - stored_at < STORE_INTERVAL_S:
-                    continue
-                in_flight = await store(unstored, in_flight)
-                unstored, stored_at = [], time.monotonic()
-                if in_flight is None:
-                    return
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            await crash(exc)
-        finally:
-            if taking is not None:
-                taking.cancel()
-
-    async def store(batches: list[list[Any]], in_flight: asyncio.Future[bool] | None) -> asyncio.Future[bool] | None:
-        """Write the state of `batches` and have them acked once it is on the broker (after the
-        previous write's batches); None when the worker is stopping after a failed write."""
-        pending = await handler.store()
-        if in_flight is not None and not await in_flight:
-            return None  # the worker is stopping: nothing after the failed batch is acked
-        if pending is None:  # a rebalance dropped their state: they are read again, never acked
-            log.info("%d processed batches dropped by a rebalance before their state was written", len(batches))
-            dropped: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-            dropped.set_result(True)
-            return dropped
-        return asyncio.ensure_future(ack_when_stored(batches, pending))
-
-    async def ack_when_stored(batches: list[list[Any]], pending: list[Awaitable[Any]]) -> bool:
-        try:
-            await asyncio.gather(*pending)
-        except Exception as exc:
-            await crash(exc)
-            return False
-        for batch in batches:
-            intake.ack(batch)  # state and alerts are on the broker: the offsets may be committed
-        return True
-
-    async def crash(exc: BaseException) -> None:
-        # The batch is not acked: its offsets are never committed. Stop the worker rather than go
-        # on past a hole; a restarted worker resumes from the last committed offsets.
-        if isinstance(exc, GapFetchError):  # a clear line, not a traceback: the broker could not be read
-            log.error("stopping the worker: %s", exc)
-        else:
-            log.error("processing a batch of mentions failed; stopping the worker", exc_info=exc)
-        await fapp.app.crash(exc)
-
-    return handler

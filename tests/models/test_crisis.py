@@ -20,7 +20,7 @@ import unidecode
 from firestorm.models import crisis
 from firestorm.models.crisis import CrisisEnglishVader, CrisisFrenchVader, LexiconError, Overlay, parse_entries
 from firestorm.models.sentiment import SentimentScorer
-from firestorm.models.vader_fast import N_SCALAR
+from firestorm.models.vader_tables import N_SCALAR
 from tests.models.test_vader_fast import SEED, _bits, _TextMaker, corpus
 
 with warnings.catch_warnings():

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from firestorm.models import vader_fast
+from firestorm.models import vader_fast, vader_tables
 from firestorm.models.sentiment import SentimentScorer
 from firestorm.models.vader_fast import EnglishVader, FrenchVader
 
@@ -137,7 +137,7 @@ def _stock() -> tuple[Callable[[str], Scores], Callable[[str], Scores]]:
 
 def _raw_lexicon(package: str, name: str, separator: str) -> list[str]:
     """The lexicon words as written in the file (the French ones with their accents)."""
-    text = vader_fast._read_utf8(package, name)
+    text = vader_tables.read_utf8(package, name)
     return [line.strip().split(separator)[0] for line in text.split("\n") if line.strip()]
 
 

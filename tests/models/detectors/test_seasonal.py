@@ -236,13 +236,14 @@ def test_a_version_1_state_migrates_keeping_its_baseline() -> None:
 def test_the_term_baseline_keeps_the_same_terms_whatever_the_order_they_came_in() -> None:
     # More terms than the table keeps, all with the same weight: which survive must not depend on
     # set or dict order (a set's order changes with the hash seed, i.e. between a worker and a replay).
-    from firestorm.models.detectors.seasonal import MAX_BASELINE_TERMS
+    from firestorm.models.detectors.seasonal_learn import learn_terms
+    from firestorm.models.detectors.seasonal_settings import MAX_BASELINE_TERMS
 
     words = [f"word{n:03d}" for n in range(MAX_BASELINE_TERMS + 20)]
     kept = []
     for order in (words, list(reversed(words))):
         detector = hourly_detector()
         state = detector.initial_state()
-        detector._learn_terms(state, win(T0, len(order), terms=tuple((w, 1) for w in order)))
+        learn_terms(detector, state, win(T0, len(order), terms=tuple((w, 1) for w in order)))
         kept.append(list(state.terms))
     assert sorted(kept[0]) == sorted(kept[1]) == words[:MAX_BASELINE_TERMS]

@@ -13,7 +13,8 @@ import random
 
 import pytest
 
-from firestorm.models.detectors.seasonal import SeasonalDetector, SeasonalSettings
+from firestorm.models.detectors.seasonal import SeasonalDetector
+from firestorm.models.detectors.seasonal_settings import SeasonalSettings
 from firestorm.models.windows import empty_window
 from tests.models.builders import MINUTE, T0, window_stats
 from tests.models.detectors.test_seasonal_quiet import _phases, _state_bytes, _window

@@ -13,7 +13,8 @@ import random
 import orjson
 import pytest
 
-from firestorm.models.detectors.seasonal import SeasonalDetector, SeasonalSettings
+from firestorm.models.detectors.seasonal import SeasonalDetector
+from firestorm.models.detectors.seasonal_settings import SeasonalSettings
 from firestorm.models.detectors.seasonal_state import SeasonalState
 from firestorm.models.windows import WindowStats
 from tests.models.builders import MINUTE, T0, window_stats

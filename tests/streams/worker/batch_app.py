@@ -14,7 +14,8 @@ from firestorm.models.engine import EngineSettings
 from firestorm.models.planned import PlannedCalendar
 from firestorm.streams.config import Config
 from firestorm.streams.metrics import Metrics
-from firestorm.streams.worker.service import BatchHandler, PartitionEngines
+from firestorm.streams.worker.partitions import PartitionEngines
+from firestorm.streams.worker.service import BatchHandler
 
 
 class Sends:

@@ -17,7 +17,8 @@ from firestorm.models.planned import PlannedCalendar
 from firestorm.streams.config import Config
 from firestorm.streams.kafka.app import FirestormApp
 from firestorm.streams.metrics import Metrics
-from firestorm.streams.worker.service import BatchHandler, PartitionEngines
+from firestorm.streams.worker.partitions import PartitionEngines
+from firestorm.streams.worker.service import BatchHandler
 
 
 def acked() -> asyncio.Future[Any]:

@@ -1,7 +1,7 @@
 import orjson
 
 from firestorm.models.engine import EntityState
-from firestorm.streams.worker.service import table_value
+from firestorm.streams.worker.partitions import table_value
 
 
 def test_table_value_round_trips_an_exact_size_copy() -> None:

@@ -7,7 +7,7 @@ import asyncio
 
 import orjson
 
-from firestorm.streams.worker.service import partition_prefix
+from firestorm.streams.worker.partitions import partition_prefix
 from tests.models.builders import MINUTE, T0
 from tests.streams.worker.batch_fakes import Harness
 
