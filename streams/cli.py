@@ -122,7 +122,7 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
 
 def _command(sub: Any, name: str, help: str, description: str) -> argparse.ArgumentParser:
     """A command's parser: its help line, its description, and its epilog (examples, environment)
-    from streams/cli_help.py shown as written."""
+    (cli_help.py) shown as written."""
     parser: argparse.ArgumentParser = sub.add_parser(
         name,
         help=help,
