@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from kafka import KafkaAdminClient
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
@@ -14,6 +15,9 @@ from kafka.errors import KafkaError, RetriableError, TopicAlreadyExistsError, Un
 
 from firestorm.streams.config import Config, ConfigError
 from firestorm.streams.kafka.security import describe, kafka_python_security
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 # Producers stamp records with the time they are sent, not the mention's event time, so
 # replaying last year's incident is not deleted at once by time-based retention. The
@@ -108,38 +112,49 @@ def admin_client(config: Config, client_id: str, timeout_s: float = 30.0, probe_
         kafka_log.removeHandler(watcher)
 
 
-def broker_setting(admin: Any, name: str, attempts: int = 6) -> str | None:
+def broker_setting(admin: Any, name: str) -> str | None:
     """A broker's value of `name` (DescribeConfigs on the first broker; the same file on every
-    broker of a cluster is the usual practice). A cluster that has just started may name a broker
-    its metadata does not hold yet (UnknownBrokerIdError) or one not ready: asked again, after
-    0.25, 0.5, 1, 2 and 4 s, before the error is the operator's."""
-    for attempt in range(attempts):
-        try:
-            return _broker_setting_once(admin, name)
-        except (UnknownBrokerIdError, RetriableError) as exc:
-            if attempt == attempts - 1:
-                raise _unreadable(name, exc) from exc
-            time.sleep(0.25 * 2**attempt)
-        except KafkaError as exc:  # e.g. no DescribeConfigs permission on the cluster
-            raise _unreadable(name, exc) from exc
-    return None
-
-
-def _broker_setting_once(admin: Any, name: str) -> str | None:
-    brokers = admin.describe_cluster()["brokers"]
-    if not brokers:
-        return None
-    broker_id = str(brokers[0]["broker_id"])
-    resource = ConfigResource(ConfigResourceType.BROKER, broker_id, {name: None})
-    found = admin.describe_configs([resource], config_filter="all")
+    broker of a cluster is the usual practice). A broker the client's metadata does not know yet
+    (a cluster that has just started) is raised as such, for `with_fresh_admin` to ask again."""
+    try:
+        brokers = admin.describe_cluster()["brokers"]
+        if not brokers:
+            return None
+        broker_id = str(brokers[0]["broker_id"])
+        resource = ConfigResource(ConfigResourceType.BROKER, broker_id, {name: None})
+        found = admin.describe_configs([resource], config_filter="all")
+    except (UnknownBrokerIdError, RetriableError):
+        raise
+    except KafkaError as exc:  # e.g. no DescribeConfigs permission on the cluster
+        raise ConfigError(
+            f"could not read the broker's {name} ({exc.__class__.__name__}): set FIRESTORM_REPLICATION_FACTOR"
+        ) from exc
     value = found.get("broker", {}).get(broker_id, {}).get(name, {}).get("value")
     return None if value is None else str(value)
 
 
-def _unreadable(name: str, exc: KafkaError) -> ConfigError:
-    return ConfigError(
-        f"could not read the broker's {name} ({exc.__class__.__name__}): set FIRESTORM_REPLICATION_FACTOR"
-    )
+def with_fresh_admin(
+    make_admin: Callable[[], Any], work: Callable[[Any], T], attempts: int = 5, pause_s: float = 0.5
+) -> T:
+    """`work(admin)` with a new admin client for each attempt. A cluster that has just started can
+    hand out metadata that lacks a broker (UnknownBrokerIdError for the controller or the broker
+    asked; CI's 3-broker test met both), and kafka-python refreshes it only every few minutes: a new
+    client bootstraps afresh. Asked again after 0.5, 1, 2 and 4 s, then the error stands."""
+    for attempt in range(attempts):
+        admin = make_admin()
+        try:
+            return work(admin)
+        except (UnknownBrokerIdError, RetriableError) as exc:
+            if attempt == attempts - 1:
+                raise ConfigError(
+                    f"the Kafka cluster's metadata still lacks a broker after {attempts} tries "
+                    f"({exc.__class__.__name__}: {exc}); is every broker up?"
+                ) from exc
+            log.info("kafka admin: %s, asking again with fresh metadata", exc.__class__.__name__)
+            time.sleep(pause_s * 2**attempt)
+        finally:
+            admin.close()
+    raise AssertionError("unreachable")
 
 
 def with_replication(config: Config, admin: Any) -> Config:
@@ -167,37 +182,34 @@ def resolve_replication(config: Config, timeout_s: float = 30.0) -> Config:
     """`with_replication` with an admin client of its own (the worker asks once, at start)."""
     if config.replication_factor > 0:
         return config
-    admin = admin_client(config, f"{config.app_id}-admin", timeout_s)
-    try:
-        return with_replication(config, admin)
-    finally:
-        admin.close()
+    return with_fresh_admin(
+        lambda: admin_client(config, f"{config.app_id}-admin", timeout_s), lambda admin: with_replication(config, admin)
+    )
 
 
 def ensure_topics(config: Config, timeout_s: float = 30.0) -> list[str]:
     """Create the mentions, dead-letter, alerts and control topics if missing, with the configured
     replication; return the ones created."""
-    admin = admin_client(config, f"{config.app_id}-admin", timeout_s)
-    try:
-        config = with_replication(config, admin)
-        factor = config.replication_factor
+    created: list[str] = []
+
+    def create_missing(admin: Any) -> list[str]:
+        resolved = with_replication(config, admin)
+        factor = resolved.replication_factor
         existing = set(admin.list_topics())
-        data_config = topic_config(config, TOPIC_CONFIG)
+        data_config = topic_config(resolved, TOPIC_CONFIG)
         wanted = [
-            NewTopic(config.mentions_topic, config.partitions, factor, topic_configs=data_config),
-            NewTopic(config.dead_letter_topic, config.partitions, factor, topic_configs=data_config),
-            NewTopic(config.alerts_topic, config.partitions, factor, topic_configs=data_config),
+            NewTopic(resolved.mentions_topic, resolved.partitions, factor, topic_configs=data_config),
+            NewTopic(resolved.dead_letter_topic, resolved.partitions, factor, topic_configs=data_config),
+            NewTopic(resolved.alerts_topic, resolved.partitions, factor, topic_configs=data_config),
             # Planned events are few and must outlive any retention: one partition, kept forever.
-            NewTopic(config.control_topic, 1, factor, topic_configs=topic_config(config, {"retention.ms": "-1"})),
+            NewTopic(resolved.control_topic, 1, factor, topic_configs=topic_config(resolved, {"retention.ms": "-1"})),
         ]
-        missing = [t for t in wanted if t.name not in existing]
-        created: list[str] = []
-        for topic in missing:
+        for topic in [t for t in wanted if t.name not in existing]:
             try:
                 admin.create_topics([topic], timeout_ms=int(timeout_s * 1000))
-                created.append(topic.name)
+                created.append(topic.name)  # kept across attempts: a retry finds it existing
             except TopicAlreadyExistsError:
                 pass
         return created
-    finally:
-        admin.close()
+
+    return with_fresh_admin(lambda: admin_client(config, f"{config.app_id}-admin", timeout_s), create_missing)

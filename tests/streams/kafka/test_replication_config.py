@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from contextlib import redirect_stdout
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -15,7 +16,7 @@ from kafka.errors import ClusterAuthorizationFailedError, UnknownBrokerIdError
 from firestorm.streams.cli import main
 from firestorm.streams.config import Config, ConfigError, load_config
 from firestorm.streams.kafka.app import create_app
-from firestorm.streams.kafka.topics import TOPIC_CONFIG, broker_setting, topic_config
+from firestorm.streams.kafka.topics import TOPIC_CONFIG, broker_setting, topic_config, with_fresh_admin
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -72,39 +73,54 @@ def test_worker_help_names_both_variables() -> None:
     assert "FIRESTORM_MIN_INSYNC_REPLICAS" in out.getvalue()
 
 
-class _AdminThatLearnsLate:
-    """An admin client of a cluster that has just started: the first `misses` DescribeConfigs name a
-    broker its metadata does not hold yet (the race a 3-broker test cluster hit in CI). A stand-in:
-    a real cluster cannot be made to lose this race on demand."""
+class _Cluster:
+    """A cluster that has just started: the admin clients made before `known_from` bootstrap
+    metadata that lacks broker 1 (the race a 3-broker test cluster hit in CI, for the controller
+    and for DescribeConfigs). A stand-in: a real cluster cannot be made to lose this race on demand."""
 
-    def __init__(self, misses: int, error: type[Exception] = UnknownBrokerIdError) -> None:
-        self.misses, self.error, self.calls = misses, error, 0
+    def __init__(self, known_from: int, error: type[Exception] = UnknownBrokerIdError) -> None:
+        self.known_from, self.error, self.clients, self.closed = known_from, error, 0, 0
+
+    def admin(self) -> _Admin:
+        self.clients += 1
+        return _Admin(self, knows=self.clients >= self.known_from)
+
+
+class _Admin:
+    def __init__(self, cluster: _Cluster, knows: bool) -> None:
+        self.cluster, self.knows = cluster, knows
 
     def describe_cluster(self) -> dict[str, object]:
         return {"brokers": [{"broker_id": 1}]}
 
     def describe_configs(self, resources: object, config_filter: str) -> dict[str, object]:
-        self.calls += 1
-        if self.calls <= self.misses:
-            raise self.error()
+        if not self.knows:
+            raise self.cluster.error()
         return {"broker": {"1": {"default.replication.factor": {"value": "3"}}}}
 
-
-def test_a_broker_the_metadata_does_not_know_yet_is_asked_again() -> None:
-    admin = _AdminThatLearnsLate(misses=2)
-    assert broker_setting(admin, "default.replication.factor") == "3"
-    assert admin.calls == 3
+    def close(self) -> None:
+        self.cluster.closed += 1
 
 
-def test_a_broker_still_unknown_after_the_retries_is_a_clear_error() -> None:
-    admin = _AdminThatLearnsLate(misses=99)
-    with pytest.raises(ConfigError, match=r"UnknownBrokerIdError\): set FIRESTORM_REPLICATION_FACTOR"):
-        broker_setting(admin, "default.replication.factor", attempts=2)
-    assert admin.calls == 2
+def _factor(admin: Any) -> str | None:
+    return broker_setting(admin, "default.replication.factor")
+
+
+def test_a_broker_the_metadata_does_not_know_yet_is_asked_again_with_a_fresh_client() -> None:
+    cluster = _Cluster(known_from=3)
+    assert with_fresh_admin(cluster.admin, _factor, pause_s=0.01) == "3"
+    assert (cluster.clients, cluster.closed) == (3, 3)  # every client closed, the failed ones too
+
+
+def test_a_broker_still_unknown_after_the_tries_is_a_clear_error() -> None:
+    cluster = _Cluster(known_from=99)
+    with pytest.raises(ConfigError, match=r"metadata still lacks a broker after 3 tries \(UnknownBrokerIdError"):
+        with_fresh_admin(cluster.admin, _factor, attempts=3, pause_s=0.01)
+    assert cluster.clients == 3
 
 
 def test_a_refusal_is_not_asked_again() -> None:
-    admin = _AdminThatLearnsLate(misses=1, error=ClusterAuthorizationFailedError)
+    cluster = _Cluster(known_from=99, error=ClusterAuthorizationFailedError)
     with pytest.raises(ConfigError, match="ClusterAuthorizationFailedError"):
-        broker_setting(admin, "default.replication.factor")
-    assert admin.calls == 1
+        with_fresh_admin(cluster.admin, _factor, pause_s=0.01)
+    assert cluster.clients == 1
