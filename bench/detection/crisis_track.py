@@ -29,7 +29,6 @@ from bench.detection.pool import run_all
 from firestorm.models.engine import Engine, EngineSettings
 from firestorm.models.records import Author, Mention
 from firestorm.models.sentiment import SentimentScorer
-from firestorm.models.timeutil import parse_ts
 from firestorm.streams.notifier.render import summary
 
 MINUTE_MS = 60_000
@@ -190,7 +189,7 @@ def replay_event(event: CrisisEvent, settings: EngineSettings | None = None) -> 
                 continue
             alerts.append(
                 AlertRow(
-                    parse_ts(alert.window_end),
+                    alert.window_end_ms,
                     alert.status,
                     alert.severity,
                     alert.incident_id,

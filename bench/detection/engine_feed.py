@@ -20,7 +20,6 @@ from bench.detection.scenarios import CAMPAIGN, EntitySeries, MentionStats, iter
 from bench.detection.scoring import AlertRecord
 from firestorm.models.alerts import Alert
 from firestorm.models.engine import Engine, EngineSettings
-from firestorm.models.timeutil import parse_ts
 
 DEFAULT_DETECTOR = "default"
 
@@ -131,7 +130,7 @@ class EngineRun:
             self.alerts.append(
                 AlertRecord(
                     entity=self.key,
-                    time_ms=parse_ts(alert.detected_at),
+                    time_ms=alert.detected_at_ms,
                     status=alert.status,
                     severity=alert.severity,
                     incident_id=alert.incident_id,

@@ -28,7 +28,6 @@ from bench.detection.pool import run_all
 from firestorm.models.engine import Engine, EngineSettings
 from firestorm.models.records import Author, Mention
 from firestorm.models.sentiment import Sentiment
-from firestorm.models.timeutil import parse_ts
 
 REPLAY_WINDOW = "5m"
 ROW_MS = 5 * 60_000
@@ -120,7 +119,7 @@ def replay(series: NabSeries, settings: EngineSettings | None = None) -> SeriesA
             alert = getattr(window, "alert", None)
             if alert is None:
                 continue
-            row = row_of.get(parse_ts(alert.window_start))
+            row = row_of.get(alert.window_start_ms)
             if row is None:  # a window between rows (a gap in the series) has no NAB row
                 continue
             if alert.status == "triggered":
