@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from firestorm.models.alerts import Alert, Drivers
+from firestorm.models.alerts import Alert, Drivers, NarrativeSampling, NarrativeSummary
 from firestorm.models.detectors.base import Assessment
 from firestorm.models.engine_settings import EngineSettings
 from firestorm.models.incidents import IncidentState
@@ -47,8 +47,8 @@ def build_alert(
 def drivers_of(
     stats: WindowStats,
     assessment: Assessment,
-    narratives: list[dict[str, Any]] | None = None,
-    narrative_sample: dict[str, Any] | None = None,
+    narratives: list[NarrativeSummary] | None = None,
+    narrative_sample: NarrativeSampling | None = None,
     reopens: int = 0,
 ) -> Drivers:
     """Why the alert fired: the figures that crossed the line and what people were saying; the
