@@ -158,8 +158,9 @@ class Drivers:
 class Alert:
     """One step of one incident's lifecycle; `incident_id` is also the PagerDuty dedup_key.
 
-    Times are epoch milliseconds: `incident_start_ms` (the window that opened the incident, to the
-    minute), the judged window's start and end, and `detected_at_ms` (window end + lateness)."""
+    Times are epoch milliseconds: `incident_start_ms` (the start of the window that opened the
+    incident, kept in its state), the judged window's start and end, and `detected_at_ms` (window
+    end + lateness)."""
 
     incident_id: str
     entity: str
