@@ -50,6 +50,55 @@ class SampleRef(TypedDict):
     url: str | None
 
 
+class NarrativeExample(TypedDict):
+    """One post that shows a narrative: why it was chosen (`most reached`, `most typical`, `first`), its id and
+    link (null when the source gave none), its text shortened to a line, its reach and language."""
+
+    why: str
+    id: str
+    url: str | None
+    text: str
+    reach: int
+    lang: str
+
+
+class NarrativeSummary(TypedDict):
+    """One story people told during the incident (models/narrative_groups.py): its label and terms,
+    its share of the incident's posts and the posts it stands for (estimated; `sampled` of them in
+    the sample), the negative share of its scored posts (null when none was scored), its main and
+    all languages, when it started (ISO-8601), its reposts, examples, and its posts per 5-minute
+    bucket from `drivers.narrative_sample.bucket_from`."""
+
+    label: str
+    terms: list[str]
+    share: float
+    posts: int
+    sampled: int
+    negative_share: float | None
+    lang: str
+    languages: dict[str, int]
+    start: str
+    reposts: int
+    examples: list[NarrativeExample]
+    timeline: list[int]
+
+
+class _SampleCounts(TypedDict):
+    sampled: int
+    seen: int
+
+
+class NarrativeSampling(_SampleCounts, total=False):
+    """How the narratives were sampled: `sampled` posts kept of the `seen` posts of the incident;
+    once any was kept, since when (ISO-8601), the timelines' bucket (minutes) and first bucket, and
+    the share of posts in stories too small to list."""
+
+    since: str
+    bucket_minutes: int
+    bucket_from: str
+    other_share: float
+
+
 @dataclass(frozen=True, slots=True)
 class Drivers:
     """Why the alert fired: the window's figures and what people were saying.
@@ -72,8 +121,8 @@ class Drivers:
     scored: int = 0
     distinct_texts: int = 0
     detector: dict[str, Any] = field(default_factory=dict)
-    narratives: list[dict[str, Any]] | None = None
-    narrative_sample: dict[str, Any] | None = None
+    narratives: list[NarrativeSummary] | None = None
+    narrative_sample: NarrativeSampling | None = None
     reopens: int = 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -109,8 +158,9 @@ class Drivers:
 class Alert:
     """One step of one incident's lifecycle; `incident_id` is also the PagerDuty dedup_key.
 
-    Times are epoch milliseconds: `incident_start_ms` (the window that opened the incident, to the
-    minute), the judged window's start and end, and `detected_at_ms` (window end + lateness)."""
+    Times are epoch milliseconds: `incident_start_ms` (the start of the window that opened the
+    incident, kept in its state), the judged window's start and end, and `detected_at_ms` (window
+    end + lateness)."""
 
     incident_id: str
     entity: str

@@ -38,7 +38,7 @@ from typing import Any
 
 from firestorm.models import frozen
 from firestorm.models.detectors.base import Assessment, Detector
-from firestorm.models.engine_alerts import build_alert, drivers_of, incident_start_ms
+from firestorm.models.engine_alerts import build_alert, drivers_of
 from firestorm.models.engine_records import ClosedWindow, EntityState, Held, Outcome, Released
 from firestorm.models.engine_settings import DETECTORS, SENSITIVITY_KNOBS, EngineSettings
 from firestorm.models.incidents import step
@@ -60,7 +60,6 @@ __all__ = [
     "Outcome",
     "Released",
     "drivers_of",
-    "incident_start_ms",
 ]
 
 # A dormant entity's detector state is compressed after this many windows of sleep (models/frozen.py):

@@ -1,12 +1,11 @@
-"""An alert from a judged window: its contract fields (models/alerts.py), when its incident started,
-and its drivers (the figures that crossed the line and what people were saying)."""
+"""An alert from a judged window: its contract fields (models/alerts.py), when its incident started
+(the incident state's `start_ms`), and its drivers (the figures that crossed the line and what people were saying)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-from firestorm.models.alerts import Alert, Drivers
+from firestorm.models.alerts import Alert, Drivers, NarrativeSampling, NarrativeSummary
 from firestorm.models.detectors.base import Assessment
 from firestorm.models.engine_settings import EngineSettings
 from firestorm.models.incidents import IncidentState
@@ -31,7 +30,7 @@ def build_alert(
         entity=stats.entity,
         status=status,
         severity=incident.severity,  # type: ignore[arg-type]  # one of SEVERITIES (models/incidents.py)
-        incident_start_ms=incident_start_ms(incident_id, stats.entity, stats.start_ms),
+        incident_start_ms=stats.start_ms if incident.start_ms is None else incident.start_ms,
         window_start_ms=stats.start_ms,
         window_end_ms=stats.end_ms,
         detected_at_ms=stats.end_ms + settings.lateness_ms,
@@ -45,21 +44,11 @@ def build_alert(
     )
 
 
-def incident_start_ms(incident_id: str, entity: str, window_start_ms: int) -> int:
-    """The start of the window that opened the incident (to the minute): the stamp `incident_id_for`
-    put after the entity's name, or this window's start for an id of another shape."""
-    stamp = incident_id[len(entity) + 1 :] if incident_id.startswith(entity + "-") else ""
-    try:
-        return int(datetime.strptime(stamp, "%Y%m%dT%H%MZ").replace(tzinfo=UTC).timestamp() * 1000)
-    except ValueError:
-        return window_start_ms
-
-
 def drivers_of(
     stats: WindowStats,
     assessment: Assessment,
-    narratives: list[dict[str, Any]] | None = None,
-    narrative_sample: dict[str, Any] | None = None,
+    narratives: list[NarrativeSummary] | None = None,
+    narrative_sample: NarrativeSampling | None = None,
     reopens: int = 0,
 ) -> Drivers:
     """Why the alert fired: the figures that crossed the line and what people were saying; the

@@ -36,10 +36,23 @@ class LifecycleSettings:
     reopen_windows: int = 360  # after a resolve, a new surge this soon re-opens the same incident (0: off)
 
 
+_STAMP = "%Y%m%dT%H%MZ"  # an incident id's time stamp: the minute its first window started, UTC
+
+
 def incident_id_for(entity: str, window_start_ms: int) -> str:
     """Stable id of an episode: the entity and the start of the window that opened it."""
-    stamp = datetime.fromtimestamp(window_start_ms / 1000, tz=UTC).strftime("%Y%m%dT%H%MZ")
+    stamp = datetime.fromtimestamp(window_start_ms / 1000, tz=UTC).strftime(_STAMP)
     return f"{entity}-{stamp}"
+
+
+def start_of_incident_id(incident_id: str | None) -> int | None:
+    """The start `incident_id_for` wrote into an id (to the minute); None for no id or another shape.
+    Only for states written before `IncidentState.start_ms` existed."""
+    stamp = incident_id.rsplit("-", 1)[-1] if incident_id else ""
+    try:
+        return int(datetime.strptime(stamp, _STAMP).replace(tzinfo=UTC).timestamp() * 1000)
+    except ValueError:
+        return None
 
 
 @dataclass(slots=True)
@@ -56,6 +69,9 @@ class IncidentState:
     reopen_until_ms: int = 0
     reopens: int = 0  # times the current incident was re-opened
     calm_streak: int = 0  # consecutive windows of the open incident with no anomaly (the held resolve's clock)
+    # When the current (or last) incident opened, in ms: the start of the window that triggered it.
+    # Kept through its resolve (the resolve's alert and a re-open name it); None before any incident.
+    start_ms: int | None = None
 
     @property
     def open(self) -> bool:
@@ -72,11 +88,16 @@ class IncidentState:
             "reopen_until_ms": self.reopen_until_ms,
             "reopens": self.reopens,
             "calm_streak": self.calm_streak,
-        }
+        } | ({} if self.start_ms is None else {"start_ms": self.start_ms})
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> IncidentState:
-        return cls(**data)  # a state from before episodes lacks their fields: the defaults apply
+        """A state from before episodes lacks their fields (the defaults apply); one from before
+        `start_ms` gets it from its incident's id, once, here."""
+        state = cls(**data)
+        if "start_ms" not in data:
+            state.start_ms = start_of_incident_id(state.incident_id or state.episode_id)
+        return state
 
 
 def step(
@@ -95,6 +116,7 @@ def step(
         if window.start_ms < state.cooldown_until_ms:
             return None
         state.incident_id = incident_id_for(window.entity, window.start_ms)
+        state.start_ms = window.start_ms
         state.severity = assessment.severity
         state.notified_volume = window.count
         state.normal_streak = 0

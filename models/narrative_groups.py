@@ -9,8 +9,8 @@ import math
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
+from firestorm.models.alerts import NarrativeSampling, NarrativeSummary
 from firestorm.models.narrative_text import SHOWN_TEXT_CHARS, shorten
 from firestorm.models.narratives import NarrativeState, Post
 from firestorm.models.text import entity_tokens, terms_of
@@ -60,7 +60,8 @@ class Narrative:
     representatives: list[tuple[str, Post]]
     timeline: list[int]
 
-    def to_dict(self, since_ms: int | None = None) -> dict[str, Any]:
+    def to_dict(self) -> NarrativeSummary:
+        """What `drivers.narratives` carries of it (models/alerts.py)."""
         return {
             "label": self.label,
             "terms": self.terms,
@@ -448,7 +449,7 @@ def _label_languages(narratives: list[Narrative]) -> None:
 # --- what the alert carries ---------------------------------------------------------------------
 
 
-def narratives_of(state: NarrativeState, entity: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def narratives_of(state: NarrativeState, entity: str) -> tuple[list[NarrativeSummary], NarrativeSampling]:
     """The narratives of the open incident (for drivers.narratives) and how they were sampled."""
     if not state.posts:
         return [], {"sampled": 0, "seen": state.seen}
@@ -460,7 +461,7 @@ def narratives_of(state: NarrativeState, entity: str) -> tuple[list[dict[str, An
         bucket_from_ms=state.since_ms,
     )
     origin = state.since_ms if state.since_ms is not None else grouping.posts[0].ts_ms
-    meta = {
+    meta: NarrativeSampling = {
         "sampled": len(state.posts),
         "seen": state.seen,
         "since": iso_utc(origin),

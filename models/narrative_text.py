@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from firestorm.models.alerts import NarrativeSummary
 
 SHOWN_TEXT_CHARS = 200  # representative texts in alerts
 
@@ -20,22 +20,17 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:.-") + "\u2026"
 
 
-def top_narrative_line(narratives: list[dict[str, Any]] | None, limit: int = 160) -> str | None:
+def top_narrative_line(narratives: list[NarrativeSummary] | None, limit: int = 160) -> str | None:
     """'top narrative "label" (42% of posts, 80% negative): "text" <url>' or None (an alert's
     drivers.narratives)."""
-    if not isinstance(narratives, list) or not narratives or not isinstance(narratives[0], dict):
+    if not narratives:
         return None
     top = narratives[0]
-    share = top.get("share")
-    negative = top.get("negative_share")
-    figures = [f"{share:.0%} of posts" if isinstance(share, int | float) else None]
-    if isinstance(negative, int | float):
-        figures.append(f"{negative:.0%} negative")
-    head = f'top narrative "{top.get("label", "")}" ({", ".join(f for f in figures if f)})'
-    examples = top.get("examples")
-    if isinstance(examples, list) and examples and isinstance(examples[0], dict):
-        example = examples[0]
-        head += f': "{shorten(str(example.get("text", "")), limit)}"'
-        if example.get("url"):
+    negative = top["negative_share"]
+    figures = f"{top['share']:.0%} of posts" + ("" if negative is None else f", {negative:.0%} negative")
+    head = f'top narrative "{top["label"]}" ({figures})'
+    for example in top["examples"][:1]:
+        head += f': "{shorten(example["text"], limit)}"'
+        if example["url"]:
             head += f" {example['url']}"
     return head

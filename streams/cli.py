@@ -91,8 +91,9 @@ INPUT_HELP = (
 )
 
 
-def _add_input_options(parser: argparse.ArgumentParser) -> None:
-    """Input format options shared by replay and produce (see streams/formats)."""
+def _add_input(parser: argparse.ArgumentParser) -> None:
+    """The input file and its format options, shared by replay, produce and score (see streams/formats)."""
+    parser.add_argument("file", help=INPUT_HELP)
     parser.add_argument(
         "--format",
         choices=("auto", "jsonl", "csv", "x-v2"),
@@ -150,8 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the real engine on a file of mentions (JSON lines, CSV, X API v2; .gz ok, - for stdin) "
         "and print the alert timeline; optionally write a drill report and compare detector settings.",
     )
-    rep.add_argument("file", help=INPUT_HELP)
-    _add_input_options(rep)
+    _add_input(rep)
     rep.add_argument("--window", type=duration, help="tumbling window size: 30s, 1m, 5m, 1h (default: 1m)")
     rep.add_argument("--lateness", type=duration, help="allowed lateness: 0s, 30s, 2m (default: 30s)")
     rep.add_argument(
@@ -242,8 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Send each mention of a file (JSON lines, CSV, X API v2; .gz ok) to FIRESTORM_MENTIONS_TOPIC, "
         "keyed by entity, with its event time in the payload.",
     )
-    prod.add_argument("file", help=INPUT_HELP)
-    _add_input_options(prod)
+    _add_input(prod)
     prod.add_argument(
         "--speed",
         type=float,
@@ -259,8 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Rows need only id and text; the model mode adds complaint (English).",
         epilog=cli_help.epilog("score") + "See docs/sentiment.md.\n",
     )
-    score.add_argument("file", help=INPUT_HELP)
-    _add_input_options(score)
+    _add_input(score)
     score.add_argument(
         "--explain", action="store_true", help="add the words that moved the score, with valences (the model: weights)"
     )

@@ -7,16 +7,15 @@ per process. Every value is checked here, once, with an error that names the var
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from pathlib import Path
 from typing import Any
 
 from firestorm.models.engine import DETECTORS, EngineSettings
 from firestorm.models.planned import PlannedEvent
 from firestorm.models.sentiment import DEFAULT_MODE, SENTIMENT_MODES, SentimentScorer
 from firestorm.models.timeutil import parse_duration_ms
+from firestorm.streams.toml_file import read_toml
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
@@ -225,10 +224,7 @@ def load_config(environ: Mapping[str, str] | None = None, **overrides: Any) -> C
     kinds = {f.name: (int if f.type in (int, "int") else str) for f in fields(Config)}
     path = env.get("FIRESTORM_CONFIG")
     if path:
-        try:
-            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"FIRESTORM_CONFIG={path}: {exc}") from exc
+        data = read_toml(path, ConfigError, f"FIRESTORM_CONFIG={path}")
         unknown = set(data) - set(kinds)
         if unknown:
             raise ConfigError(f"FIRESTORM_CONFIG={path}: unknown settings {sorted(unknown)}")

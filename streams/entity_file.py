@@ -16,12 +16,11 @@ name = "spring sale"
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from firestorm.models.engine import SENSITIVITY_KNOBS
 from firestorm.models.planned import PlannedEvent, PlannedEventError, planned_event_from_obj
+from firestorm.streams.toml_file import read_toml
 
 
 class EntityFileError(ValueError):
@@ -38,10 +37,7 @@ def load_entity_file(path: str) -> EntityFile:
     """Read and validate the file; an empty path means no file."""
     if not path:
         return EntityFile()
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise EntityFileError(f"{path}: {exc}") from exc
+    data = read_toml(path, EntityFileError)
     unknown = set(data) - {"entities", "planned", "watch"}  # [watch.*]: the watch list of `firestorm ingest`
     if unknown:
         raise EntityFileError(

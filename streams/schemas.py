@@ -1,8 +1,9 @@
-"""The JSON schemas of the records firestorm writes for others: the alert event and the dead letter.
+"""The JSON schemas of the records firestorm writes for others: the alert event and the dead letters.
 
-Generated from the code (models/alerts.py `Alert`, streams/kafka/dead_letter.py `DeadLetter`), so the
+Generated from the code (models/alerts.py `Alert`, streams/kafka/dead_letter.py `DeadLetter` for the
+worker's, streams/notifier/dead_letter.py `NotifierDeadLetter` for the notifier's), so the
 schema docs/architecture.md shows cannot drift from what is written: tests/docs check it.
-Run: python -m firestorm.streams.schemas            (print both)
+Run: python -m firestorm.streams.schemas            (print them all)
      python -m firestorm.streams.schemas --write F  (replace the generated blocks in F)
 """
 
@@ -18,6 +19,7 @@ from typing import Any
 from firestorm.models.alerts import alert_schema
 from firestorm.models.typecheck import json_schema
 from firestorm.streams.kafka.dead_letter import DeadLetter
+from firestorm.streams.notifier.dead_letter import NotifierDeadLetter
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 WIDTH = 100  # the longest line a nested value is kept on
@@ -28,6 +30,7 @@ def schemas() -> dict[str, dict[str, Any]]:
     return {
         "alert": {"$schema": DIALECT, **alert_schema()},
         "dead-letter": {"$schema": DIALECT, **json_schema(DeadLetter)},
+        "notifier-dead-letter": {"$schema": DIALECT, **json_schema(NotifierDeadLetter)},
     }
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import re
-import tomllib
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from typing import Any
 import ahocorasick
 
 from firestorm.models.records import normalize_entity
+from firestorm.streams.toml_file import read_toml
 
 log = logging.getLogger("firestorm.ingest.watch")
 
@@ -126,10 +126,7 @@ def parse_watch_specs(specs: Sequence[str]) -> list[Watch]:
 
 def load_watch_file(path: str) -> list[Watch]:
     """The `[watch.*]` tables of an entities file (other sections belong to the worker)."""
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise WatchListError(f"{path}: {exc}") from exc
+    data = read_toml(path, WatchListError)
     tables = data.get("watch", {})
     if not isinstance(tables, dict):
         raise WatchListError(f"{path}: [watch] must hold one table per entity, e.g. [watch.skyway]")

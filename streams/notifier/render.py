@@ -5,7 +5,7 @@ from __future__ import annotations
 import urllib.parse
 from typing import Any
 
-from firestorm.models.alerts import Alert
+from firestorm.models.alerts import Alert, NarrativeSummary
 from firestorm.models.narrative_text import SHOWN_TEXT_CHARS, shorten
 
 GRAFANA_MARGIN_MS = 30 * 60 * 1000  # show half an hour either side of the incident
@@ -89,36 +89,31 @@ def fifteen_minutes(alert: Alert) -> tuple[float, float] | None:
     return (figures[0], figures[1]) if figures is not None else None
 
 
-def narratives(alert: Alert) -> list[dict[str, Any]]:
-    """The alert's narratives (drivers.narratives), the well-formed ones."""
-    return [n for n in alert.drivers.narratives or () if isinstance(n.get("label"), str)]
+def narratives(alert: Alert) -> list[NarrativeSummary]:
+    """The alert's narratives (drivers.narratives; none when the engine ran without them)."""
+    return alert.drivers.narratives or []
 
 
 def top_narrative(alert: Alert) -> tuple[str, float] | None:
     """(label, share of posts) of the largest narrative."""
     for n in narratives(alert)[:1]:
-        share = n.get("share")
-        return " ".join(str(n["label"]).split()), float(share) if isinstance(share, int | float) else 0.0
+        return " ".join(n["label"].split()), float(n["share"])
     return None
 
 
-def narrative_examples(narrative: dict[str, Any], limit: int = 3) -> list[dict[str, Any]]:
-    """A narrative's representative posts: text (one line, at most SHOWN_TEXT_CHARS), url or None."""
+def narrative_examples(narrative: NarrativeSummary, limit: int = 3) -> list[dict[str, Any]]:
+    """A narrative's representative posts: text (one line, at most SHOWN_TEXT_CHARS), an http(s)
+    url or None."""
     out: list[dict[str, Any]] = []
-    examples = narrative.get("examples")
-    for example in examples if isinstance(examples, list) else []:
-        if len(out) >= limit:
-            break
-        if not isinstance(example, dict) or not isinstance(example.get("text"), str):
-            continue
-        url = example.get("url")
-        ok_url = isinstance(url, str) and url.startswith(("https://", "http://")) and len(url) <= 2048
+    for example in narrative["examples"][:limit]:
+        url = example["url"]
+        ok_url = url is not None and url.startswith(("https://", "http://")) and len(url) <= 2048
         out.append(
             {
                 "text": shorten(example["text"], SHOWN_TEXT_CHARS),
                 "url": url if ok_url else None,
-                "reach": example.get("reach"),
-                "why": example.get("why"),
+                "reach": example["reach"],
+                "why": example["why"],
             }
         )
     return out
@@ -128,15 +123,14 @@ def narrative_details(alert: Alert) -> list[dict[str, Any]]:
     """The narratives as an on-call screen shows them (no timeline, texts shortened)."""
     out = []
     for n in narratives(alert):
-        share, negative = n.get("share"), n.get("negative_share")
         out.append(
             {
                 "narrative": n["label"][:200],
-                "share_of_posts": share,
-                "negative_share": negative,
-                "languages": n.get("languages"),
-                "since": n.get("start"),
-                "reposts": n.get("reposts"),
+                "share_of_posts": n["share"],
+                "negative_share": n["negative_share"],
+                "languages": n["languages"],
+                "since": n["start"],
+                "reposts": n["reposts"],
                 "posts": [f"{e['text']}" + (f" <{e['url']}>" if e["url"] else "") for e in narrative_examples(n)],
             }
         )

@@ -8,10 +8,8 @@ never to a production key, and to a webhook or Slack sink only if it says `drill
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from firestorm.models.alerts import SEVERITIES, Alert
@@ -20,6 +18,7 @@ from firestorm.streams.config import ConfigError
 from firestorm.streams.notifier.delivery import DeliverySettings
 from firestorm.streams.notifier.render import reopened
 from firestorm.streams.notifier.secrets import Secret, SecretError, read_secret_file, secret_from_env
+from firestorm.streams.toml_file import read_toml
 
 SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 DEFAULT_KEY = "default"  # FIRESTORM_PAGERDUTY_ROUTING_KEY
@@ -339,10 +338,7 @@ def load_notify_config(path: str) -> NotifyConfig:
     """The notify config file, or the defaults when no file is named."""
     if not path:
         return NotifyConfig()
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise NotifyConfigError(f"FIRESTORM_NOTIFY_CONFIG={path}: {exc}") from None
+    data = read_toml(path, NotifyConfigError, f"FIRESTORM_NOTIFY_CONFIG={path}")
     return parse_notify_config(data, f"FIRESTORM_NOTIFY_CONFIG={path}")
 
 

@@ -16,17 +16,16 @@ import logging
 import time
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer  # type: ignore[import-untyped,unused-ignore]
 from aiokafka.abc import ConsumerRebalanceListener  # type: ignore[import-untyped,unused-ignore]
 
 from firestorm.models.alerts import Alert, BadAlert, decode_alert
 from firestorm.streams.config import Config
+from firestorm.streams.notifier.dead_letter import REASON_HEADER, dead_letter_value
 from firestorm.streams.notifier.delivery import Dispatcher, Job, Result
 from firestorm.streams.notifier.ledger import DEAD, DeliveryLedger, entry
 from firestorm.streams.notifier.metrics import NotifierMetrics
@@ -36,7 +35,6 @@ from firestorm.streams.notifier.sinks import build_sinks, jobs_for
 
 log = logging.getLogger("firestorm.notifier")
 
-REASON_HEADER = "firestorm-dlq-reason"
 COMMIT_DEBOUNCE_S = 0.05
 POLL_TIMEOUT_MS = 200
 POLL_MAX_RECORDS = 500
@@ -89,41 +87,6 @@ class OffsetTracker:
         for tp in tps:
             self._offsets.pop(tp, None)
             self._committed.pop(tp, None)
-
-
-def dead_letter_value(
-    reason: str,
-    record: Any,
-    alert: Alert | None,
-    failures: list[tuple[Job, Result]],
-    detail: str | None = None,
-) -> bytes:
-    """The notifier dead-letter envelope: why, the receivers' errors, what was sent, the original."""
-    raw: bytes = record.value or b""
-    envelope = {
-        "reason": reason,
-        "detail": detail,
-        "failures": [
-            {
-                "sink": job.sink.name,
-                "destination": job.destination,
-                "action": job.action,
-                "reason": result.reason,
-                "http_status": result.status,
-                "error": result.detail,
-                "attempts": job.attempts,
-                "event": job.payload,  # never holds a routing key: the sink adds it when sending
-            }
-            for job, result in failures
-        ],
-        "alert": alert.to_dict() if alert is not None else None,
-        "payload": raw.decode("utf-8", errors="replace"),
-        "topic": record.topic,
-        "partition": record.partition,
-        "offset": record.offset,
-        "dead_lettered_at": datetime.now(tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-    }
-    return orjson.dumps(envelope)
 
 
 @dataclass(slots=True)

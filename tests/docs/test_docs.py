@@ -163,11 +163,12 @@ def test_the_pagerduty_event_shown_is_what_the_notifier_sends(tmp_path: Path) ->
 
 
 def test_the_schemas_shown_are_the_ones_the_code_generates() -> None:
-    """docs/architecture.md's alert and dead-letter schemas: `python -m firestorm.streams.schemas --write`."""
+    """docs/architecture.md's alert and dead-letter (worker's and notifier's) schemas:
+    `python -m firestorm.streams.schemas --write`."""
     from firestorm.streams.schemas import rewrite, schemas
 
     text = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
-    assert set(schemas()) == {"alert", "dead-letter"}
+    assert set(schemas()) == {"alert", "dead-letter", "notifier-dead-letter"}
     assert rewrite(text) == text, (
         "the schemas shown differ from the code's: run python -m firestorm.streams.schemas --write docs/architecture.md"
     )

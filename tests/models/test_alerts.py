@@ -1,14 +1,25 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import jsonschema
 import orjson
 import pytest
 
-from firestorm.models.alerts import ALERT_VERSION, Alert, BadAlert, Drivers, alert_schema, decode_alert
+from firestorm.models.alerts import (
+    ALERT_VERSION,
+    Alert,
+    BadAlert,
+    Drivers,
+    NarrativeSampling,
+    NarrativeSummary,
+    alert_schema,
+    decode_alert,
+)
 from firestorm.models.engine import Engine, EngineSettings
 from firestorm.models.pipeline import MentionProcessor
+from firestorm.models.typecheck import conforms
 
 ROOT = Path(__file__).resolve().parents[2]
 T = 1_772_783_100_000  # 2026-03-06T07:45:00Z
@@ -75,6 +86,50 @@ def test_a_version_1_event_is_read_with_its_detector_figures_under_detector() ->
     assert alert.drivers.detector == {"detector": "seasonal", "signals": ["volume"]}
 
 
+NARRATIVE: NarrativeSummary = {
+    "label": "gate \u00b7 delayed",
+    "terms": ["gate", "delayed"],
+    "share": 0.62,
+    "posts": 140,
+    "sampled": 31,
+    "negative_share": None,
+    "lang": "en",
+    "languages": {"en": 30, "fr": 1},
+    "start": "2026-03-06T07:41:00Z",
+    "reposts": 4,
+    "examples": [
+        {"why": "most reached", "id": "x:9", "url": None, "text": "gate 12 delayed again", "reach": 900, "lang": "en"}
+    ],
+    "timeline": [3, 0, 28],
+}
+SAMPLING: NarrativeSampling = {"sampled": 31, "seen": 140}
+
+
+def test_narratives_are_typed_records_that_round_trip() -> None:
+    full: NarrativeSampling = {
+        **SAMPLING,
+        "since": "2026-03-06T07:41:00Z",
+        "bucket_minutes": 5,
+        "bucket_from": "2026-03-06T07:40:00Z",
+        "other_share": 0.1,
+    }
+    for sample in (SAMPLING, full):
+        alert = replace(ALERT, drivers=Drivers(narratives=[NARRATIVE], narrative_sample=sample))
+        assert decode_alert(alert.to_json()) == alert
+        jsonschema.validate(orjson.loads(alert.to_json()), alert_schema())
+
+
+def test_an_alert_without_narratives_or_with_extra_fields_in_them_decodes_as_before() -> None:
+    data = orjson.loads(ALERT.to_json())
+    assert "narratives" not in data["drivers"]
+    assert decode_alert(data).drivers.narratives is None and decode_alert(data).drivers.narrative_sample is None
+    newer = {**NARRATIVE, "mood": "angry", "examples": [{**NARRATIVE["examples"][0], "likes": 3}]}
+    data["drivers"] = {**data["drivers"], "narratives": [newer], "narrative_sample": {**SAMPLING, "k": 1}}
+    drivers = decode_alert(orjson.dumps(data)).drivers
+    assert drivers.narratives == [newer]  # kept as written: the contract may grow
+    assert drivers.narrative_sample == {**SAMPLING, "k": 1}
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -89,6 +144,14 @@ def test_a_version_1_event_is_read_with_its_detector_figures_under_detector() ->
         ({"drivers": []}, "drivers must be an object"),
         ({"drivers": {"top_terms": [["gate"]]}}, "drivers.top_terms has the wrong type"),
         ({"drivers": {"samples": [{"url": "https://x"}]}}, "drivers.samples has the wrong type"),
+        ({"drivers": {"narratives": [{"label": "gate"}]}}, "drivers.narratives has the wrong type"),
+        ({"drivers": {"narratives": [{**NARRATIVE, "share": "most"}]}}, "drivers.narratives has the wrong type"),
+        (
+            {"drivers": {"narratives": [{**NARRATIVE, "examples": [{"text": "x"}]}]}},
+            "drivers.narratives has the wrong type",
+        ),
+        ({"drivers": {"narrative_sample": {"sampled": 3}}}, "drivers.narrative_sample has the wrong type"),
+        ({"drivers": {"narrative_sample": {**SAMPLING, "since": 0}}}, "drivers.narrative_sample has the wrong type"),
     ],
 )
 def test_a_broken_event_is_refused_with_its_reason(change: dict[str, object], message: str) -> None:
@@ -110,6 +173,12 @@ def test_what_the_engine_writes_fits_the_published_schema() -> None:
         validator.validate(orjson.loads(alert.to_json()))
     broken = {**orjson.loads(alerts[0].to_json()), "severity": "huge"}
     assert not validator.is_valid(broken)
+    with_narratives = [a for a in alerts if a.drivers.narratives]
+    assert with_narratives, "the sample's alerts carry narratives"
+    for alert in with_narratives:  # what the engine writes is what the typed records say
+        assert all(conforms(n, NarrativeSummary) for n in alert.drivers.narratives or ())
+        assert conforms(alert.drivers.narrative_sample, NarrativeSampling)
+        assert decode_alert(alert.to_json()) == alert
     opened = {a.incident_id: a.window_start_ms for a in alerts if a.status == "triggered"}
     assert all(a.incident_start_ms == opened[a.incident_id] for a in alerts)  # every event names the start
 

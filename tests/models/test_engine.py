@@ -344,6 +344,28 @@ class TestRestore:
         got += engine.finish()
         assert alerts_of(got) == expected
 
+    def test_restore_from_a_changelog_without_the_incidents_start(self, storm_mentions: list[Scored]) -> None:
+        """A changelog written before the incident state had `start_ms` (an open incident's start
+        was read from its id): the restored engine's alerts are the same, `incident_start` included."""
+        stream = arrival_order(storm_mentions)
+        reference = Engine(EngineSettings())
+        _, ref_closed = run(reference, stream)
+        expected = alerts_of(ref_closed + reference.finish())
+        split = next(i for i, (m, _s) in enumerate(stream) if m.ts_ms >= T0 + 93 * MINUTE)
+        first = Engine(EngineSettings())
+        _, closed = run(first, stream[:split])
+        assert first.entities["acme"].incident.open
+        entities = {}
+        for name, state in first.entities.items():
+            data = orjson.loads(orjson.dumps(state.to_dict()))
+            data["incident"].pop("start_ms", None)
+            entities[name] = EntityState.from_dict(data)
+        second = Engine(first.settings, entities=entities, **orjson.loads(orjson.dumps(first.clock_state())))
+        closed += run(second, stream[split:])[1] + second.finish()
+        got = alerts_of(closed)
+        assert got == expected
+        assert {a.incident_start_ms for a in got} == {expected[0].window_start_ms}
+
     def test_restore_from_a_version_1_changelog(self, storm_mentions: list[Scored]) -> None:
         """A changelog written before the typed seasonal state (version 1: a plain dict, profiles as
         JSON lists) restores, is migrated on its next window, and keeps the learned baseline."""

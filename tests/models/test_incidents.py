@@ -3,7 +3,7 @@ from __future__ import annotations
 import orjson
 
 from firestorm.models.detectors.base import Assessment
-from firestorm.models.incidents import IncidentState, LifecycleSettings, incident_id_for, step
+from firestorm.models.incidents import IncidentState, LifecycleSettings, incident_id_for, start_of_incident_id, step
 from firestorm.models.windows import WindowStats
 from tests.models.builders import MINUTE, T0
 
@@ -161,6 +161,54 @@ def test_after_the_episode_a_new_storm_is_a_new_incident() -> None:
 def test_a_state_from_before_episodes_restores() -> None:
     old = {"incident_id": None, "severity": "info", "notified_volume": 0, "normal_streak": 0, "cooldown_until_ms": 0}
     assert IncidentState.from_dict(old) == IncidentState()
+
+
+def test_the_start_is_set_when_the_incident_opens_and_kept_through_its_resolve_and_reopen() -> None:
+    run = Run(EPISODES)
+    run.window("normal")
+    assert run.state.start_ms is None
+    assert run.window("spike", "warning") == "triggered"
+    assert run.state.start_ms == T0 + MINUTE
+    assert run.windows(["normal"] * 3)[-1] == "resolved"
+    assert run.state.start_ms == T0 + MINUTE  # the resolve's alert names it
+    run.windows(["normal"] * 10)
+    assert run.window("spike", "warning") == "updated"  # the same episode re-opened: the same start
+    assert run.state.start_ms == T0 + MINUTE
+    run.windows(["normal"] * 30)
+    run.windows(["normal"] * 5)
+    assert run.window("spike", "warning") == "triggered"  # a new incident, its own start
+    assert run.state.start_ms == T0 + (run.index - 1) * MINUTE
+
+
+def test_a_state_with_its_start_round_trips() -> None:
+    run = Run()
+    run.window("spike")
+    data = orjson.loads(orjson.dumps(run.state.to_dict()))
+    assert data["start_ms"] == T0
+    assert IncidentState.from_dict(data) == run.state
+
+
+def test_a_state_from_before_the_start_field_gets_it_from_its_id_once_at_load() -> None:
+    run = Run()
+    run.windows(["normal", "normal", "spike"])
+    old = run.state.to_dict()
+    del old["start_ms"]
+    restored = IncidentState.from_dict(old)
+    assert restored.start_ms == T0 + 2 * MINUTE
+    assert restored == run.state
+    # A resolved incident kept for re-opening: from the episode's id.
+    episode = {**old, "incident_id": None, "episode_id": incident_id_for("my-brand-2", T0 + 7 * MINUTE)}
+    assert IncidentState.from_dict(episode).start_ms == T0 + 7 * MINUTE
+    # No incident yet, or an id of another shape: no start known (the alert then uses its window's).
+    assert IncidentState.from_dict({**old, "incident_id": None}).start_ms is None
+    assert IncidentState.from_dict({**old, "incident_id": "acme-7"}).start_ms is None
+
+
+def test_the_start_read_from_an_id_is_the_one_written_into_it() -> None:
+    for start in (T0, T0 + 59 * MINUTE, 0):
+        assert start_of_incident_id(incident_id_for("a-b-c", start)) == start
+    assert start_of_incident_id(None) is None
+    assert start_of_incident_id("acme") is None
 
 
 def test_a_held_incident_resolves_once_calm_for_the_reopen_period_even_if_never_quite_normal() -> None:

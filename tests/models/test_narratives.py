@@ -302,4 +302,4 @@ def test_narratives_are_the_same_whatever_the_hash_seed() -> None:
 
 def test_empty_state_has_no_narratives() -> None:
     assert narratives_of(NarrativeState(), "acme") == ([], {"sampled": 0, "seen": 0})
-    assert top_narrative_line({"narratives": []}) is None
+    assert top_narrative_line([]) is None and top_narrative_line(None) is None

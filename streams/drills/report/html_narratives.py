@@ -6,9 +6,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from html import escape
-from typing import Any
 
-from firestorm.models.alerts import Alert
+from firestorm.models.alerts import Alert, NarrativeSampling, NarrativeSummary
 from firestorm.models.narrative_text import shorten
 from firestorm.models.timeutil import parse_ts
 from firestorm.streams.drills.report.html_text import pct, t, t_iso
@@ -29,15 +28,15 @@ def _final_narratives(events: Sequence[Alert]) -> Alert | None:
 
 
 def _takeovers(
-    narratives: list[dict[str, Any]], origin: int, bucket_ms: int, steps: int = TAKEOVER_STEPS
+    narratives: list[NarrativeSummary], origin: int, bucket_ms: int, steps: int = TAKEOVER_STEPS
 ) -> list[tuple[int, int]]:
     """(start, narrative index) each time another narrative becomes the largest, over at most
     `steps` spans of whole buckets (a sample is too thin to tell minute by minute)."""
-    span = max((len(n.get("timeline", [])) for n in narratives), default=0)
+    span = max((len(n["timeline"]) for n in narratives), default=0)
     per = max(1, math.ceil(span / steps))
     out: list[tuple[int, int]] = []
     for b in range(0, span, per):
-        counts = [sum(n.get("timeline", [])[b : b + per]) for n in narratives]
+        counts = [sum(n["timeline"][b : b + per]) for n in narratives]
         if max(counts) <= 0:
             continue
         leader = counts.index(max(counts))
@@ -46,15 +45,15 @@ def _takeovers(
     return out
 
 
-def _narratives_chart(narratives: list[dict[str, Any]], origin: int, bucket_ms: int, title: str) -> str:
-    span = max((len(n.get("timeline", [])) for n in narratives), default=0)
+def _narratives_chart(narratives: list[NarrativeSummary], origin: int, bucket_ms: int, title: str) -> str:
+    span = max((len(n["timeline"]) for n in narratives), default=0)
     if span == 0:
         return ""
     xs = [origin + b * bucket_ms for b in range(span)]
     stacked: list[list[float]] = []
     running = [0.0] * span
     for n in narratives:
-        line = n.get("timeline", [])
+        line = n["timeline"]
         running = [running[b] + (line[b] if b < len(line) else 0) for b in range(span)]
         stacked.append(running)
     chart = TimeChart(
@@ -82,13 +81,13 @@ def narratives_panel(report: Report, entity: EntityReport) -> str:
         if final is None:
             continue
         narratives = final.drivers.narratives or []
-        meta = final.drivers.narrative_sample or {}
+        meta: NarrativeSampling = final.drivers.narrative_sample or {"sampled": 0, "seen": 0}
         bucket_ms = int(meta.get("bucket_minutes", 5)) * 60_000
         origin = parse_ts(meta["bucket_from"]) if meta.get("bucket_from") else inc.window_start_ms
         parts.append(f"<h3>Narratives of {escape(inc.incident_id)}</h3>")
         parts.append(
-            f'<p class="muted">From a sample of {meta.get("sampled", "?")} of the incident\'s '
-            f"{meta.get('seen', '?')} posts since {escape(t(origin, full=True))}; "
+            f'<p class="muted">From a sample of {meta["sampled"]} of the incident\'s '
+            f"{meta['seen']} posts since {escape(t(origin, full=True))}; "
             f"{pct(meta.get('other_share'))} of the posts are in smaller stories. "
             f"As of the {escape(final.status)} event at {escape(t(final.detected_at_ms, full=True))}.</p>"
         )
@@ -96,7 +95,7 @@ def narratives_panel(report: Report, entity: EntityReport) -> str:
         if takeovers:
             steps = " &rarr; ".join(
                 f'{escape(t(ms))} <span class="badge {NARRATIVE_CLASSES[k % 5]}">{k + 1}</span> '
-                f"{escape(str(narratives[k]['label']))}"
+                f"{escape(narratives[k]['label'])}"
                 for ms, k in takeovers
             )
             parts.append(f'<p class="takeover"><b>Largest story over time:</b> {steps}</p>')
@@ -104,20 +103,19 @@ def narratives_panel(report: Report, entity: EntityReport) -> str:
         rows = []
         for k, n in enumerate(narratives):
             posts = "".join(
-                f"<p>{escape(shorten(str(e.get('text', '')), 200))}"
-                + (f' <a href="{escape(str(e["url"]))}" rel="noreferrer">post</a>' if e.get("url") else "")
-                + f" <span class='muted'>({escape(str(e.get('why', '')))}, {int(e.get('reach') or 0):,} followers)"
+                f"<p>{escape(shorten(e['text'], 200))}"
+                + (f' <a href="{escape(e["url"])}" rel="noreferrer">post</a>' if e["url"] else "")
+                + f" <span class='muted'>({escape(e['why'])}, {e['reach']:,} followers)"
                 "</span></p>"
-                for e in n.get("examples", [])[:3]
-                if isinstance(e, dict)
+                for e in n["examples"][:3]
             )
-            langs = ", ".join(f"{escape(str(lang))} {c}" for lang, c in (n.get("languages") or {}).items())
+            langs = ", ".join(f"{escape(lang)} {c}" for lang, c in n["languages"].items())
             rows.append(
                 f'<tr><td><span class="badge {NARRATIVE_CLASSES[k % 5]}">{k + 1}</span></td>'
-                f"<td>{escape(str(n.get('label', '')))}</td>"
-                f'<td class="num">{pct(n.get("share"))}</td><td class="num">{int(n.get("posts") or 0):,}</td>'
-                f'<td class="num">{pct(n.get("negative_share"))}</td><td>{langs}</td>'
-                f"<td>{escape(t_iso(str(n.get('start', ''))))}</td><td class='num'>{int(n.get('reposts') or 0)}</td>"
+                f"<td>{escape(n['label'])}</td>"
+                f'<td class="num">{pct(n["share"])}</td><td class="num">{n["posts"]:,}</td>'
+                f'<td class="num">{pct(n["negative_share"])}</td><td>{langs}</td>'
+                f"<td>{escape(t_iso(n['start']))}</td><td class='num'>{n['reposts']}</td>"
                 f'<td class="text narrative-posts">{posts}</td></tr>'
             )
         parts.append(
@@ -127,8 +125,8 @@ def narratives_panel(report: Report, entity: EntityReport) -> str:
         )
         timeline_rows = "".join(
             f"<tr><td>{escape(t(a.detected_at_ms, full=True))}</td><td>{escape(a.status)}</td>"
-            f"<td>{escape(str(a.drivers.narratives[0].get('label', '')))}</td>"
-            f'<td class="num">{pct(a.drivers.narratives[0].get("share"))}</td></tr>'
+            f"<td>{escape(a.drivers.narratives[0]['label'])}</td>"
+            f'<td class="num">{pct(a.drivers.narratives[0]["share"])}</td></tr>'
             for a in inc.events
             if a.drivers.narratives
         )

@@ -85,9 +85,8 @@ def _narrative_text(report: Report) -> str:
         final = next((a for a in reversed(inc.events) if a.drivers.narratives), None)
         if final is not None and final.drivers.narratives:
             top = final.drivers.narratives[0]
-            example: dict[str, Any] = next(iter(top.get("examples") or []), {})
-            text = shorten(str(example.get("text", "")), 110)
-            return f'top narrative: "{shorten(str(top.get("label", "")), 60)}" ({top.get("share", 0):.0%}): "{text}"'
+            text = shorten(top["examples"][0]["text"], 110) if top["examples"] else ""
+            return f'top narrative: "{shorten(top["label"], 60)}" ({top["share"]:.0%}): "{text}"'
     return ""
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 import orjson
 
-from firestorm.models.alerts import Alert
+from firestorm.models.alerts import Alert, NarrativeExample, NarrativeSummary
 from firestorm.models.engine import EngineSettings
 from firestorm.streams.drills.replay import replay
 from firestorm.streams.formats import jsonl_lines
@@ -74,17 +74,29 @@ def test_every_sample_event_is_accepted_by_the_contract_server() -> None:
         assert triggers and all("top narrative" in e["payload"]["summary"] for e in triggers)
 
 
-def _huge_narratives() -> list[dict[str, Any]]:
+def _huge_narratives() -> list[NarrativeSummary]:
     text = "word " * 2000
+    example: NarrativeExample = {
+        "why": "most reached",
+        "id": "i",
+        "url": "https://x.com/" + "a" * 3000,
+        "text": text,
+        "reach": 10**9,
+        "lang": "en",
+    }
     return [
         {
             "label": f"label {n} " + "x" * 3000,
+            "terms": ["x" * 100] * 50,
             "share": 0.2,
+            "posts": 10**6,
+            "sampled": 50,
             "negative_share": 0.5,
+            "lang": "l0",
             "languages": {f"l{k}": 1 for k in range(300)},
             "start": "2026-03-02T00:00:00Z",
             "reposts": 3,
-            "examples": [{"why": "most reached", "id": "i", "url": "https://x.com/" + "a" * 3000, "text": text}] * 50,
+            "examples": [example] * 50,
             "timeline": list(range(5000)),
         }
         for n in range(40)

@@ -1,16 +1,12 @@
-"""The notifier loop's pure parts: decoding alert records, commit points, dead-letter envelopes."""
+"""The notifier loop's pure parts: decoding alert records, commit points."""
 
 from __future__ import annotations
-
-from types import SimpleNamespace
 
 import orjson
 import pytest
 
 from firestorm.models.alerts import BadAlert, decode_alert
-from firestorm.streams.notifier.delivery import Job, Result
-from firestorm.streams.notifier.pagerduty import pagerduty_event
-from firestorm.streams.notifier.service import OffsetTracker, dead_letter_value
+from firestorm.streams.notifier.service import OffsetTracker
 from tests.paging.alerts import make_alert
 
 
@@ -65,26 +61,3 @@ def test_forgotten_partitions_ignore_late_completions() -> None:
     tracker.forget(["p0"])
     tracker.done("p0", 1)
     assert tracker.positions() == {} and tracker.pending() == 0
-
-
-class _Sink:
-    name = "pagerduty"
-
-
-def test_dead_letter_envelope_has_the_error_and_the_event_but_no_routing_key() -> None:
-    alert = make_alert()
-    record = SimpleNamespace(value=alert.to_json(), topic="alerts", partition=1, offset=42, key=b"acme")
-    job = Job(_Sink(), "default", alert.incident_id, "trigger", pagerduty_event(alert), "label")  # type: ignore[arg-type]
-    job.attempts = 1
-    error = {"status": "invalid event", "message": "Event object is invalid", "errors": ["bad"]}
-    envelope = orjson.loads(
-        dead_letter_value("rejected", record, alert, [(job, Result("reject", "rejected", 400, error))])
-    )
-    assert envelope["reason"] == "rejected"
-    assert (envelope["topic"], envelope["partition"], envelope["offset"]) == ("alerts", 1, 42)
-    failure = envelope["failures"][0]
-    assert failure["error"] == error and failure["http_status"] == 400 and failure["destination"] == "default"
-    assert failure["event"]["dedup_key"] == alert.incident_id
-    assert "routing_key" not in failure["event"]
-    assert envelope["alert"] == orjson.loads(alert.to_json())
-    assert orjson.loads(envelope["payload"]) == orjson.loads(alert.to_json())
