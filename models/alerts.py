@@ -5,7 +5,7 @@ the second) once, at the edge, and `decode_alert` is the one reader (the notifie
 --dry-run`, the tests). Version 2 (this one) adds `version` and `incident_start`, and moves the
 detector's own figures under `drivers.detector`; a version-1 event (no `version`) is still read:
 its unknown drivers become `drivers.detector` and its incident start is its window start.
-`python -m firestorm.models.schema` prints the JSON schema docs/architecture.md carries.
+`python -m firestorm.streams.schemas` prints the JSON schemas docs/architecture.md carries.
 """
 
 from __future__ import annotations
