@@ -287,7 +287,7 @@ def queue_changelog(consumer: Any, channel: Any, event: Any) -> bool:
     return True
 
 
-async def slurp_changelogs(recovery: Any) -> None:  # pragma: no cover - integration tests
+async def slurp_changelogs(recovery: Any) -> None:
     """Faust's Recovery._slurp_changelogs (faust-streaming 0.15.3), taking the queued changelog
     events in batches: Faust waits for each event with `asyncio.wait_for` (a task and a timer per
     record) and after each one recounts every partition's remaining records twice (a Counter
