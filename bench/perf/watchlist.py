@@ -11,7 +11,9 @@ only then), in topics and a group named `bench-<tag>-...` (deleted at the end):
 2. one `firestorm worker` consumes it: event time over wall time from its start to its last commit
    (start-up included: a lower bound; >= 1: it keeps up in real time), and its RSS at the end;
 3. the entities changelog it wrote, read back: bytes per minute of event time (each record goes to
-   the minute its `closed_until_ms` says), median over the steady minutes, with the records a minute;
+   the minute its `closed_until_ms` says), median over the steady minutes (the last `--minutes`
+   but the first and last two: the newest records, not compacted yet), with the records a minute,
+   and how many records the broker's cleaner has already compacted away;
 4. the worker is stopped and a new one started on the same state: seconds until it has consumed
    one more mention per partition (Faust's table recovery, the restore of every entity of its
    partitions and the mention itself), and the entities its log says it resumed.
@@ -72,17 +74,21 @@ def watch_list(watched: int, speaking: int, minutes: int, end_ms: int, seed: int
     return out
 
 
-def changelog_minutes(bootstrap: str, topic: str) -> dict[int, list[int]]:
-    """Event minute (closed_until_ms // 60 s) -> [bytes, records] of an entities changelog topic."""
+def changelog_minutes(bootstrap: str, topic: str) -> tuple[dict[int, list[int]], int]:
+    """Event minute (closed_until_ms // 60 s) -> [bytes, records] of an entities changelog topic,
+    and how many records it no longer holds (written, then compacted away by the broker)."""
     from kafka import KafkaConsumer, TopicPartition
 
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, consumer_timeout_ms=5_000)
     minutes: dict[int, list[int]] = {}
+    read = 0
     try:
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
         consumer.assign(partitions)
         consumer.seek_to_beginning()
+        written = sum(consumer.end_offsets(partitions).values())
         for record in consumer:
+            read += 1
             value = record.value or b""
             closed = orjson.loads(value)["s"]["closed_until_ms"] if value else 0
             slot = minutes.setdefault(int(closed) // MINUTE_MS, [0, 0])
@@ -90,7 +96,7 @@ def changelog_minutes(bootstrap: str, topic: str) -> dict[int, list[int]]:
             slot[1] += 1
     finally:
         consumer.close()
-    return minutes
+    return minutes, written - read
 
 
 def resumed_entities(log_path: Path) -> tuple[int, int]:
@@ -125,8 +131,10 @@ def run_one(bench: Bench, watched: int, notes: list[str]) -> dict[str, float]:
     # the last commit: committed offsets move in steps of seconds, too coarse to time the steady part
     # alone, so this is a lower bound on how much faster than real time it goes.
     busy_s = samples[-1][0] - launched
-    minutes = changelog_minutes(bench.bootstrap, f"{app_id}-firestorm-entities-changelog")
-    steady = sorted(minutes)[2:-2] or sorted(minutes)
+    minutes, compacted = changelog_minutes(bench.bootstrap, f"{app_id}-firestorm-entities-changelog")
+    # The steady part (the last --minutes), its first and last two minutes left out: the newest
+    # records, in the segments the broker's cleaner has not compacted yet (it keeps the active one).
+    steady = sorted(minutes)[-args.minutes :][2:-2] or sorted(minutes)
     per_minute = statistics.median(minutes[m][0] for m in steady)
     written = statistics.median(minutes[m][1] for m in steady)
 
@@ -148,6 +156,7 @@ def run_one(bench: Bench, watched: int, notes: list[str]) -> dict[str, float]:
     notes.append(
         f"{watched:,} watched: {len(records):,} mentions consumed in {busy_s:.1f} s from start; "
         f"{written:,.0f} entity records a minute; "
+        f"{compacted:,} changelog records compacted away by the broker; "
         f"restart resumed {resumed:,} entities on {partitions} partitions"
     )
     return {

@@ -14,11 +14,14 @@ from faust.transport.drivers import aiokafka as aiokafka_driver
 from firestorm.models.timeutil import parse_duration_ms
 from firestorm.streams.config import Config, ConfigError, env_name
 from firestorm.streams.kafka import faust_compat
+from firestorm.streams.kafka.changelog import changelog_topic_config
 from firestorm.streams.kafka.intake import BatchIntake, IntakeTransport
 from firestorm.streams.kafka.security import faust_credentials
 
 ENTITY_TABLE = "firestorm-entities"
 CLOCK_TABLE = "firestorm-clocks"
+# Per partition and fetch (Faust's default 1 MiB is about 1,000 dormant entities' records).
+CHANGELOG_FETCH_BYTES = 4 * 2**20
 
 
 class App(faust.App):
@@ -96,6 +99,10 @@ def create_app(config: Config) -> FirestormApp:
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
         table_cleanup_interval=60.0,
+        # A restart reads the changelogs back: fetch them in large pieces, and apply the records
+        # in batches (faust_compat.BatchRecovery) rather than one task per record.
+        consumer_max_fetch_size=CHANGELOG_FETCH_BYTES,
+        TableManager=faust_compat.BatchTableManager,
         **({"broker_credentials": credentials} if credentials is not None else {}),
     )
     mentions, alerts, dead_letters = (
@@ -104,7 +111,7 @@ def create_app(config: Config) -> FirestormApp:
     )
     # bytes types make Faust use the raw codec for the changelog too (its default is json),
     # so keys and values are bytes both when set and when recovered.
-    changelog_config = {"min.insync.replicas": str(config.min_insync_replicas)} if config.min_insync_replicas else {}
+    changelog_config = changelog_topic_config(config.min_insync_replicas)
     entities, clocks = (
         app.Table(
             name, partitions=config.partitions, key_type=bytes, value_type=bytes, extra_topic_configs=changelog_config

@@ -20,3 +20,4 @@ def test_the_watch_list_bench_reports_rate_changelog_and_restart(
     ):
         assert row in out, out
     assert "restart resumed 60 entities on 4 partitions" in out, out
+    assert "changelog records compacted away by the broker" in out, out

@@ -5,9 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import orjson
+from kafka import KafkaAdminClient
+from kafka.admin import ConfigResource, ConfigResourceType
 
 from firestorm.models.engine import EngineSettings
 from firestorm.streams.drills.replay import replay
+from firestorm.streams.kafka.app import CLOCK_TABLE, ENTITY_TABLE
+from firestorm.streams.kafka.changelog import changelog_topic_config
 from tests.integration.services import (
     free_port,
     prometheus_query,
@@ -68,6 +72,18 @@ def test_worker_alerts_dead_letters_and_matches_replay(stack: Stack, workers: li
         assert envelope["payload_b64"]
 
 
+def changelog_configs(stack: Stack) -> dict[str, dict[str, str]]:
+    """The tables' changelog topics' configs, as the broker describes them."""
+    app_id = stack.env()["FIRESTORM_APP_ID"]
+    topics = [f"{app_id}-{table}-changelog" for table in (ENTITY_TABLE, CLOCK_TABLE)]
+    admin = KafkaAdminClient(bootstrap_servers=stack.bootstrap)
+    try:
+        found = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, t) for t in topics])["topic"]
+    finally:
+        admin.close()
+    return {t: {k: v["value"] for k, v in found[t].items()} for t in topics}
+
+
 def test_restarted_worker_resumes_windows_and_open_incident(stack: Stack, workers: list[WorkerProcess]) -> None:
     lines = storm_lines(entity="acme", quiet_entity="calm", storm_minutes=20, seed=11)
     expected = embedded_alerts(lines)
@@ -96,6 +112,10 @@ def test_restarted_worker_resumes_windows_and_open_incident(stack: Stack, worker
     # Same incident id from trigger to resolve, no second incident, same volumes as one uninterrupted run.
     assert len({a["incident_id"] for a in seen}) == 1
     assert seen == expected
+    # The changelogs it recovered from are compacted, with segments that roll and an eager cleaner.
+    for topic, config in changelog_configs(stack).items():
+        assert config["cleanup.policy"] == "compact", topic
+        assert {k: config[k] for k in changelog_topic_config()} == changelog_topic_config(), topic
 
 
 def test_worker_metrics_scraped_by_prometheus(stack: Stack, workers: list[WorkerProcess], prometheus: int) -> None:

@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from faust.types import TP, Message
 
-from firestorm.streams.config import Config
-from firestorm.streams.kafka.app import FirestormApp, create_app
+from firestorm.streams.kafka.app import FirestormApp
 from firestorm.streams.kafka.intake import BatchIntake, IntakeConsumer
-
-
-@pytest.fixture
-def fapp(tmp_path: Path) -> Iterator[FirestormApp]:
-    fapp = create_app(Config(data_dir=str(tmp_path / "data")))
-    fapp.app.flow_control.resume()  # as at the end of a rebalance: the flow is active
-    fapp.app.consumer.resume_flow()
-    yield fapp
 
 
 def intake_of(

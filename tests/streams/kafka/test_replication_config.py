@@ -16,6 +16,7 @@ from kafka.errors import ClusterAuthorizationFailedError, UnknownBrokerIdError
 from firestorm.streams.cli import main
 from firestorm.streams.config import Config, ConfigError, load_config
 from firestorm.streams.kafka.app import create_app
+from firestorm.streams.kafka.changelog import changelog_topic_config
 from firestorm.streams.kafka.topics import TOPIC_CONFIG, broker_setting, topic_config, with_fresh_admin
 
 REPO = Path(__file__).resolve().parents[3]
@@ -54,8 +55,8 @@ def test_the_app_replicates_its_changelogs_and_waits_for_every_in_sync_replica(t
     assert fapp.app.conf.topic_replication_factor == 3
     assert fapp.app.conf.producer_acks == -1  # acks=all: alerts, dead letters and changelogs
     for table in (fapp.entities, fapp.clocks):
-        assert table.extra_topic_configs == {"min.insync.replicas": "2"}
-        assert table.changelog_topic.config == {"min.insync.replicas": "2"}  # created with it
+        assert table.extra_topic_configs == changelog_topic_config(2)
+        assert table.changelog_topic.config["min.insync.replicas"] == "2"  # created with it
 
 
 def test_the_k8s_configmap_asks_for_three_copies_and_two_in_sync() -> None:
