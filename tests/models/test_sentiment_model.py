@@ -22,6 +22,7 @@ from firestorm.models.sentiment_model import (
     feature_rows,
     fold_accents,
     load,
+    plain_tokens,
     reasons,
     save,
     shipped,
@@ -87,6 +88,19 @@ def test_tokens_fold_links_handles_and_digits() -> None:
     assert tokens("Charged 11 times @Skyway!! http://t.co/x 🙄") == [
         "charged", "00", "times", "@user", "!!", "<url>", "🙄"
     ]  # fmt: skip
+
+
+# \uff20: the full-width at sign; \u2019: the typographic apostrophe
+PIECES = [
+    "a", "Z", "é", "Σ", "ς", "İ", " ", "\u00a0", "\u2003", "\t", "\n", "\x1c", "@", "\uff20", ":", "/", ".", "1", "9",
+    "'", "\u2019", "!", "?", "#", "_", "🙄", "-", "http://t.co/x", "www.a.b", "<url>", "ΟΔΟΣ", "can't", "Merci",
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=30).map("".join) | st.text(max_size=40))
+def test_tokens_by_whitespace_chunk_are_the_tokens_of_the_whole_text(text: str) -> None:
+    assert tokens(text) == plain_tokens(text)
+    assert tokens(text) == plain_tokens(text)  # the second time from the chunk memo
 
 
 def test_features_count_words_pairs_and_ngrams() -> None:
