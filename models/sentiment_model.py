@@ -195,15 +195,21 @@ class LinearModel:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_bias", tuple(self.bias.tolist()))  # plain floats: added per text
 
-    def _part(self, key: str | tuple[str, str]) -> tuple[float, ...]:
-        """The summed weights of the rows of a word (`key` a str) or of a pair of consecutive words
-        (a tuple) and, last, how many rows: kept under `key`."""
-        rows = word_rows(key, self.bits) if isinstance(key, str) else [pair_row(key[0], key[1], self.bits)]
+    def _parts(self, keys: list[str | tuple[str, str]]) -> list[tuple[float, ...]]:
+        """For each word (a str) or pair of consecutive words (a tuple) of `keys`, the summed
+        weights of its rows and, last, how many rows: kept in the memo. One numpy gather and one
+        `add.reduceat` for all of them (a text's new words and pairs), not one call per key."""
+        bits = self.bits
+        rows = [word_rows(key, bits) if isinstance(key, str) else [pair_row(key[0], key[1], bits)] for key in keys]
+        counts = list(map(len, rows))
+        starts = np.cumsum([0, *counts[:-1]])
+        sums = np.add.reduceat(self.weights[list(chain.from_iterable(rows))].astype(np.float64), starts, axis=0)
         memo = self.memo
-        if len(memo) >= MEMO_WORDS:
+        if len(memo) + len(keys) > MEMO_WORDS:
             memo.clear()
-        part = memo[key] = (*self.weights[rows].sum(axis=0, dtype=np.float64).tolist(), float(len(rows)))
-        return part
+        parts = [(*values, float(n)) for values, n in zip(sums.tolist(), counts, strict=True)]
+        memo.update(zip(keys, parts, strict=True))
+        return parts
 
     def scores(self, text: str) -> list[float]:
         """The class scores (and the complaint logit), in plain Python: the same sum as over
@@ -216,9 +222,11 @@ class LinearModel:
         parts = [*map(get, words), *map(get, pairwise(words))]
         try:
             *totals, count = map(sum, zip(*parts, strict=True))
-        except TypeError:  # a word or pair not in the memo (None): made and kept
+        except TypeError:  # words or pairs not in the memo (None): made together and kept
             keys = [*words, *pairwise(words)]
-            parts = [part if part is not None else self._part(key) for part, key in zip(parts, keys, strict=True)]
+            missing = [i for i, part in enumerate(parts) if part is None]
+            for i, part in zip(missing, self._parts([keys[i] for i in missing]), strict=True):
+                parts[i] = part
             *totals, count = map(sum, zip(*parts, strict=True))
         scale = 1.0 / math.sqrt(count)
         return list(map(float.__add__, map(scale.__mul__, totals), self._bias))
