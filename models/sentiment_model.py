@@ -223,7 +223,7 @@ class LinearModel:
         try:
             *totals, count = map(sum, zip(*parts, strict=True))
         except TypeError:  # words or pairs not in the memo (None): made together and kept
-            keys = [*words, *pairwise(words)]
+            keys: list[str | tuple[str, str]] = [*words, *pairwise(words)]
             missing = [i for i, part in enumerate(parts) if part is None]
             for i, part in zip(missing, self._parts([keys[i] for i in missing]), strict=True):
                 parts[i] = part
