@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from bench import sentiment_data
-from bench.train_sentiment import class_biases, main
+from bench.train_sentiment import class_biases, macro_f1, main
 from firestorm.models.sentiment_model import CLASSES, load
 
 WORDS = {
@@ -151,3 +151,26 @@ def test_class_biases_keep_the_negative_precision() -> None:
     )
     negative, _, macro = class_biases(y, scores)
     assert negative < 0.05 and macro == pytest.approx(7 / 9)
+
+
+def test_french_biases_take_the_best_macro_f1_that_reaches_the_negative_recall() -> None:
+    # Two of the four negatives score under neutral (by 0.15 and 0.35). A negative bias of 0.2
+    # reads the first back (recall 3/4), one of 0.4 both (4/4) but also the neutral row 0.38
+    # under (a false negative). With a floor of 0.7 the bias of 0.2 gives the best macro-F1;
+    # with a floor of 1.0 only 0.4 and up reach it, though the F1 falls.
+    y = np.array([0, 0, 0, 0, 1, 1, 1, 2, 2])
+    scores = np.array(
+        [
+            [1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.35, 0.5, 0.0], [0.15, 0.5, 0.0],
+            [0.12, 0.5, 0.0], [0.0, 1.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 1.0],
+        ]
+    )  # fmt: skip
+    negative, positive, f1 = class_biases(y, scores, negative_recall=0.7)
+    assert negative == 0.2 and positive == 0.0
+    assert f1 == pytest.approx(macro_f1(y, (scores + np.array([negative, 0.0, 0.0])).argmax(axis=1), 3))
+    best_f1 = f1
+    negative, _, f1 = class_biases(y, scores, negative_recall=1.0)
+    assert negative >= 0.4 and f1 < best_f1
+    # a floor no bias reaches: the highest negative recall instead (0.5 from a bias of 0.5)
+    negative, _, recall = class_biases(y[:4], scores[:4] - np.array([1.5, 0.0, 0.0]), negative_recall=0.9)
+    assert recall == 0.5 and negative == 0.5

@@ -20,7 +20,9 @@ from firestorm.models.sentiment_model import (
     compound_of,
     cues,
     feature_rows,
+    fold_accents,
     load,
+    plain_tokens,
     reasons,
     save,
     shipped,
@@ -88,6 +90,19 @@ def test_tokens_fold_links_handles_and_digits() -> None:
     ]  # fmt: skip
 
 
+# \uff20: the full-width at sign; \u2019: the typographic apostrophe
+PIECES = [
+    "a", "Z", "é", "Σ", "ς", "İ", " ", "\u00a0", "\u2003", "\t", "\n", "\x1c", "@", "\uff20", ":", "/", ".", "1", "9",
+    "'", "\u2019", "!", "?", "#", "_", "🙄", "-", "http://t.co/x", "www.a.b", "<url>", "ΟΔΟΣ", "can't", "Merci",
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=30).map("".join) | st.text(max_size=40))
+def test_tokens_by_whitespace_chunk_are_the_tokens_of_the_whole_text(text: str) -> None:
+    assert tokens(text) == plain_tokens(text)
+    assert tokens(text) == plain_tokens(text)  # the second time from the chunk memo
+
+
 def test_features_count_words_pairs_and_ngrams() -> None:
     # " ab " is 4 bytes: 3 2-grams, 2 3-grams, 1 4-gram, no 5-gram, and the word: 7 per word;
     # two words and their pair
@@ -105,6 +120,54 @@ def test_lexicon_cues_mark_vader_words_crisis_terms_and_their_mix() -> None:
     assert cues("génial", "fr") == ["<vpos>"]
     assert cues("pas génial", "fr") == cues("not good", "en") == ["<vneg>"]  # a negated positive word
     assert cues("the meeting is on tuesday", "en") == []
+
+
+def plain_cues(text: str, lang: str) -> list[str]:
+    """The cues as first written: every raw token looked up in the analyzer, no memo of its own."""
+    from firestorm.models.crisis import crisis_analyzer
+
+    analyzer = crisis_analyzer(lang)
+    out: list[str] = []
+    crisis = positive = False
+    recent = ["", "", ""]
+    for raw in analyzer._split(analyzer.overlay.join_phrases(text)):
+        _, lower, key, scored, _ = analyzer._token(raw)
+        if scored:
+            sign = analyzer.lexicon[key] * (-1 if any(map(analyzer._negated, recent)) else 1)
+            if key in analyzer.overlay.valences:
+                out.append("<crisis>")
+                crisis = True
+            elif sign > 0:
+                out.append("<vpos>")
+                positive = True
+            elif sign < 0:
+                out.append("<vneg>")
+        recent = [recent[1], recent[2], lower]
+    if crisis and positive:
+        out.append("<crisis_pos>")
+    return out
+
+
+CUE_WORDS = {
+    "en": ["not", "never", "isn't", "great", "good", "bad", "delayed", "never arrived", "refund", "outage",
+           "love", "the", "app", "no", "thanks", "Great,", "NOT", "doesn't work", "so", "very"],
+    "fr": ["pas", "jamais", "génial", "super", "nul", "panne", "rappel de lot", "remboursement", "merci",
+           "content", "pas content", "la", "appli", "ne", "plus", "Super,", "déçu", "très", "aucune", "🙄"],
+}  # fmt: skip
+
+
+@given(st.sampled_from(["en", "fr"]), st.lists(st.integers(0, 19), max_size=12))
+def test_cues_with_the_token_memo_are_the_plain_cues(lang: str, picks: list[int]) -> None:
+    text = " ".join(CUE_WORDS[lang][i] for i in picks)
+    assert cues(text, lang) == plain_cues(text, lang)
+    assert cues(text, lang) == plain_cues(text, lang)  # the second time from the memo
+
+
+def test_an_accented_word_shares_a_row_with_its_spelling_without_accents() -> None:
+    assert fold_accents("Réponse déçue, ça") == "Reponse decue, ca"
+    assert set(word_rows("réponse", 18)) & set(word_rows("reponse", 18))
+    assert len(word_rows("é", 18)) == 1 + 3 + 2 + 1 + 1  # " é " is 4 bytes: word, n-grams, folded word
+    assert len(word_rows("e", 18)) == 1 + 2 + 1  # nothing to fold: no extra row
 
 
 def test_logits_with_the_memo_are_the_sum_over_the_feature_rows() -> None:
