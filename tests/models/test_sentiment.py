@@ -120,3 +120,11 @@ def test_explain_shows_the_emoji_not_the_words_of_its_description(mode: str) -> 
     words = [word for word, _, _ in SentimentScorer(mode).explain(text, "fr")]
     assert "🙄" in words
     assert all(word in text for word in words)
+
+
+def test_the_memo_drops_the_oldest_text_first() -> None:
+    """Full, the memo forgets the text it learned first and keeps the later ones."""
+    scorer = SentimentScorer(memo_texts=3)
+    for text in ("late again", "lost my bag", "great crew", "awful food"):
+        scorer.score(text, "en")
+    assert [text for text, _ in scorer._memo] == ["lost my bag", "great crew", "awful food"]
