@@ -247,3 +247,42 @@ def test_the_term_baseline_keeps_the_same_terms_whatever_the_order_they_came_in(
         learn_terms(detector, state, win(T0, len(order), terms=tuple((w, 1) for w in order)))
         kept.append(list(state.terms))
     assert sorted(kept[0]) == sorted(kept[1]) == words[:MAX_BASELINE_TERMS]
+
+
+def quiet_minutes(detector: SeasonalDetector, state: SeasonalState, minutes: int) -> int:
+    """`minutes` of one mention a minute, every other one negative; return the next window's start."""
+    for m in range(minutes):
+        detector.assess(state, window_stats(T0 + m * MINUTE, 1, negative=m % 2))
+    return T0 + minutes * MINUTE
+
+
+def test_a_storm_in_an_hour_not_yet_lived_stays_anomalous_and_teaches_little() -> None:
+    """Two hours of history, then an hour-long storm in the next hour of the day: before, its
+    damped windows were a running mean of storm windows in a slot that knew nothing else, and the
+    storm had taught the baseline itself within half an hour (incident resolved mid-storm)."""
+    detector = SeasonalDetector()
+    state = detector.initial_state()
+    start = quiet_minutes(detector, state, 120)
+    usual = detector.usual_negative_share(state)
+    expected_before = detector.expected(state, start)
+    counts = [3, 6, 9] + [40] * 60
+    verdicts = [
+        detector.assess(state, window_stats(start + i * MINUTE, n, negative=n * 9 // 10)).anomalous
+        for i, n in enumerate(counts)
+    ]
+    assert all(verdicts[3:])
+    assert detector.expected(state, start + len(counts) * MINUTE) < 2 * expected_before
+    assert abs(detector.usual_negative_share(state) - usual) < 0.1  # it was 0.2
+
+
+def test_a_surge_under_the_volume_floor_learns_as_an_anomalous_window() -> None:
+    """Nine mentions where one is usual: under the floor of ten, so it cannot fire, but it must not
+    teach the dispersion and the level as an ordinary minute (one such window doubled the dispersion)."""
+    detector = SeasonalDetector()
+    state = detector.initial_state()
+    start = quiet_minutes(detector, state, 120)
+    dispersion, level = state.dispersion, state.level
+    assessment = detector.assess(state, window_stats(start, 9, negative=8))
+    assert not assessment.anomalous
+    assert state.dispersion == dispersion
+    assert state.level - level < 0.01
