@@ -29,19 +29,11 @@ def learn_window(
     s = detector.settings
     seen = state.n
     volume = w.volume
-    # After the warm-up, a surge in the making (a few times its expected and unlikely, yet under the
-    # volume floor or the trigger) learns as an anomalous window does: a storm's first minutes must
-    # not teach the baseline the storm before it fires.
-    damped = anomalous or (
-        seen >= s.warmup_windows and volume >= s.min_ratio * base and w.volume_score >= s.surge_score
-    )
-    damp = s.anomalous_learning if damped else 1.0
+    damp = s.anomalous_learning if anomalous else 1.0
     x = volume
-    if damped or state.daily_n[hour] >= detector._per_day_slot:
-        # Clip ordinary windows only once this hour of the day has been seen for a whole day:
-        # before that the baseline does not know the hour yet, and clipping would stop it from
-        # learning it. A damped window is clipped from the start: in an hour the entity had not
-        # lived yet, a running mean of storm windows is the storm, damped or not.
+    if state.daily_n[hour] >= detector._per_day_slot:
+        # Clip only once this hour of the day has been seen for a whole day: before that the
+        # baseline does not know the hour yet, and clipping would stop it from learning it.
         x = min(volume, base + s.clip_sigmas * math.sqrt(max(base, 1.0)) + 1.0)
 
     learn_baseline(detector, state, x, damp, seen, hour, week_hour)
@@ -52,15 +44,11 @@ def learn_window(
         # Every window teaches the usual negative share in proportion to its scored mentions
         # (so sparse windows are not all-or-nothing); an anomalous one barely does, so a
         # sentiment shift does not hide itself, while a lasting change is still learned.
-        # A damped window also counts as at most its expected number of mentions: a storm of fifty
-        # a minute on an entity that hears one would otherwise teach its share fifty times faster
-        # than one of the entity's own minutes does, damped or not.
-        weight = damp if not damped or window.scored <= base else damp * base / window.scored
         keep = 1.0 - damp * (1.0 - detector._negative_keep)
-        state.negatives = state.negatives * keep + weight * window.negative
-        state.scored = state.scored * keep + weight * window.scored
-        state.compound = state.compound * keep + weight * window.mean_compound * window.scored
-    if damped:
+        state.negatives = state.negatives * keep + damp * window.negative
+        state.scored = state.scored * keep + damp * window.scored
+        state.compound = state.compound * keep + damp * window.mean_compound * window.scored
+    if anomalous:
         return
     learn_dispersion(detector, state, volume, base, seen)
     if window.count >= s.term_min_count:

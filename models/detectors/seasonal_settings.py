@@ -43,8 +43,7 @@ class SeasonalSettings:
     burst_rare_count: float = 1.0  # a size fewer than this many recent (decayed) bursts reached is unusual
     burst_min_history_hours: float = 24.0  # the burst line needs this much history (before: min_ratio)
     clip_sigmas: float = 3.0  # how far above the baseline one window may pull it
-    anomalous_learning: float = 0.1  # learning-rate factor for anomalous windows ...
-    surge_score: float = 3.0  # ... and for windows min_ratio x expected with a tail score this high
+    anomalous_learning: float = 0.1  # learning-rate factor for anomalous windows
     level_memory_hours: float = 24.0
     daily_memory_days: float = 7.0
     weekly_memory_weeks: float = 4.0
