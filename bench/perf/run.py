@@ -46,7 +46,7 @@ from bench.perf import windows
 from bench.perf.loops import FastScorers, naive_loop, raw_loop, stock_vader
 from bench.perf.workload import Shape, cached, summary
 from bench.throughput.stats import Row, cpu_model, table
-from firestorm.models.engine import EngineSettings
+from firestorm.models.engine import FREEZE_AFTER_WINDOWS, EngineSettings
 from firestorm.models.pipeline import MentionProcessor
 from firestorm.streams.drills.replay import replay
 from firestorm.streams.formats import jsonl_lines
@@ -169,6 +169,8 @@ def window_costs(args: argparse.Namespace, phases: Phases, rows: list[Row], note
     busy = Row(f"busy window ({args.entities} warm entities, 3 mentions/min)", "us/window")
     empty = Row(f"empty window ({args.entities} entities fed 2 h first, every window closed)", "us/window")
     idle = Row(f"{args.idle_entities:,} idle entities, per minute of event time", "ms/minute")
+    freeze_label = f"{args.idle_entities:,} entities compressed {FREEZE_AFTER_WINDOWS} windows into a sleep, once"
+    freeze = Row(freeze_label, "us/entity")
     run = Row("idle run: 1,000 empty windows in one advance and catch-up", "ms")
     for _ in range(args.runs):
         with phases("windows: busy"):
@@ -177,10 +179,13 @@ def window_costs(args: argparse.Namespace, phases: Phases, rows: list[Row], note
             empty.values.append(windows.empty_windows(args.entities).us_per_window)
         with phases("windows: idle entities"):
             idle.values.append(windows.idle_entities(args.idle_entities, minutes=args.idle_minutes).ms_per_call)
+        with phases("windows: freeze"):
+            seconds, frozen = windows.freeze_entities(args.idle_entities)
+            freeze.values.append(seconds / max(1, frozen) * 1e6)
         with phases("windows: idle run"):
             timing = windows.idle_run(1_000)
             run.values.append(timing.seconds * 1e3)
-    rows.extend([busy, empty, idle, run])
+    rows.extend([busy, empty, idle, freeze, run])
     day_s = statistics.median(idle.values) * 1440 / 1e3
     notes.append(
         f"{args.idle_entities:,} idle entities cost {day_s:,.0f} s of engine time per day of event time "

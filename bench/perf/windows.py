@@ -8,7 +8,10 @@ untimed, then time only the calls that close windows, and return the time with t
 - `empty_windows`: E entities warmed for two hours, then minutes with no mention at all, closed one
   by one (`every_window`, as a drill report does: the per-window price of the eager path);
 - `idle_entities`: 10,000 known entities that say nothing: the cost of one minute of event time
-  (the default engine closes none of their windows; `every_window=True` gives the eager cost);
+  once they sleep compressed (the default engine closes none of their windows; `every_window=True`
+  gives the eager cost);
+- `freeze_entities`: the one advance, `FREEZE_AFTER_WINDOWS` windows into their sleep, that
+  compresses 10,000 dormant entities' state: paid once per sleep, not per minute;
 - `idle_run`: one warm entity whose next 1,000 windows are all empty: the catch-up that learns
   them in one step when its state is read.
 Mentions go in through `engine.ingest` with timestamps in the first half of their minute, so the
@@ -21,7 +24,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from firestorm.models.engine import Engine, EngineSettings
+from firestorm.models.engine import FREEZE_AFTER_WINDOWS, Engine, EngineSettings
+from firestorm.models.frozen import Frozen
 from firestorm.models.records import Author, Mention
 from firestorm.models.sentiment import Sentiment
 
@@ -104,13 +108,13 @@ def empty_windows(entities: int = 200, warm_minutes: int = 120, minutes: int = 3
 
 
 def idle_entities(
-    entities: int = 10_000, minutes: int = 5, quiet_minutes: int = 5, every_window: bool = False
+    entities: int = 10_000, minutes: int = 5, quiet_minutes: int = FREEZE_AFTER_WINDOWS + 1, every_window: bool = False
 ) -> WindowTiming:
     """`entities` known entities (one mention each, then `quiet_minutes` closed untimed) and
-    `minutes` minutes of event time with no mention: one timed advance per minute."""
-    settings = EngineSettings(max_entities=max(entities, EngineSettings().max_entities), every_window=every_window)
-    engine = Engine(settings)
-    feed_minute(engine, names(entities), 0, 1)
+    `minutes` minutes of event time with no mention: one timed advance per minute. The default
+    quiet run reaches past the advance that compresses them (`freeze_entities` times that one), so
+    the timed minutes are the steady cost of a sleeping watch list."""
+    engine = _one_mention_each(entities, every_window)
     for minute in range(quiet_minutes + 1):
         engine.advance(START_MS + (minute + 1) * MINUTE_MS)
     seconds, windows = 0.0, 0
@@ -119,6 +123,28 @@ def idle_entities(
         seconds += took
         windows += closed
     return WindowTiming(seconds, windows, minutes)
+
+
+def freeze_entities(entities: int = 10_000) -> tuple[float, int]:
+    """(seconds, entities compressed) of the one advance that compresses `entities` entities
+    gone dormant together, `FREEZE_AFTER_WINDOWS` windows into their sleep (untimed before it)."""
+    engine = _one_mention_each(entities, False)
+    for minute in range(FREEZE_AFTER_WINDOWS):
+        engine.advance(START_MS + (minute + 1) * MINUTE_MS)
+    before = _frozen(engine)
+    took, _ = timed_advance(engine, FREEZE_AFTER_WINDOWS)
+    return took, _frozen(engine) - before
+
+
+def _frozen(engine: Engine) -> int:
+    return sum(isinstance(state.detector, Frozen) for state in engine.entities.values())
+
+
+def _one_mention_each(entities: int, every_window: bool) -> Engine:
+    settings = EngineSettings(max_entities=max(entities, EngineSettings().max_entities), every_window=every_window)
+    engine = Engine(settings)
+    feed_minute(engine, names(entities), 0, 1)
+    return engine
 
 
 def idle_run(run: int = 1_000, warm_minutes: int = 120, per_minute: int = 3) -> WindowTiming:

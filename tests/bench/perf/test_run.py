@@ -47,6 +47,7 @@ def test_window_costs_only(tmp_path: Path) -> None:
         "| busy window (4 warm entities, 3 mentions/min) |",
         "| empty window (4 entities fed 2 h first, every window closed) |",
         "| 300 idle entities, per minute of event time |",
+        "| 300 entities compressed 10 windows into a sleep, once |",
         "| idle run: 1,000 empty windows in one advance and catch-up |",
         "catch-up) learns 1,000 windows",
     ):

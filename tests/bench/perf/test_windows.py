@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from bench.perf.windows import WindowTiming, busy_windows, empty_windows, idle_entities, idle_run
+from bench.perf.windows import WindowTiming, busy_windows, empty_windows, freeze_entities, idle_entities, idle_run
 
 
 def test_busy_windows_close_one_window_per_entity_per_timed_minute() -> None:
@@ -25,6 +25,14 @@ def test_idle_entities_close_no_window_of_their_own_unless_every_window_is_asked
     eager = idle_entities(entities=50, minutes=2, quiet_minutes=1, every_window=True)
     assert (eager.windows, eager.calls) == (100, 2)
     assert eager.ms_per_call > 0
+
+
+def test_the_freeze_advance_compresses_every_sleeping_entity_and_later_minutes_cost_nothing_more() -> None:
+    seconds, frozen = freeze_entities(entities=40)
+    assert frozen == 40
+    assert seconds > 0
+    steady = idle_entities(entities=40, minutes=2)  # the default quiet run reaches past the freeze
+    assert (steady.windows, steady.calls) == (0, 2)
 
 
 def test_idle_run_is_learnt_in_one_catch_up() -> None:
