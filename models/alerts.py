@@ -15,6 +15,7 @@ from typing import Any, Literal, TypedDict, get_args
 
 import orjson
 
+from firestorm.models.field_dict import field_dict
 from firestorm.models.timeutil import TimestampError, iso_utc, parse_ts
 from firestorm.models.typecheck import conforms, hints, json_schema
 
@@ -128,7 +129,7 @@ class Drivers:
     def to_dict(self) -> dict[str, Any]:
         """The wire form (as JSON reads it back): `narratives`, `narrative_sample` left out when null,
         `reopens` when 0."""
-        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out = field_dict(self)
         out["top_terms"] = [list(pair) for pair in self.top_terms]  # as JSON reads them back
         out["top_hashtags"] = [list(pair) for pair in self.top_hashtags]
         for name in ("narratives", "narrative_sample"):

@@ -23,6 +23,7 @@ from typing import Any
 
 from firestorm.models.alerts import Status
 from firestorm.models.detectors.base import Assessment, severity_rank
+from firestorm.models.field_dict import field_dict
 from firestorm.models.windows import WindowStats
 
 
@@ -78,17 +79,11 @@ class IncidentState:
         return self.incident_id is not None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "incident_id": self.incident_id,
-            "severity": self.severity,
-            "notified_volume": self.notified_volume,
-            "normal_streak": self.normal_streak,
-            "cooldown_until_ms": self.cooldown_until_ms,
-            "episode_id": self.episode_id,
-            "reopen_until_ms": self.reopen_until_ms,
-            "reopens": self.reopens,
-            "calm_streak": self.calm_streak,
-        } | ({} if self.start_ms is None else {"start_ms": self.start_ms})
+        """Every field under its own name (`from_dict` reads them back), `start_ms` left out while None."""
+        data = field_dict(self)
+        if self.start_ms is None:
+            del data["start_ms"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> IncidentState:

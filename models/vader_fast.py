@@ -66,6 +66,10 @@ _TOKEN_CACHE_MAX = 200_000  # distinct raw tokens kept per analyzer before the c
 _MARK = "\0"  # marks an emoji's description in the translated text
 _Token = tuple[str, str, str, bool, bool]
 _WORD, _LOWER, _SCORED, _STIRS = itemgetter(0), itemgetter(1), itemgetter(3), itemgetter(4)
+# The steps of `_valence` before a hit at i (at most i of them): (start_i, words back, the factor
+# VADER scales that word's booster by). Scaling a zero keeps it (and its sign), and by 1.0 changes
+# nothing, so the stock `if s != 0` guards are not needed for bit-identical scores.
+_STEPS = tuple(((0, 1, 1.0), (1, 2, 0.95), (2, 3, 0.9))[:n] for n in range(4))
 # Words the rules of `_valence` look for around a hit (besides boosters, negations, idiom starts).
 _RULE_WORDS = frozenset({"no", "or", "nor", "least", "never", "without", "so", "this", "doubt", "kind", "of"})
 
@@ -230,34 +234,21 @@ class _FastVader:
                 valence += C_INCR
             else:
                 valence -= C_INCR
-        # The stock loop over start_i = 0, 1, 2 (the 1st, 2nd, 3rd word before the hit),
-        # unrolled; `_scalar()` is 0.0 for a word that is not a booster, `_least()` only acts
-        # after "least".
+        # The stock loop over start_i = 0, 1, 2 (the 1st, 2nd, 3rd word before the hit; see _STEPS);
+        # `_least()` only acts after "least".
         if i > 0:
             booster = self.booster
             negation = self._negation
-            lower = lowers[i - 1]
-            if lower not in lexicon:
-                s = self._scalar(words[i - 1], lower, valence, is_cap_diff) if lower in booster else 0.0
-                valence = valence + s
-                valence = negation(valence, lowers, 0, i)
-            if i > 1:
-                lower = lowers[i - 2]
+            for start_i, back, damping in _STEPS[i if i < 3 else 3]:
+                lower = lowers[i - back]
                 if lower not in lexicon:
-                    s = self._scalar(words[i - 2], lower, valence, is_cap_diff) if lower in booster else 0.0
-                    if s != 0:
-                        s = s * 0.95
-                    valence = valence + s
-                    valence = negation(valence, lowers, 1, i)
-                if i > 2:
-                    lower = lowers[i - 3]
-                    if lower not in lexicon:
-                        s = self._scalar(words[i - 3], lower, valence, is_cap_diff) if lower in booster else 0.0
-                        if s != 0:
-                            s = s * 0.9
-                        valence = valence + s
-                        valence = negation(valence, lowers, 2, i)
-                        valence = self._idioms(valence, lowers, i)
+                    if lower in booster:
+                        valence = valence + self._scalar(words[i - back], lower, valence, is_cap_diff) * damping
+                    else:
+                        valence = valence + 0.0  # the stock scalar of a non-booster (turns -0.0 into 0.0)
+                    valence = negation(valence, lowers, start_i, i)
+            if i > 2 and lowers[i - 3] not in lexicon:
+                valence = self._idioms(valence, lowers, i)
             if lowers[i - 1] == "least":
                 valence = self._least(valence, lowers, i)
         return valence

@@ -113,12 +113,17 @@ def _add_input(parser: argparse.ArgumentParser) -> None:
         metavar="ZONE",
         help="time zone (IANA name, e.g. Europe/Paris) of input times written without an offset (JSON lines, CSV)",
     )
-    parser.add_argument(
+    _repeatable(
+        parser,
         "--watch",
-        action="append",
-        metavar="ENTITY=TERM,...",
-        help="entity of an export's rows by the terms their text names, e.g. skyway=skyway,@skyway (repeatable)",
+        "ENTITY=TERM,...",
+        "entity of an export's rows by the terms their text names, e.g. skyway=skyway,@skyway (repeatable)",
     )
+
+
+def _repeatable(parser: argparse.ArgumentParser, flag: str, metavar: str, help: str) -> None:
+    """An option that may be given several times; its values are kept as a list (None when absent)."""
+    parser.add_argument(flag, action="append", metavar=metavar, help=help)
 
 
 def _command(sub: Any, name: str, help: str, description: str) -> argparse.ArgumentParser:
@@ -190,17 +195,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="show the times of the timeline, the summary and the reports in this IANA zone, with its offset "
         "(default: UTC)",
     )
-    rep.add_argument(
+    _repeatable(
+        rep,
         "--report",
-        action="append",
-        metavar="PATH",
-        help="write a drill report: PATH.html (self-contained page) or PATH.png (one picture); repeatable",
+        "PATH",
+        "write a drill report: PATH.html (self-contained page) or PATH.png (one picture); repeatable",
     )
-    rep.add_argument(
+    _repeatable(
+        rep,
         "--plan",
-        action="append",
-        metavar="FILE",
-        help="planned events to rehearse, as `firestorm plan` declares them to workers: JSON objects (one, a list, "
+        "FILE",
+        "planned events to rehearse, as `firestorm plan` declares them to workers: JSON objects (one, a list, "
         "or JSON lines) with entity, start, end, and uplift, mute, name; repeatable",
     )
     rep.add_argument("--labels", metavar="PATH", help="drill labels (default: <name>.labels.json next to the input)")

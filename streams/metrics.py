@@ -24,20 +24,14 @@ from collections.abc import Iterable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from wsgiref.simple_server import WSGIServer
 
-from prometheus_client import (
-    CollectorRegistry,
-    Counter,
-    Gauge,
-    Histogram,
-    Info,
-    disable_created_metrics,
-)
+from prometheus_client import CollectorRegistry, Info, disable_created_metrics
 
 from firestorm.models.alerts import SEVERITIES, STATUSES, Alert
 from firestorm.models.detectors.stats import poisson_tail_score
 from firestorm.models.engine import ClosedWindow, EngineSettings
 from firestorm.models.pipeline import Processed
 from firestorm.streams.endpoint import Health, serve_http
+from firestorm.streams.metric_families import MetricFamilies
 from firestorm.streams.metrics_collectors import EntityWindows, WatermarkDelay
 
 OTHER = "other"
@@ -140,115 +134,105 @@ class Metrics:
         self._last_window: dict[str, tuple[float, ...]] = {}  # label -> WINDOW_GAUGES values
         self._server: WSGIServer | None = None
         r = self.registry
+        new = MetricFamilies(r)
 
         # --- pipeline -------------------------------------------------------------------
-        self.consumed = Counter("firestorm_mentions_consumed", "Raw mention messages read.", registry=r)
-        self.outcomes = Counter(
+        self.consumed = new.counter("firestorm_mentions_consumed", "Raw mention messages read.")
+        self.outcomes = new.counter(
             "firestorm_mentions",
             "Mentions by outcome (accepted, duplicate, late, dead_letter); decoded = all but dead_letter.",
-            ["outcome"],
-            registry=r,
+            "outcome",
         )
-        self.dead_letters = Counter(
-            "firestorm_dead_letters", "Mentions sent to the dead-letter topic, by reason.", ["reason"], registry=r
+        self.dead_letters = new.counter(
+            "firestorm_dead_letters", "Mentions sent to the dead-letter topic, by reason.", "reason"
         )
-        self.dead_letters_cut = Counter(
+        self.dead_letters_cut = new.counter(
             "firestorm_dead_letters_truncated",
             "Dead letters too large to carry their record whole: sent with a reference, sha256 and excerpt.",
-            registry=r,
         )
-        self.sentiment = Counter(
+        self.sentiment = new.counter(
             "firestorm_sentiment_mentions",
             "Valid mentions by language and whether they were scored (scored=false: no lexicon).",
-            ["language", "scored"],
-            registry=r,
+            "language",
+            "scored",
         )
-        self.compound = Histogram(
+        self.compound = new.histogram(
             "firestorm_sentiment_compound",
             "VADER compound of scored mentions (-1..1), by language.",
-            ["language"],
-            registry=r,
+            "language",
             buckets=(-0.75, -0.5, -0.05, 0.05, 0.5, 0.75, 1.0),
         )
-        self.alerts = Counter("firestorm_alerts", "Alert events emitted.", ["status", "severity"], registry=r)
-        self.windows_closed = Counter("firestorm_windows_closed", "Entity windows closed by the watermark.", registry=r)
-        self.entity_labels_folded = Counter(
-            "firestorm_entity_labels_folded",
-            'Window updates reported under entity="other" (label cap).',
-            registry=r,
+        self.alerts = new.counter("firestorm_alerts", "Alert events emitted.", "status", "severity")
+        self.windows_closed = new.counter("firestorm_windows_closed", "Entity windows closed by the watermark.")
+        self.entity_labels_folded = new.counter(
+            "firestorm_entity_labels_folded", 'Window updates reported under entity="other" (label cap).'
         )
         # Offset continuity (streams/kafka/offsets.py): each non-zero value is also logged.
-        self.redelivered = Counter(
+        self.redelivered = new.counter(
             "firestorm_records_redelivered",
             "Records skipped because their partition's state already counts them (redelivery).",
-            registry=r,
         )
-        self.gap_filled = Counter(
+        self.gap_filled = new.counter(
             "firestorm_records_gap_filled",
             "Records the consumer skipped that the worker read straight from the broker.",
-            registry=r,
         )
-        self.gap_missing = Counter(
+        self.gap_missing = new.counter(
             "firestorm_records_gap_missing",
             "Offsets of a skipped range that held no record (retention, transaction markers) or failed to read.",
-            registry=r,
         )
-        self.stale_records = Counter(
+        self.stale_records = new.counter(
             "firestorm_records_stale",
             "Records of a partition no longer assigned to this worker, left to its new owner.",
-            registry=r,
         )
-        self.watermark = Gauge(
+        self.watermark = new.gauge(
             "firestorm_watermark_timestamp_seconds",
             "Event-time watermark of each clock domain (a partition, or the replay).",
-            ["domain"],
-            registry=r,
+            "domain",
         )
         r.register(WatermarkDelay(self._watermarks))
-        self.consumer_lag = Gauge(
+        self.consumer_lag = new.gauge(
             "firestorm_consumer_lag",
             "Messages of each assigned mentions partition not yet read (highwater minus position).",
-            ["topic", "partition"],
-            registry=r,
+            "topic",
+            "partition",
         )
-        self.batch_seconds = Histogram(
+        self.batch_seconds = new.histogram(
             "firestorm_batch_processing_seconds",
             "Wall time to process one batch of mentions.",
-            registry=r,
             buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
         )
-        self.alert_latency = Histogram(
+        self.alert_latency = new.histogram(
             "firestorm_event_to_alert_latency_seconds",
             "Wall time from the arrival of the mention whose ingestion closed a window to its alert being sent.",
-            registry=r,
             buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
         )
         self.build = Info("firestorm_build", "Version of the running firestorm.", registry=r)
         self.build.info({"version": _package_version(), "python_version": platform.python_version(), "role": role})
 
         # --- per entity (label: the entity, capped) ---------------------------------------
-        def entity_gauge(name: str, doc: str) -> Gauge:
-            return Gauge(name, doc, ["entity"], registry=r)
-
-        self.entity_mentions = Counter(
-            "firestorm_entity_mentions", "Mentions accepted into the entity's windows.", ["entity"], registry=r
+        self.entity_mentions = new.counter(
+            "firestorm_entity_mentions", "Mentions accepted into the entity's windows.", "entity"
         )
-        self.entity_alerts = Counter(
-            "firestorm_entity_alerts", "Alert events of the entity, by status.", ["entity", "status"], registry=r
+        self.entity_alerts = new.counter(
+            "firestorm_entity_alerts", "Alert events of the entity, by status.", "entity", "status"
         )
         r.register(EntityWindows(self._last_window))
-        self.incident_open = entity_gauge("firestorm_entity_incident_open", "1 while the entity has an open incident.")
-        self.incident_severity = Gauge(
+        self.incident_open = new.gauge(
+            "firestorm_entity_incident_open", "1 while the entity has an open incident.", "entity"
+        )
+        self.incident_severity = new.gauge(
             "firestorm_entity_incident_severity",
             "1 for the severity of the entity's open incident, 0 for the others (all 0 when none is open).",
-            ["entity", "severity"],
-            registry=r,
+            "entity",
+            "severity",
         )
-        self.drivers = Gauge(
+        self.drivers = new.gauge(
             "firestorm_entity_driver_mentions",
             "Top terms and hashtags of the open incident's last alert window (mentions naming them).",
-            ["entity", "kind", "rank", "term"],
-            registry=r,
+            "entity",
+            "kind",
+            "rank",
+            "term",
         )
 
         # Known label values start at 0 (rate() and increase() then see their first event).

@@ -24,7 +24,7 @@ import aiohttp
 import orjson
 
 from firestorm.streams.ingest.connector import Backoff, Batch, Connector, Cursor, Post
-from firestorm.streams.ingest.websocket import FrameTooLarge, read_batches
+from firestorm.streams.ingest.websocket import FrameBatching, FrameTooLarge
 
 log = logging.getLogger("firestorm.ingest.bluesky")
 
@@ -113,11 +113,9 @@ class JetstreamConnector(Connector):
     ) -> None:
         super().__init__(name)
         self.url = url
-        self.batch_size = batch_size
-        self.batch_wait_s = batch_wait_s
+        self.batching = FrameBatching(batch_wait_s, idle_timeout_s, batch_size)
         self.rewind_us = int(rewind_s * 1_000_000)
         self.backoff = backoff or Backoff()
-        self.idle_timeout_s = idle_timeout_s
         self.max_frame_bytes = max_frame_bytes
         self.read_past_bytes = max(read_past_bytes, max_frame_bytes)
 
@@ -139,7 +137,7 @@ class JetstreamConnector(Connector):
                     async with session.ws_connect(self.subscribe_url(start), heartbeat=30.0, max_msg_size=limit) as ws:
                         self.stats.connected = True
                         log.info("%s: connected to %s (cursor %s)", self.name, self.url, start)
-                        async for batch in self._read(ws, last_us):
+                        async for batch in self.batching.read(ws, last_us, self._add):
                             if isinstance(batch.cursor, int):
                                 if skip_us and last_us is not None and batch.cursor > last_us:
                                     batch.cursor = max(batch.cursor, last_us + skip_us)
@@ -170,16 +168,6 @@ class JetstreamConnector(Connector):
                 read_past = False
                 self.stats.reconnect()
                 await self.backoff.wait()
-
-    def _read(self, ws: aiohttp.ClientWebSocketResponse, last_us: int | None) -> AsyncIterator[Batch]:
-        return read_batches(
-            ws,
-            last_us,
-            self._add,
-            batch_wait_s=self.batch_wait_s,
-            idle_timeout_s=self.idle_timeout_s,
-            batch_size=self.batch_size,
-        )
 
     def _add(self, batch: Batch, message: aiohttp.WSMessage) -> None:
         batch.received += 1

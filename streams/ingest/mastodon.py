@@ -24,7 +24,7 @@ import orjson
 from firestorm.models.timeutil import TimestampError, parse_ts
 from firestorm.streams.ingest.connector import Backoff, Batch, Connector, Cursor, Post
 from firestorm.streams.ingest.html_text import html_to_text
-from firestorm.streams.ingest.websocket import read_batches
+from firestorm.streams.ingest.websocket import FrameBatching
 
 log = logging.getLogger("firestorm.ingest.mastodon")
 
@@ -96,9 +96,9 @@ class MastodonConnector(Connector):
         )
         self.token = token
         self.streaming_url = streaming_url.rstrip("/")
-        self.batch_wait_s = batch_wait_s
+        # a quiet hashtag is normal: the WebSocket heartbeat tells a dead link
+        self.batching = FrameBatching(batch_wait_s, idle_timeout_s, quiet_ok=True)
         self.backoff = backoff or Backoff()
-        self.idle_timeout_s = idle_timeout_s
 
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"} if self.token else {}
@@ -127,7 +127,7 @@ class MastodonConnector(Connector):
                             async for batch in self.catch_up(session, last_id):
                                 last_id = batch.cursor
                                 yield batch
-                        async for batch in self._read(ws, last_id):
+                        async for batch in self.batching.read(ws, last_id, self._add_message):
                             last_id = batch.cursor
                             self.backoff.reset()
                             yield batch
@@ -169,17 +169,6 @@ class MastodonConnector(Connector):
             batch.cursor = status_id
         batch.posts.append(post)
         batch.last_event_ms = max(batch.last_event_ms or 0, post.ts_ms)
-
-    def _read(self, ws: aiohttp.ClientWebSocketResponse, last_id: str | None) -> AsyncIterator[Batch]:
-        # a quiet hashtag is normal: the WebSocket heartbeat tells a dead link
-        return read_batches(
-            ws,
-            last_id,
-            self._add_message,
-            batch_wait_s=self.batch_wait_s,
-            idle_timeout_s=self.idle_timeout_s,
-            quiet_ok=True,
-        )
 
     def _add_message(self, batch: Batch, message: aiohttp.WSMessage) -> None:
         try:

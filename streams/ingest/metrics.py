@@ -10,12 +10,13 @@ import time
 from collections.abc import Iterator
 from wsgiref.simple_server import WSGIServer
 
-from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from firestorm.streams.endpoint import Health, serve_http
 from firestorm.streams.ingest.connector import Connector
+from firestorm.streams.metric_families import MetricFamilies
 
 
 class _ConnectorCollector(Collector):
@@ -66,46 +67,36 @@ class IngestMetrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
         r = self.registry
+        new = MetricFamilies(r)
         self.connectors: list[Connector] = []
         self.last_event_ms: dict[str, int] = {}
         self.health = Health()
-        self.received = Counter(
-            "firestorm_ingest_received", "Frames or items read from a source.", ["connector"], registry=r
+        self.received = new.counter("firestorm_ingest_received", "Frames or items read from a source.", "connector")
+        self.posts = new.counter("firestorm_ingest_posts", "Posts read from a source (before matching).", "connector")
+        self.matched = new.counter(
+            "firestorm_ingest_matched", "Posts that named at least one watched entity.", "connector"
         )
-        self.posts = Counter(
-            "firestorm_ingest_posts", "Posts read from a source (before matching).", ["connector"], registry=r
+        self.produced = new.counter(
+            "firestorm_ingest_produced", "Mentions acked by the broker on the mentions topic.", "connector"
         )
-        self.matched = Counter(
-            "firestorm_ingest_matched", "Posts that named at least one watched entity.", ["connector"], registry=r
+        self.duplicates = new.counter(
+            "firestorm_ingest_duplicates", "Posts dropped because their id was already produced.", "connector"
         )
-        self.produced = Counter(
-            "firestorm_ingest_produced",
-            "Mentions acked by the broker on the mentions topic.",
-            ["connector"],
-            registry=r,
-        )
-        self.duplicates = Counter(
-            "firestorm_ingest_duplicates",
-            "Posts dropped because their id was already produced.",
-            ["connector"],
-            registry=r,
-        )
-        self.dead_letters = Counter(
+        self.dead_letters = new.counter(
             "firestorm_ingest_dead_letters",
             "Bad mentions written to the dead-letter topic, by reason.",
-            ["connector", "reason"],
-            registry=r,
+            "connector",
+            "reason",
         )
-        self.failures = Counter(
+        self.failures = new.counter(
             "firestorm_ingest_send_failures",
             "Batches the broker did not ack (the connector restarts from its persisted cursor).",
-            ["connector"],
-            registry=r,
+            "connector",
         )
-        self.watch_entities = Gauge("firestorm_ingest_watched_entities", "Entities on the watch list.", registry=r)
-        self.watch_terms = Gauge("firestorm_ingest_watched_terms", "Distinct terms in the matcher.", registry=r)
-        self.watch_reloads = Counter(
-            "firestorm_ingest_watchlist_reloads", "Watch list reloads, by outcome (ok, error).", ["outcome"], registry=r
+        self.watch_entities = new.gauge("firestorm_ingest_watched_entities", "Entities on the watch list.")
+        self.watch_terms = new.gauge("firestorm_ingest_watched_terms", "Distinct terms in the matcher.")
+        self.watch_reloads = new.counter(
+            "firestorm_ingest_watchlist_reloads", "Watch list reloads, by outcome (ok, error).", "outcome"
         )
         r.register(_ConnectorCollector(self))
         self._server: WSGIServer | None = None

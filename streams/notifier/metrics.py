@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, start_http_server
+
+from firestorm.streams.metric_families import MetricFamilies
 
 
 class NotifierMetrics:
@@ -10,47 +12,41 @@ class NotifierMetrics:
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
-        r = self.registry
-        self.consumed = Counter(
-            "firestorm_notifier_alerts_consumed", "Alert events read from the alerts topic.", registry=r
-        )
-        self.skipped = Counter(
+        new = MetricFamilies(self.registry)
+        self.consumed = new.counter("firestorm_notifier_alerts_consumed", "Alert events read from the alerts topic.")
+        self.skipped = new.counter(
             "firestorm_notifier_alerts_skipped",
             "Alert events that page nobody on some sink, by reason (below_threshold, drill_no_key, ...).",
-            ["sink", "reason"],
-            registry=r,
+            "sink",
+            "reason",
         )
-        self.sent = Counter(
-            "firestorm_notifier_events_sent", "Events accepted by a sink, by action.", ["sink", "action"], registry=r
+        self.sent = new.counter(
+            "firestorm_notifier_events_sent", "Events accepted by a sink, by action.", "sink", "action"
         )
-        self.failed = Counter(
+        self.failed = new.counter(
             "firestorm_notifier_events_failed",
             "Events that could not be delivered, by reason (rejected, retries_exhausted, bad_alert, ...).",
-            ["sink", "reason"],
-            registry=r,
+            "sink",
+            "reason",
         )
-        self.retries = Counter(
+        self.retries = new.counter(
             "firestorm_notifier_retries",
             "Attempts that will be retried, by reason (rate_limited, server_error, network, timeout).",
-            ["sink", "reason"],
-            registry=r,
+            "sink",
+            "reason",
         )
-        self.dead_letters = Counter(
-            "firestorm_notifier_dead_letters",
-            "Alert events written to the notifier dead-letter topic.",
-            ["reason"],
-            registry=r,
+        self.dead_letters = new.counter(
+            "firestorm_notifier_dead_letters", "Alert events written to the notifier dead-letter topic.", "reason"
         )
-        self.queue_depth = Gauge("firestorm_notifier_queue_depth", "Events waiting for delivery.", registry=r)
-        self.latency = Histogram(
+        self.queue_depth = new.gauge("firestorm_notifier_queue_depth", "Events waiting for delivery.")
+        self.latency = new.histogram(
             "firestorm_notifier_delivery_latency_seconds",
             "From reading an alert event to the sink accepting it (retries and rate limiting included).",
-            ["sink"],
-            registry=r,
+            "sink",
             buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900),
         )
-        self.committed = Gauge(
-            "firestorm_notifier_committed_offset", "Last committed offset per partition.", ["partition"], registry=r
+        self.committed = new.gauge(
+            "firestorm_notifier_committed_offset", "Last committed offset per partition.", "partition"
         )
 
     def serve(self, host: str, port: int) -> None:

@@ -215,7 +215,7 @@ class NotifierService:
         except BadAlert as exc:
             log.error("%s[%d]@%d is not an alert event: %s", record.topic, record.partition, record.offset, exc)
             self.metrics.failed.labels("notifier", "bad_alert").inc()
-            if await self._dead_letter("bad_alert", record, None, [], str(exc)):
+            if await self._dead_letter("bad_alert", record, dead_letter_value("bad_alert", record, None, [], str(exc))):
                 self._final(tp, record.offset)
             return
         decision = self.router.decide(alert)
@@ -255,7 +255,8 @@ class NotifierService:
             return
         if pending.failures:
             reason = pending.failures[0][1].reason
-            if not await self._dead_letter(reason, pending.record, pending.alert, pending.failures):
+            envelope = dead_letter_value(reason, pending.record, pending.alert, pending.failures)
+            if not await self._dead_letter(reason, pending.record, envelope):
                 return
         self._final(pending.tp, pending.record.offset)
 
@@ -263,17 +264,11 @@ class NotifierService:
         self.tracker.done(tp, offset)
         self._commit_wanted.set()
 
-    async def _dead_letter(
-        self,
-        reason: str,
-        record: Any,
-        alert: Alert | None,
-        failures: list[tuple[Job, Result]],
-        detail: str | None = None,
-    ) -> bool:
-        """Write the envelope, retrying until the broker takes it (the offset waits for it) or the
-        notifier stops (False: the alert is read again on restart)."""
-        value = redact(dead_letter_value(reason, record, alert, failures, detail).decode(), self._secrets).encode()
+    async def _dead_letter(self, reason: str, record: Any, envelope: bytes) -> bool:
+        """Write the `envelope` of `record` (`dead_letter_value`, secrets redacted here), retrying
+        until the broker takes it (the offset waits for it) or the notifier stops (False: the alert
+        is read again on restart)."""
+        value = redact(envelope.decode(), self._secrets).encode()
         topic = self.config.notifier_dead_letter_topic
         backoff = self.dispatcher.backoff
         attempt = 0

@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 
 from firestorm.streams.ingest.connector import Batch
-from firestorm.streams.ingest.websocket import FrameTooLarge, read_batches
+from firestorm.streams.ingest.websocket import FrameBatching, FrameTooLarge
 from tests.streams.ingest.servers import LocalServer
 
 
@@ -39,28 +39,28 @@ def _add(batch: Batch, message: aiohttp.WSMessage) -> None:
     batch.cursor = message.data
 
 
-async def _read(server: FramesThenQuiet, max_msg_size: int = 4 * 1024 * 1024, **options: object) -> list[Batch]:
+async def _read(server: FramesThenQuiet, batching: FrameBatching, max_msg_size: int = 4 * 1024 * 1024) -> list[Batch]:
     out: list[Batch] = []
     async with (
         server,
         aiohttp.ClientSession() as session,
         session.ws_connect(f"{server.base}/ws", max_msg_size=max_msg_size) as ws,
     ):
-        async for batch in read_batches(ws, None, _add, batch_wait_s=0.05, **options):  # type: ignore[arg-type]
+        async for batch in batching.read(ws, None, _add):
             out.append(batch)
     return out
 
 
 def test_frames_come_in_batches_of_at_most_batch_size_and_the_cursor_moves() -> None:
-    batches = asyncio.run(_read(FramesThenQuiet([str(n) for n in range(5)], 0.0), idle_timeout_s=5, batch_size=2))
+    batches = asyncio.run(_read(FramesThenQuiet([str(n) for n in range(5)], 0.0), FrameBatching(0.05, 5, batch_size=2)))
     assert sum(b.received for b in batches) == 5 and max(b.received for b in batches) <= 2
     assert batches[-1].cursor == "4"
 
 
 def test_a_silent_source_times_out_unless_quiet_is_normal() -> None:
     with pytest.raises(TimeoutError, match=r"no frame for 0\.3s"):
-        asyncio.run(_read(FramesThenQuiet(["1"], 2.0), idle_timeout_s=0.3))
-    batches = asyncio.run(_read(FramesThenQuiet(["1"], 1.0), idle_timeout_s=0.3, quiet_ok=True))
+        asyncio.run(_read(FramesThenQuiet(["1"], 2.0), FrameBatching(0.05, 0.3)))
+    batches = asyncio.run(_read(FramesThenQuiet(["1"], 1.0), FrameBatching(0.05, 0.3, quiet_ok=True)))
     assert [b.cursor for b in batches] == ["1"]  # waited through the quiet, then the server closed
 
 
@@ -74,7 +74,7 @@ def test_an_oversized_frame_raises_after_the_frames_before_it_went_out() -> None
             aiohttp.ClientSession() as session,
             session.ws_connect(f"{server.base}/ws", max_msg_size=1024) as ws,
         ):
-            async for batch in read_batches(ws, None, _add, batch_wait_s=5, idle_timeout_s=5):
+            async for batch in FrameBatching(5, 5).read(ws, None, _add):
                 got.append(batch)
 
     with pytest.raises(FrameTooLarge):
