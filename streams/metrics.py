@@ -84,9 +84,6 @@ def alert_threshold(expected: float, min_volume: int, min_ratio: float, trigger_
     return k
 
 
-# The per-window gauges of each entity label: (name, help), in the order of a _last_window value.
-
-
 class _EntitySeries:
     """The per-entity gauge children of one entity label, looked up once."""
 
@@ -131,7 +128,7 @@ class Metrics:
         self._watermarks: dict[str, float] = {}
         self._partitions: set[tuple[str, str]] = set()
         self._knobs: dict[str, tuple[int, float, float]] = {}
-        self._last_window: dict[str, tuple[float, ...]] = {}  # label -> WINDOW_GAUGES values
+        self._last_window: dict[str, tuple[float, ...]] = {}  # label -> values of metrics_collectors.WINDOW_GAUGES
         self._server: WSGIServer | None = None
         r = self.registry
         new = MetricFamilies(r)
