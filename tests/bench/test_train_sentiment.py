@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from bench import sentiment_data
-from bench.train_sentiment import class_biases, macro_f1, main
+from bench.train_sentiment import best_threshold, class_biases, macro_f1, main
 from firestorm.models.sentiment_model import CLASSES, load
 
 WORDS = {
@@ -174,3 +174,19 @@ def test_french_biases_take_the_best_macro_f1_that_reaches_the_negative_recall()
     # a floor no bias reaches: the highest negative recall instead (0.5 from a bias of 0.5)
     negative, _, recall = class_biases(y[:4], scores[:4] - np.array([1.5, 0.0, 0.0]), negative_recall=0.9)
     assert recall == 0.5 and negative == 0.5
+
+
+def test_the_complaint_threshold_is_the_best_f1_cut_of_the_logits() -> None:
+    # Two of the four complaints have logits under 0 (-0.25, -0.45). F1 of `logit > cut`: at 0,
+    # 2 found (4/6); at -0.3, 3 (6/7); at -0.5, all 4 and no false one (1.0): that cut is taken.
+    y = np.array([1, 1, 1, 1, 0, 0, 0])
+    logit = np.array([1.0, 0.5, -0.25, -0.45, -0.6, -1.0, -2.0])
+    assert best_threshold(y, logit) == (-0.5, pytest.approx(1.0))
+    # a non-complaint at -0.47: -0.5 now also takes it (8/9), still better than -0.3 (6/7)
+    logit[4] = -0.47
+    assert best_threshold(y, logit) == (-0.5, pytest.approx(8 / 9))
+    # at -0.35 it would cost more than -0.5 gains: -0.3 (6/7 against 8/10) is taken
+    logit[5] = -0.35
+    assert best_threshold(y, logit) == (-0.3, pytest.approx(6 / 7))
+    # logits already right: no shift
+    assert best_threshold(y, np.where(y == 1, 1.0, -1.0)) == (0.0, pytest.approx(1.0))

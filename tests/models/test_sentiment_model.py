@@ -39,7 +39,14 @@ FIXED = [
     ("en", "I love this new phone, the camera is amazing", "positive"),
     ("en", "Worst customer service ever, never flying with you again", "negative"),
     ("en", "The meeting is moved to Tuesday at 3pm", "neutral"),
-    ("en", "Great, another outage, thanks a lot", "negative"),
+    pytest.param(
+        "en",
+        "Great, another outage, thanks a lot",
+        "negative",
+        marks=pytest.mark.xfail(
+            strict=True, reason="the weights of the fourth reading read it positive (docs/sentiment.md: still misses)"
+        ),
+    ),
     ("fr", "Merci pour votre aide, service impeccable !", "positive"),
     ("fr", "Pas content du tout, toujours aucune réponse", "negative"),
     ("fr", "Pas content du tout", "negative"),  # the overlay's "pas content" (the weights alone: positive)

@@ -190,7 +190,7 @@ def test_a_file_with_no_usable_row_is_one_error_line(tmp_path: Path) -> None:
 
 
 def test_the_model_mode_labels_and_explains_with_words_of_the_text(tmp_path: Path) -> None:
-    text = "Great, another outage, thanks a lot"
+    text = "bag whereabouts unknown"  # a factual complaint the lexicons read as neutral
     path = write_jsonl(tmp_path / "texts.jsonl", [{"id": "s1", "text": text, "lang": "en"}])
     code, out, err = run("score", str(path), "--sentiment", "model", "--explain")
     assert code == EXIT_OK, err
