@@ -88,7 +88,13 @@ def spans_step(
         span_line = detector._burst_line(state, name, s.span_ratio) if candidate else 0.0
         if not loud:  # a loud window adds only its expected volume: nothing to learn here
             ratios[-1] = span_ratio
-        if candidate and span_ratio >= span_line and poisson_tail_score(total, expected_total) >= s.trigger_score:
+        # The Poisson tail widened by the entity's overdispersion, as the window's volume signal and the
+        # crisis-event sum judge theirs: a sum of swinging windows swings too.
+        if (
+            candidate
+            and span_ratio >= span_line
+            and poisson_tail_score(total / b.dispersion, expected_total / b.dispersion) >= s.trigger_score
+        ):
             fired.append(f"volume_{name}")
         share = negative_total / total if total else 0.0
         if (

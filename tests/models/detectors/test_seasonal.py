@@ -247,3 +247,29 @@ def test_the_term_baseline_keeps_the_same_terms_whatever_the_order_they_came_in(
         learn_terms(detector, state, win(T0, len(order), terms=tuple((w, 1) for w in order)))
         kept.append(list(state.terms))
     assert sorted(kept[0]) == sorted(kept[1]) == words[:MAX_BASELINE_TERMS]
+
+
+def _span_state(detector: SeasonalDetector, dispersion: float) -> SeasonalState:
+    """An entity expecting 1 mention a minute at 00:00 (its hour known, its bursts not yet), whose
+    short span has held 35 mentions where 14 were expected, with the given overdispersion."""
+    state = detector.initial_state()
+    state.n = 600
+    state.level = 1.0
+    state.daily[0], state.daily_n[0] = 1.0, 120
+    state.dispersion = dispersion
+    decay = 1.0 - 1.0 / detector.settings.short_span_minutes
+    state.spans["short"][:] = [35.0 / decay, 14.0 / decay, 0.0, 0.0]
+    return state
+
+
+def test_a_span_is_judged_with_the_entity_s_overdispersion_as_a_window_is() -> None:
+    """40 mentions over 15 minutes where 15 were expected: a Poisson tail of about 7.5 for a steady
+    entity, about 2 for one whose volume swings four times a Poisson count's; the window's volume
+    signal and the crisis-event sum already widen theirs (NAB CRM: four single-window bumps of a
+    sparse series paged through the short span alone)."""
+    detector = SeasonalDetector(SeasonalSettings(warmup_windows=60))
+    window = win(T0, 5, size_ms=MINUTE)
+    steady = detector.score(_span_state(detector, 1.0), window)
+    assert "volume_short" in steady.details["signals"] and steady.anomalous
+    swinging = detector.score(_span_state(detector, 4.0), window)
+    assert "volume_short" not in swinging.details["signals"] and not swinging.anomalous
