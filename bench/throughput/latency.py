@@ -4,8 +4,9 @@ The worker puts wall-clock stamps on every alert record (streams/worker/service.
 `trace_headers`: the closing mention's Kafka timestamp, when the consumer handed it over, when
 its batch was taken, when the alert was sent); the probe's topics keep the broker's append time
 as the record timestamp (LogAppendTime: "produced" is then when the mention reached its topic,
-"on topic" when the alert reached its own), and the probe notes when it read the record. Consecutive stamps give the steps;
-a missing stamp (an older worker) leaves its two steps out rather than guessing.
+"on topic" when the alert reached its own), and the probe notes when it read the record.
+Consecutive stamps give the steps; a missing stamp (an older worker) leaves its two steps out
+rather than guessing.
 """
 
 from __future__ import annotations
