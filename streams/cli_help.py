@@ -51,7 +51,7 @@ WORKER = {
     "DATA_DIR": "local state directory (default: .run/worker)",
     "SESSION_TIMEOUT": "Kafka consumer session timeout (default: 10s)",
     "BATCH_SIZE": "mentions per processing batch (default: 2000)",
-    "BATCH_WAIT": "longest wait to fill a batch (default: 200ms)",
+    "BATCH_WAIT": "longest wait to fill a batch (default: 20ms)",
     "LOG_WINDOWS": "1: log every closed window that had mentions (default: 0)",
     "IDLE_TIMEOUT": "no record this long: the partition's event time moves with the wall clock (default: 2m, 0: off)",
     "SHUTDOWN_TIMEOUT": "on SIGTERM, exit with status 2 if stopping takes longer (default: 15s)",

@@ -48,7 +48,7 @@ class Config:
     data_dir: str = ".run/worker"
     session_timeout: str = "10s"
     batch_size: int = 2000
-    batch_wait: str = "200ms"
+    batch_wait: str = "20ms"
     entity_label_cap: int = 500
     min_volume: int = 10
     detector: str = "seasonal"

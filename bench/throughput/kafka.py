@@ -47,9 +47,10 @@ class Admin:
     def close(self) -> None:
         self.client.close()
 
-    def create(self, name: str, partitions: int) -> None:
+    def create(self, name: str, partitions: int, configs: dict[str, str] | None = None) -> None:
         with contextlib.suppress(TopicAlreadyExistsError):
-            self.client.create_topics([NewTopic(name, partitions, 1)], timeout_ms=30_000)
+            topic = NewTopic(name, partitions, 1, topic_configs=configs or {})
+            self.client.create_topics([topic], timeout_ms=30_000)
 
     def delete(self, names: Iterable[str]) -> None:
         existing = set(self.client.list_topics())

@@ -37,6 +37,7 @@ import orjson
 
 from bench.throughput import kafka
 from bench.throughput.data import TextMaker, Workload, iter_mentions
+from bench.throughput.latency import AlertPath, step_line, step_percentiles
 from bench.throughput.stats import Row, cpu_model, median, percentile, sustained_rate, table
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -252,9 +253,9 @@ class Bench:
     def memory(self, detector: str) -> dict[str, Any]:
         return self.probe("memory", "--entities", str(self.args.memory_entities), "--detector", detector)
 
-    def latency(self, rate: float, run: int) -> list[float]:
-        """Seconds from each alert's window closing (end + lateness in event time, which is wall
-        time here: mentions are stamped when sent) to the alert arriving on the alerts topic."""
+    def latency(self, rate: float, run: int) -> list[AlertPath]:
+        """Each alert's path from its window closing (end + lateness in event time, which is wall
+        time here: mentions are stamped when sent) to the probe reading it from the alerts topic."""
         return asyncio.run(LatencyProbe(self, rate, run).run())
 
 
@@ -296,13 +297,17 @@ class LatencyProbe:
         }
         return entity.encode(), orjson.dumps(obj)
 
-    async def run(self) -> list[float]:
+    async def run(self) -> list[AlertPath]:
         from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
         bench = self.bench
         admin = kafka.Admin(bench.bootstrap)
-        admin.create(self.topic, bench.args.partitions)
-        admin.create(self.alerts_topic, bench.args.partitions)
+        # The broker stamps each record with its append time: a mention's is when it reached the
+        # worker's topic (whatever the probe's own sending took), an alert's when it was on the
+        # alerts topic (whatever the probe's reads take). The worker reads event time from the payload.
+        append_time = {"message.timestamp.type": "LogAppendTime"}
+        admin.create(self.topic, bench.args.partitions, append_time)
+        admin.create(self.alerts_topic, bench.args.partitions, append_time)
         admin.close()
         storms = [f"storm-{i:03d}" for i in range(self.STORM_ENTITIES)]
         # as many other entities as the throughput workload has, so "half the max rate" is comparable
@@ -326,20 +331,22 @@ class LatencyProbe:
             FIRESTORM_METRICS_PORT=str(free_port()),
         )
         procs = [bench.start([PYTHON, "-m", "firestorm.streams.cli", "worker"], env, self.app_id)]
-        latencies: list[float] = []
+        paths: list[AlertPath] = []
         try:
             await asyncio.to_thread(bench.follow_group, self.app_id, self.topic, len(history), procs, 180.0)
+            # A short fetch wait: aiokafka keeps one fetch in flight per broker, and a partition whose
+            # records were just read waits for it (up to fetch_max_wait_ms) before it is fetched again.
             consumer = AIOKafkaConsumer(
-                self.alerts_topic, bootstrap_servers=bench.bootstrap, auto_offset_reset="latest"
+                self.alerts_topic, bootstrap_servers=bench.bootstrap, auto_offset_reset="latest", fetch_max_wait_ms=20
             )
             await consumer.start()
             producer = AIOKafkaProducer(bootstrap_servers=bench.bootstrap, acks=1, linger_ms=2)
             await producer.start()
-            received: list[tuple[float, dict[str, Any]]] = []
+            received: list[tuple[float, Any]] = []
 
             async def read_alerts() -> None:
                 async for record in consumer:
-                    received.append((time.time(), orjson.loads(record.value)))
+                    received.append((time.time(), record))
 
             reader = asyncio.create_task(read_alerts())
             try:
@@ -349,13 +356,16 @@ class LatencyProbe:
                 reader.cancel()
                 await producer.stop()
                 await consumer.stop()
-            for arrived, alert in received:
+            for arrived, record in received:
+                alert = orjson.loads(record.value)
                 closed_at = datetime.fromisoformat(str(alert["detected_at"]).replace("Z", "+00:00")).timestamp()
-                latencies.append(arrived - closed_at)
+                appended = record.timestamp / 1000 if record.timestamp_type == 1 else None  # 1: LogAppendTime
+                paths.append(AlertPath.of(closed_at, record.headers or (), appended, arrived))
         finally:
             bench.stop(procs)
-        log(f"latency run {self.run_number}: {len(latencies)} alerts at {self.rate:,.0f}/s")
-        return latencies
+        log(f"latency run {self.run_number}: {len(paths)} alerts at {self.rate:,.0f}/s")
+        log(step_line(paths))
+        return paths
 
     async def send_live(self, producer: Any, storms: list[str], background: list[str], live_s: float) -> None:
         window_ms = self.WINDOW_S * 1000
@@ -472,12 +482,19 @@ def main(argv: list[str] | None = None) -> int:
         w1_median = median(row("firestorm worker, 1 process", "mentions/s").values)
         if "latency" not in args.skip:
             for run in range(1, args.runs + 1):
-                lat = bench.latency(args.latency_rate or w1_median / 2, run)
+                paths = bench.latency(args.latency_rate or w1_median / 2, run)
+                lat = [p.stamps["read"] - p.stamps["closable"] for p in paths]  # type: ignore[operator]
                 row("latency p99, window closable -> alert on topic (at half max rate)", "s").values.append(
                     percentile(lat, 99)
                 )
                 row("latency p50", "s").values.append(percentile(lat, 50))
+                on_topic = [s for s in (p.on_topic_latency() for p in paths) if s is not None]
+                row("latency p99, closable -> broker append time (without the probe's read)", "s").values.append(
+                    percentile(on_topic, 99)
+                )
                 row("latency samples (alerts)", "count").values.append(float(len(lat)))
+                for name, seconds in step_percentiles(paths, 50).items():
+                    row(f"latency by step, p50: {name}", "s").values.append(seconds)
         if "memory" not in args.skip:
             for detector in ("poisson", "seasonal"):
                 for _ in range(args.runs):

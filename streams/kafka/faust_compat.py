@@ -33,6 +33,7 @@ from faust.tables.base import Collection
 from faust.tables.manager import TableManager
 from faust.tables.recovery import Recovery
 from faust.transport.consumer import CONSUMER_FETCHING, Consumer
+from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from faust.utils.tracing import finish_span
 from mode import Service
 from mode.utils.queues import FlowControlQueue
@@ -100,6 +101,13 @@ INTERNALS = (
     Internal(Recovery, "_last_flush_at", "attribute", why="the batch recovery's bookkeeping"),
     Internal(Recovery, "_processing_times", "attribute", why="the batch recovery's bookkeeping"),
     Internal(Recovery, "_last_active_event_processed_at", "attribute", why="the batch recovery's bookkeeping"),
+    Internal(
+        AIOKafkaConsumerThread,
+        "_create_worker_consumer",
+        "method",
+        ("self", "transport"),
+        "the intake consumer's shorter fetch wait",
+    ),
     Internal(mode.Worker, "_on_sigterm", "method", ("self",), "bounded shutdown on SIGTERM"),
     Internal(mode.Worker, "_on_sigint", "method", ("self",), "bounded shutdown on SIGINT"),
 )
@@ -132,6 +140,17 @@ def check() -> None:
 
 
 # -- the consumer ------------------------------------------------------------------------------
+
+
+def worker_consumer(thread: Any, transport: Any, fetch_max_wait_ms: int) -> Any:
+    """Faust's worker aiokafka consumer (AIOKafkaConsumerThread._create_worker_consumer, which
+    hard-codes fetch_max_wait_ms=1500), not yet started, asking the broker to hold a fetch at most
+    `fetch_max_wait_ms`: its fetcher takes the value when the consumer starts."""
+    consumer = AIOKafkaConsumerThread._create_worker_consumer(thread, transport)
+    if not hasattr(consumer, "_fetch_max_wait_ms"):
+        raise FaustInternalsError("aiokafka's consumer no longer has _fetch_max_wait_ms (see faust_compat.py)")
+    consumer._fetch_max_wait_ms = fetch_max_wait_ms
+    return consumer
 
 
 def read_offsets(consumer: Any) -> MutableMapping[Any, int | None]:

@@ -39,6 +39,13 @@ from faust.transport.drivers import aiokafka as aiokafka_driver
 
 from firestorm.streams.kafka import faust_compat
 
+# How long the broker may hold the worker's fetch when the partitions in it have nothing new
+# (Faust builds its consumer with 1,500 ms). aiokafka keeps one fetch in flight per broker and
+# leaves out of it a partition whose fetched records are still buffered: while the event loop
+# judges a batch, that partition's next records wait for the fetch of the others to return, up to
+# this long when they are quiet. A fetch with records comes back as soon as they are appended.
+FETCH_MAX_WAIT_MS = 100
+
 
 class BatchIntake:
     """Records of one topic, taken in batches of at most `batch_size`, waiting at most `within`
@@ -187,6 +194,9 @@ class IntakeConsumer(aiokafka_driver.Consumer):
         self.seeks = 0  # changes when a seek to the committed offsets starts, and when it ends
         self._rewind: dict[Any, int] = {}  # partition -> lowest offset refused since its last rewind
 
+    def _new_consumer_thread(self) -> IntakeConsumerThread:
+        return IntakeConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
     def take_in(self, intake: BatchIntake, tp: Any, message: Any, fetched_in: int) -> bool:
         """Hand a fetched record to its intake, or refuse it and have its partition rewound.
 
@@ -247,6 +257,13 @@ class IntakeConsumer(aiokafka_driver.Consumer):
     async def _drain_messages(self, fetcher: Any) -> None:  # pragma: no cover - faust_compat, integration tests
         # Faust's drain loop with the intake branch added: kept with the other Faust internals.
         await faust_compat.drain_messages(self, fetcher)
+
+
+class IntakeConsumerThread(aiokafka_driver.AIOKafkaConsumerThread):
+    """Faust's consumer thread, whose aiokafka consumer fetches with FETCH_MAX_WAIT_MS."""
+
+    def _create_worker_consumer(self, transport: Any) -> Any:  # faust_compat: Faust's, with the fetch wait set
+        return faust_compat.worker_consumer(self, transport, FETCH_MAX_WAIT_MS)
 
 
 class IntakeTransport(aiokafka_driver.Transport):

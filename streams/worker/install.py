@@ -29,6 +29,11 @@ IDLE_CHECK_S = 5.0  # with no record for this long, look for records read but ne
 # With a backlog, one state write covers the batches of up to this long (Faust commits offsets
 # every second: writing the state more often than that lets no offset be committed sooner).
 STORE_INTERVAL_S = 1.0
+# Without one, state is written at most this often: batches are taken as soon as records come
+# (FIRESTORM_BATCH_WAIT is short, so alerts go out without waiting for a batch to fill), and one
+# write covers the small batches of this long instead of rewriting their entities after each.
+# Alerts never wait for it: they are on the broker before the batch that raised them ends.
+STORE_MIN_INTERVAL_S = 0.2
 
 
 def install_worker(fapp: FirestormApp, config: Config, metrics: Metrics) -> BatchHandler:
@@ -96,11 +101,12 @@ def install_worker(fapp: FirestormApp, config: Config, metrics: Metrics) -> Batc
     async def process_mentions() -> None:
         # Runs until the worker stops (Faust cancels its tasks); `take` waits while the flow is
         # suspended (rebalance, table recovery).
-        # A batch's state is written after it, unless a full batch is already waiting and the
-        # state was written less than STORE_INTERVAL_S ago (a backlog): then one write covers
-        # several batches, and none of them is acked before it. The write's acknowledgements are
-        # awaited while the next batch is processed (at most one write in flight), then the
-        # batches it covers are acked, in order.
+        # A batch's state is written after it once the last write is STORE_MIN_INTERVAL_S old,
+        # or STORE_INTERVAL_S when a full batch is already waiting (a backlog); until then one
+        # write covers several batches, none of them acked before it, and it is made when that
+        # time comes even if no batch follows. The write's acknowledgements are awaited while
+        # the next batch is processed (at most one write in flight), then the batches it covers
+        # are acked, in order.
         settle_heap()
         in_flight: asyncio.Future[bool] | None = None
         unstored: list[list[Any]] = []  # batches processed whose state is not written yet
@@ -111,7 +117,8 @@ def install_worker(fapp: FirestormApp, config: Config, metrics: Metrics) -> Batc
                 if unstored:
                     # Never leave processed batches unacked for long: a rebalance waits for them.
                     taking = asyncio.ensure_future(intake.take())
-                    await asyncio.wait((taking,), timeout=max(0.0, stored_at + STORE_INTERVAL_S - time.monotonic()))
+                    due = stored_at + STORE_MIN_INTERVAL_S - time.monotonic()
+                    await asyncio.wait((taking,), timeout=max(0.0, due))
                     if not taking.done():
                         in_flight = await store(unstored, in_flight)
                         unstored, stored_at = [], time.monotonic()
@@ -123,7 +130,8 @@ def install_worker(fapp: FirestormApp, config: Config, metrics: Metrics) -> Batc
                     batch = await intake.take()
                 await handler.judge(batch)
                 unstored.append(batch)
-                if len(intake) >= batch_size and time.monotonic() - stored_at < STORE_INTERVAL_S:
+                interval = STORE_INTERVAL_S if len(intake) >= batch_size else STORE_MIN_INTERVAL_S
+                if time.monotonic() - stored_at < interval:
                     continue
                 in_flight = await store(unstored, in_flight)
                 unstored, stored_at = [], time.monotonic()

@@ -40,6 +40,18 @@ window_log = logging.getLogger("firestorm.windows")
 IDLE_LOG_EVERY_S = 600.0  # an idle partition's advance is logged when it starts, then this often
 
 
+def trace_headers(produced_s: float | None, fetched: float, taken_s: float) -> list[tuple[str, bytes]]:
+    """An alert record's headers saying when, in wall-clock seconds, the mention whose arrival
+    closed its window was produced (its Kafka timestamp, when known) and handed over by the
+    consumer (`fetched`: its time.monotonic() stamp), its batch was taken, and the alert was sent:
+    the latency probe (bench/throughput/latency.py) splits an alert's latency into these steps."""
+    now, wall = time.monotonic(), time.time()
+    stamps = [("fetched", wall - now + fetched), ("taken", taken_s), ("sent", wall)]
+    if produced_s is not None:
+        stamps.insert(0, ("produced", produced_s))
+    return [(f"firestorm-{name}", f"{at:.6f}".encode()) for name, at in stamps]
+
+
 class RecordRef:
     """Where a mention came from, kept by the engine if it holds the mention (models/engine.py
     Held) so that it can be dead-lettered later, untouched; serialized only then."""
@@ -85,6 +97,7 @@ class BatchHandler:
         # partition -> (time.monotonic() of its last record, its engine's clock then): the idle advance
         self._last_record: dict[int, tuple[float, int | None]] = {}
         self._idle_logged: dict[int, float] = {}  # partition -> when its idle advance was last logged
+        self._taken_s = time.time()  # wall-clock time the batch being judged was taken (trace_headers)
 
     async def judge_and_store(self, messages: Sequence[Any]) -> list[Awaitable[Any]]:
         """Judge a batch and write its state; returns the broker acknowledgements of that state,
@@ -101,6 +114,7 @@ class BatchHandler:
         and dead letters are on the broker when this returns, its state is written by the next
         `store()`. Until then the batch must not be acked."""
         async with self._busy:
+            self._taken_s = time.time()  # the batch is taken from the intake, its judging starts (trace_headers)
             if not self._unstored:
                 self._unstored_epoch = self.engines.epoch
             await self._judge_partitions(messages)
@@ -283,10 +297,18 @@ class BatchHandler:
             # Awaited with the alerts before the state: a crash must not lose a dead letter behind the ack.
             sent.append(self._send_dead_letter(message.key, raw, processed.error, message))
         await self._dead_letter_released(processed.released, sent)
-        await self._send_alerts(processed.closed, partition, arrived, sent)
+        if processed.closed:
+            produced = getattr(message, "timestamp", None)  # a Faust message's Kafka timestamp, in seconds
+            produced_s = float(produced) if isinstance(produced, int | float) else None
+            await self._send_alerts(processed.closed, partition, arrived, sent, produced_s)
 
     async def _send_alerts(
-        self, closed: Sequence[ClosedWindow], partition: int, arrived: float, sent: list[Any]
+        self,
+        closed: Sequence[ClosedWindow],
+        partition: int,
+        arrived: float,
+        sent: list[Any],
+        produced_s: float | None = None,
     ) -> None:
         """Log the closed windows (FIRESTORM_LOG_WINDOWS) and send their alerts, by a batch or by the
         idle advance alike. The alerts must reach the broker before the state that says their
@@ -298,7 +320,10 @@ class BatchHandler:
             if window.alert is not None:
                 alert = window.alert
                 log.info("alert %s", alert.timeline_line())
-                sent.append(await self.fapp.alerts.send(key=alert.entity.encode(), value=alert.to_json()))
+                headers = trace_headers(produced_s, arrived, self._taken_s)
+                sent.append(
+                    await self.fapp.alerts.send(key=alert.entity.encode(), value=alert.to_json(), headers=headers)
+                )
                 self.metrics.observe_alert_latency(arrived)
 
     async def _dead_letter_released(self, released: Sequence[Processed], sent: list[Any]) -> None:
@@ -363,6 +388,7 @@ class BatchHandler:
             self._log_idle(partition, idle_s, target, now)
             sent: list[Any] = []
             arrived = time.monotonic()
+            self._taken_s = time.time()
             for window in closed:
                 self.metrics.record_window(window)
             await self._send_alerts(closed, partition, arrived, sent)

@@ -8,7 +8,7 @@ from typing import Any
 from faust.types import TP, Message
 
 from firestorm.streams.kafka.app import FirestormApp
-from firestorm.streams.kafka.intake import BatchIntake, IntakeConsumer
+from firestorm.streams.kafka.intake import FETCH_MAX_WAIT_MS, BatchIntake, IntakeConsumer, IntakeConsumerThread
 
 
 def intake_of(
@@ -121,5 +121,20 @@ def test_room_is_made_when_a_batch_is_taken(fapp: FirestormApp) -> None:
         await intake.take()
         await asyncio.wait_for(room, 1.0)
         assert not intake.full
+
+    asyncio.run(scenario())
+
+
+def test_the_worker_consumer_asks_the_broker_to_hold_a_fetch_at_most_the_intake_wait(fapp: FirestormApp) -> None:
+    # Faust builds it with 1,500 ms; aiokafka's one fetch in flight per broker would make a
+    # partition whose records were just read wait that long behind its quiet neighbours.
+    async def scenario() -> None:
+        thread = fapp.app.consumer._thread  # type: ignore[attr-defined]
+        assert isinstance(thread, IntakeConsumerThread)
+        kafka_consumer = thread._create_worker_consumer(fapp.app.transport)
+        try:
+            assert kafka_consumer._fetch_max_wait_ms == FETCH_MAX_WAIT_MS < 1500
+        finally:
+            await kafka_consumer.stop()  # never started: nothing to close but its client
 
     asyncio.run(scenario())
