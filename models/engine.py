@@ -147,7 +147,8 @@ class Engine:
         decided by this call are in `take_released()`, the windows their jump closed in the result.
         """
         closed: list[ClosedWindow] = []
-        self._age_held()
+        if self.held:
+            self._age_held()
         if self.clock_ms is not None and mention.ts_ms > self.clock_ms + self.settings.max_clock_jump_ms:
             if any(h.mention.id == mention.id for h in self.held):
                 return Outcome.DUPLICATE, closed  # a re-sent mention does not confirm a jump
@@ -162,8 +163,6 @@ class Engine:
 
     def _age_held(self) -> None:
         """One more mention came: a held mention that waited `jump_wait` of them is FUTURE_TIMESTAMP."""
-        if not self.held:
-            return
         kept = []
         for held in self.held:
             held.waited += 1
@@ -214,7 +213,8 @@ class Engine:
     def _count(self, mention: Mention, sentiment: Sentiment) -> Outcome:
         """Count a mention in its window, if that window is still open (the clock already moved)."""
         size = self.settings.window_ms
-        start = window_start(mention.ts_ms, size)
+        ts_ms = mention.ts_ms
+        start = ts_ms - ts_ms % size  # window_start, inlined
         if self.closed_boundary_ms is not None and start + size <= self.closed_boundary_ms:
             return Outcome.LATE
         state = self.entities.get(mention.entity)
@@ -235,8 +235,10 @@ class Engine:
                 return Outcome.LATE
             # An earlier, still-open window of an entity first seen a little later in time.
             state.closed_until_ms = start
-        if any(mention.id in acc.ids for acc in state.open.values()):
-            return Outcome.DUPLICATE
+        mention_id = mention.id
+        for other in state.open.values():  # a loop, not any(generator): one call fewer a mention
+            if mention_id in other.ids:
+                return Outcome.DUPLICATE
         acc = state.open.get(start)
         if acc is None:
             acc = state.open[start] = WindowAccumulator(start_ms=start)

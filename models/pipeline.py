@@ -84,7 +84,8 @@ class MentionProcessor:
     def released(engine: Engine) -> tuple[Processed, ...]:
         """The engine's held mentions decided since the last call, as processed messages (the
         end of a replay and the worker's idle advance call it after Engine.finish/advance_to)."""
-        return tuple(_settled(engine, r) for r in engine.take_released())
+        decided = engine.take_released()
+        return tuple([_settled(engine, r) for r in decided]) if decided else ()
 
 
 def _entity_cap(engine: Engine, mention: Mention) -> DecodeError:

@@ -25,7 +25,7 @@ VADER_CRISIS = "vader+crisis"
 MODEL = "model"
 SENTIMENT_MODES = (VADER, VADER_CRISIS, MODEL)
 DEFAULT_MODE = VADER_CRISIS  # it beat stock VADER on the held-out half (docs/sentiment.md)
-MEMO_TEXTS = 20_000  # recent distinct (text, lang) pairs whose score is kept: copies are scored once
+MEMO_TEXTS = 20_000  # recent distinct texts whose score is kept: copies are scored once
 Label = Literal["negative", "neutral", "positive"]
 
 
@@ -79,16 +79,23 @@ class SentimentScorer:
         # A storm repeats itself (retweets, copy-paste campaigns): the score of a text seen lately
         # is kept, the oldest dropped first, so memory stays bounded over a month-long replay. An
         # OrderedDict: dropping a plain dict's first key again and again makes each next(iter())
-        # scan the deleted slots before it (about 50 us an insert once the memo is full).
-        self._memo: OrderedDict[tuple[str, str | None], Sentiment] = OrderedDict()
+        # scan the deleted slots before it (about 50 us an insert once the memo is full). Keyed by
+        # the text alone, with the payload's language beside the score: a hit is one look-up.
+        self._memo: OrderedDict[str, tuple[str | None, Sentiment]] = OrderedDict()
         self._memo_cap = memo_texts
+        self._analyzers: dict[str, _FastVader] = {}  # per language, resolved once
 
     def analyzer(self, lang: str) -> _FastVader:
-        if self.mode == VADER_CRISIS:
-            from firestorm.models.crisis import crisis_analyzer
+        known = self._analyzers.get(lang)
+        if known is None:
+            if self.mode == VADER_CRISIS:
+                from firestorm.models.crisis import crisis_analyzer
 
-            return crisis_analyzer(lang)
-        return analyzer(lang)
+                known = crisis_analyzer(lang)
+            else:
+                known = analyzer(lang)
+            self._analyzers[lang] = known
+        return known
 
     def language(self, text: str, lang: str | None = None) -> str:
         return lang or detect_language(text)
@@ -126,15 +133,17 @@ class SentimentScorer:
         return out
 
     def score(self, text: str, lang: str | None = None) -> Sentiment:
-        memo, key = self._memo, (text, lang)
-        known = memo.get(key)
-        if known is not None:
-            return known
+        known = self._memo.get(text)
+        if known is not None and known[0] == lang:
+            return known[1]
         scored = self._score(text, lang)
         if self._memo_cap > 0:
-            if len(memo) >= self._memo_cap:
+            memo = self._memo
+            if known is not None:  # the same text with another language: this one replaces it
+                del memo[text]
+            elif len(memo) >= self._memo_cap:
                 memo.popitem(last=False)
-            memo[key] = scored
+            memo[text] = (lang, scored)
         return scored
 
     def _score(self, text: str, lang: str | None) -> Sentiment:

@@ -96,12 +96,28 @@ class PieceMemo(dict[str, T]):
 _PIECES = PieceMemo(_piece_terms)
 
 
+def lowered_for_terms(text: str) -> str:
+    """The post as terms are read from it: lower case, typographic apostrophes made plain."""
+    return text.lower().replace("\u2019", "'")
+
+
+def has_link(lowered: str) -> bool:
+    """Whether _URL may match (links are cut before terms are read)."""
+    return "http" in lowered or "www." in lowered
+
+
 def terms_of(text: str) -> tuple[set[str], set[str]]:
     """Return the distinct (terms, hashtags) of a post, lowercased, without stopwords or mentions."""
-    lowered = text.lower().replace("\u2019", "'")
-    if "http" in lowered or "www." in lowered:  # _URL cannot match otherwise
+    lowered = lowered_for_terms(text)
+    if has_link(lowered):
         lowered = _URL.sub(" ", lowered)
-    found = set(chain.from_iterable(map(_PIECES.__getitem__, lowered.split())))
+    return terms_of_pieces(lowered, lowered.split())
+
+
+def terms_of_pieces(lowered: str, pieces: list[str]) -> tuple[set[str], set[str]]:
+    """`terms_of` given the post's `lowered_for_terms` with no link left, and its `split()`
+    (a caller that splits it anyway passes its pieces)."""
+    found = set(chain.from_iterable(map(_PIECES.__getitem__, pieces)))
     # A term never starts with "#" (tokens only hold it first, and hashtags keep it).
     hashtags = {term for term in found if term[0] == "#"} if "#" in lowered else set()
     if hashtags:

@@ -12,7 +12,7 @@ from firestorm.models.crisis_events import crisis_terms
 from firestorm.models.narratives import Post, WindowSample
 from firestorm.models.records import Mention
 from firestorm.models.sentiment import POSITIVE_COMPOUND, Sentiment
-from firestorm.models.text import PieceMemo, terms_of, without_entity
+from firestorm.models.text import PieceMemo, has_link, lowered_for_terms, terms_of, terms_of_pieces, without_entity
 
 MAX_SAMPLES = 5
 TOP_K = 10
@@ -32,12 +32,27 @@ def content_key(text: str) -> int:
     """A stable fingerprint of a post's words, so copies of one text count as one voice."""
     lowered = text.lower()
     if "http" in lowered:
-        words = _NOISE.sub(" ", lowered).strip()
-    else:
-        # Without a link, _NOISE leaves the runs of word characters joined by single spaces; no
-        # run spans whitespace, so they are the runs of the pieces split() gives, in order.
-        words = " ".join(filter(None, map(_WORDS.__getitem__, lowered.split())))
+        return zlib.crc32(_NOISE.sub(" ", lowered).strip().encode("utf-8", "surrogatepass"))
+    return _key_of_pieces(lowered.split())
+
+
+def _key_of_pieces(pieces: list[str]) -> int:
+    """content_key of a post without a link, from its lower-cased pieces: _NOISE then leaves the
+    runs of word characters joined by single spaces, and no run spans whitespace, so they are
+    the runs of the pieces, in order."""
+    words = " ".join(filter(None, map(_WORDS.__getitem__, pieces)))
     return zlib.crc32(words.encode("utf-8", "surrogatepass"))
+
+
+def key_and_terms(text: str) -> tuple[int, set[str], set[str]]:
+    """(content_key, terms, hashtags) of a post, from one lower-casing and one split when it
+    holds no link: the two read the same pieces (a typographic apostrophe, made plain for the
+    terms, is not a word character either way)."""
+    lowered = lowered_for_terms(text)
+    if has_link(lowered):
+        return (content_key(text), *terms_of(text))
+    pieces = lowered.split()
+    return (_key_of_pieces(pieces), *terms_of_pieces(lowered, pieces))
 
 
 def window_start(ts_ms: int, size_ms: int) -> int:
@@ -141,8 +156,8 @@ class WindowAccumulator:
             self.authors[mention.author.id] = max(known, mention.author.followers)
         if mention.repost_of:
             self.reposts += 1
-        self.texts.add(content_key(mention.text))
-        terms, hashtags = terms_of(mention.text)
+        key, terms, hashtags = key_and_terms(mention.text)
+        self.texts.add(key)
         for term in terms:
             self.terms[term] = self.terms.get(term, 0) + 1
         for tag in hashtags:

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from firestorm.models import windows
-from firestorm.models.text import PieceMemo
+from firestorm.models.text import PieceMemo, terms_of
 from firestorm.models.windows import (
     MAX_SAMPLES,
     TOP_K,
@@ -169,3 +169,18 @@ def test_terms_leave_out_the_entity_own_name_and_french_filler_words() -> None:
     assert terms.get("rappel") == 2
     assert not {"maison", "lait", "maison-lait", "depuis", "chez", "année", "encore"} & terms.keys()
     assert stats.top_hashtags == ()
+
+
+@given(_POST_TEXT)
+def test_key_and_terms_equal_content_key_and_terms_of(text: str) -> None:
+    """One lower-casing and split for both gives what each gives on its own (links, www., typographic
+    apostrophes, hashtags and handles included)."""
+    assert windows.key_and_terms(text) == (content_key(text), *terms_of(text))
+
+
+def test_key_and_terms_of_a_post_with_apostrophes_handles_and_tags() -> None:
+    text = "L\u2019avion d'Air   #Retard @Acme_Help: aujourd\u2019hui\tencore   www.x.fr"
+    for post in (text, text.replace("www.x.fr", ""), "Don\u2019t FLY #skyway @skyway_help now!"):
+        assert windows.key_and_terms(post) == (content_key(post), *terms_of(post))
+    key, terms, hashtags = windows.key_and_terms("Don\u2019t FLY #skyway @skyway_help now!")
+    assert (key, terms, hashtags) == (content_key("don't fly skyway skyway_help now"), {"fly"}, {"#skyway"})
