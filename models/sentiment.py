@@ -25,7 +25,7 @@ VADER_CRISIS = "vader+crisis"
 MODEL = "model"
 SENTIMENT_MODES = (VADER, VADER_CRISIS, MODEL)
 DEFAULT_MODE = VADER_CRISIS  # it beat stock VADER on the held-out half (docs/sentiment.md)
-MEMO_TEXTS = 20_000  # recent distinct texts whose score is kept: copies are scored once
+MEMO_TEXTS = 20_000  # recent distinct (text, lang) pairs whose score is kept: copies are scored once
 Label = Literal["negative", "neutral", "positive"]
 
 
@@ -80,8 +80,9 @@ class SentimentScorer:
         # is kept, the oldest dropped first, so memory stays bounded over a month-long replay. An
         # OrderedDict: dropping a plain dict's first key again and again makes each next(iter())
         # scan the deleted slots before it (about 50 us an insert once the memo is full). Keyed by
-        # the text alone, with the payload's language beside the score: a hit is one look-up.
-        self._memo: OrderedDict[str, tuple[str | None, Sentiment]] = OrderedDict()
+        # (text, payload language): copies of a text arrive with and without `lang` (a repost from
+        # another source), and each keeps its score instead of evicting the other's.
+        self._memo: OrderedDict[tuple[str, str | None], Sentiment] = OrderedDict()
         self._memo_cap = memo_texts
         self._analyzers: dict[str, _FastVader] = {}  # per language, resolved once
 
@@ -133,17 +134,15 @@ class SentimentScorer:
         return out
 
     def score(self, text: str, lang: str | None = None) -> Sentiment:
-        known = self._memo.get(text)
-        if known is not None and known[0] == lang:
-            return known[1]
+        memo, key = self._memo, (text, lang)
+        known = memo.get(key)
+        if known is not None:
+            return known
         scored = self._score(text, lang)
         if self._memo_cap > 0:
-            memo = self._memo
-            if known is not None:  # the same text with another language: this one replaces it
-                del memo[text]
-            elif len(memo) >= self._memo_cap:
+            if len(memo) >= self._memo_cap:
                 memo.popitem(last=False)
-            memo[text] = (lang, scored)
+            memo[key] = scored
         return scored
 
     def _score(self, text: str, lang: str | None) -> Sentiment:

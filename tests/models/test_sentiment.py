@@ -127,15 +127,18 @@ def test_the_memo_drops_the_oldest_text_first() -> None:
     scorer = SentimentScorer(memo_texts=3)
     for text in ("late again", "lost my bag", "great crew", "awful food"):
         scorer.score(text, "en")
-    assert list(scorer._memo) == ["lost my bag", "great crew", "awful food"]
+    assert [text for text, _ in scorer._memo] == ["lost my bag", "great crew", "awful food"]
 
 
 def test_a_text_seen_in_two_languages_is_scored_in_each() -> None:
-    """The memo is keyed by the text: the same text given another language is scored again in
-    that language, not answered with the first one's score."""
+    """The memo is keyed by (text, language): the same text given another language is scored in
+    that language, not answered with the first one's score, and each keeps its entry (copies of a
+    text come with and without `lang`: alternating must not rescore them)."""
     scorer, plain = SentimentScorer(), SentimentScorer(memo_texts=0)
     text = "service nul, remboursement jamais reçu, horrible"
     for lang in ("fr", "en", None, "fr", "de"):
         assert scorer.score(text, lang) == plain.score(text, lang), lang
     assert scorer.score(text, "en").lang == "en" and scorer.score(text, "fr").lang == "fr"
-    assert len(scorer._memo) == 1
+    assert len(scorer._memo) == 4  # fr, en, None, de: the repeats were hits
+    scorer.score(text, None)
+    assert len(scorer._memo) == 4
