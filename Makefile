@@ -44,7 +44,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 # A compiled module shadows its .py, so a changed file of models/ is compiled again before any
-# target runs code (setup.py; 2-4 minutes on 2 cores). This Python's old modules go first; with
+# target runs code (setup.py; about a minute of CPU). This Python's old modules go first; with
 # FIRESTORM_PURE_PYTHON=1 nothing is built in their place.
 $(BUILT): $(STAMP) setup.py $(MODELS_PY)
 	@suffix=$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))'); \
