@@ -140,5 +140,8 @@ bench-replay: $(BUILT)
 bench-detection: $(BUILT)
 	$(BIN)/python -m bench.detection --detector all --json .run/bench-detection.json
 
+# Also the compiled modules of every venv (the next `make build` or `make venv` compiles again).
 clean:
-	rm -rf .run .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .run .pytest_cache .mypy_cache .ruff_cache build
+	find firestorm models -name '*.so' -delete
+	rm -f .venv*/.built-stamp
