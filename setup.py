@@ -36,7 +36,7 @@ def why_pure() -> str | None:
     """Why this install is pure Python, or None to compile."""
     if os.environ.get("FIRESTORM_PURE_PYTHON", "") not in ("", "0"):
         return "FIRESTORM_PURE_PYTHON is set"
-    if shutil.which(os.environ.get("CC", "cc")) is None:
+    if shutil.which((os.environ.get("CC") or "cc").split()[0]) is None:  # CC may carry flags
         return "no C compiler (cc) on the PATH"
     if not (Path(sysconfig.get_paths()["include"]) / "Python.h").is_file():
         return "no Python.h (Python's development headers)"
