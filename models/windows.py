@@ -73,15 +73,18 @@ class WindowCounts:
     positive: int = 0
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(slots=True)
 class WindowStats(WindowCounts):
     """What one closed window of one entity says; a quiet window has count 0.
 
     Read-only by convention, not frozen: every entity closes a window every minute, and a
     frozen dataclass costs seven times as much to build (2.9 against 0.4 us here)."""
 
-    entity: str
-    end_ms: int
+    # Keyword-only, as the counts before them have defaults: per field, since the class's kw_only=True
+    # would make the defaulted fields keyword-only too, slower to fill in (a quiet window is built for
+    # every entity every minute).
+    entity: str = field(kw_only=True)
+    end_ms: int = field(kw_only=True)
     mean_compound: float = 0.0
     unique_authors: int = 0
     reach: int = 0
