@@ -6,6 +6,9 @@ In the `vader+crisis` mode the analyzers carry the crisis/complaint overlay (mod
 stock VADER plus reviewed service-failure and crisis words, English and French. In the `model`
 mode a trained linear classifier labels the text (models/sentiment_model.py), and its compound is
 placed so that the same cut-offs give back the model's label (the detectors count that label).
+In the `model` mode, a text the model reads as positive whose praise comes with a failure ("Great,
+another outage, thanks a lot") is read as sarcasm and labelled negative (models/sarcasm.py); the two VADER modes are left
+as they are (docs/sentiment.md says why).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from firestorm.models.language import UNDETERMINED, detect_language
+from firestorm.models.sarcasm import sarcastic
 from firestorm.models.vader_fast import _FastVader, analyzer
 
 NEGATIVE_COMPOUND = -0.05  # VADER's own published cut-off for "negative"
@@ -153,6 +157,8 @@ class SentimentScorer:
             from firestorm.models.sentiment_model import compound_of, shipped
 
             label, probabilities = shipped()[language].probabilities(text)
+            if label == 2 and sarcastic(text, language):
+                label = 0  # praise read as sarcasm: the fit sees too few such texts to learn it
             return Sentiment(lang=language, compound=compound_of(label, probabilities))
         compound = self.analyzer(language).compound(text)
         return Sentiment(lang=language, compound=compound)
