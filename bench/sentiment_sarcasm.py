@@ -53,24 +53,13 @@ def labelled_sets(args: argparse.Namespace) -> list[tuple[str, list[tuple[str, s
         sets.append(("complaints", sentiment_data.complaint_sentiment(Path(args.complaints), xci), "en"))
     if args.sanders:
         sets.append(("Sanders dev half", sentiment_data.sanders(Path(args.sanders), "dev"), "en"))
-    if args.xlmt:
-        xlmt = Path(args.xlmt)
-        sets.append(
-            (
-                "xlm-t fr train+val",
-                sentiment_data.xlmt_french(xlmt, "train") + sentiment_data.xlmt_french(xlmt, "val"),
-                "fr",
-            )
-        )
-    if args.allocine:
-        reviews = Path(args.allocine)
-        sets.append(
-            (
-                "Allociné train+dev",
-                sentiment_data.allocine(reviews, "train") + sentiment_data.allocine(reviews, "dev"),
-                "fr",
-            )
-        )
+    two_splits = (
+        ("xlm-t fr train+val", args.xlmt, sentiment_data.xlmt_french, ("train", "val")),
+        ("Allociné train+dev", args.allocine, sentiment_data.allocine, ("train", "dev")),
+    )
+    for name, root, reader, splits in two_splits:
+        if root:
+            sets.append((name, [pair for split in splits for pair in reader(Path(root), split)], "fr"))
     return sets
 
 

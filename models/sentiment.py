@@ -6,9 +6,9 @@ In the `vader+crisis` mode the analyzers carry the crisis/complaint overlay (mod
 stock VADER plus reviewed service-failure and crisis words, English and French. In the `model`
 mode a trained linear classifier labels the text (models/sentiment_model.py), and its compound is
 placed so that the same cut-offs give back the model's label (the detectors count that label).
-In the `model` mode, a text the model reads as positive whose praise comes with a failure ("Great,
-another outage, thanks a lot") is read as sarcasm and labelled negative (models/sarcasm.py); the two VADER modes are left
-as they are (docs/sentiment.md says why).
+In the `model` mode, a text the model reads as positive whose praise comes with a failure
+("Great, another outage, thanks a lot") is read as sarcasm and labelled negative
+(models/sarcasm.py); the two VADER modes are left as they are (docs/sentiment.md says why).
 """
 
 from __future__ import annotations
