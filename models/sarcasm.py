@@ -79,22 +79,31 @@ class SarcasmRule:
     """The rule of one language: its praise, failure and fixed patterns and its negations."""
 
     praise: re.Pattern[str]  # praise opening a sentence or closing the text
+    praise_terms: re.Pattern[str]  # a praise term anywhere (to show the one `praise` found)
     failure: re.Pattern[str]
     fixed: re.Pattern[str] | None
     negations: frozenset[str]
 
     def fires(self, text: str) -> bool:
         """Whether `text` praises or thanks and names a failure that is neither denied nor over."""
+        return self.contrast(text) is not None
+
+    def contrast(self, text: str) -> tuple[str, str] | None:
+        """The praise and the failure of `text` as written (their first matches), when the rule
+        fires on it; else None."""
         lowered = text.lower()
-        if self.praise.search(lowered) is None:
-            return False
+        praise = self.praise.search(lowered)
+        if praise is None:
+            return None
         if self.fixed is not None and self.fixed.search(lowered) is not None:
-            return False
+            return None
         for match in self.failure.finditer(lowered):
             before = _BEFORE.findall(lowered, max(0, match.start() - 40), match.start())[-_NEGATION_REACH:]
             if not self.negations.intersection(before):
-                return True
-        return False
+                term = self.praise_terms.search(lowered, *praise.span())
+                start, end = term.span() if term is not None else praise.span()
+                return text[start:end], text[match.start() : match.end()]
+        return None
 
 
 @cache
@@ -130,7 +139,7 @@ def rule(lang: str) -> SarcasmRule:
     if praise is None or failure is None:
         raise CueError(f"the cue file has no praise or no failure term for {lang}")
     fixed = phrase_pattern(cues()["fixed", lang], lang)
-    return SarcasmRule(interjection(praise, lang), failure, fixed, NEGATIONS[lang])
+    return SarcasmRule(interjection(praise, lang), praise, failure, fixed, NEGATIONS[lang])
 
 
 def sarcastic(text: str, lang: str) -> bool:

@@ -27,6 +27,7 @@ SCORED_LANGUAGES = ("en", "fr")
 VADER = "vader"
 VADER_CRISIS = "vader+crisis"
 MODEL = "model"
+SARCASM = "sarcasm"  # the lexicon of --explain's words when the sarcasm rule gave the label
 SENTIMENT_MODES = (VADER, VADER_CRISIS, MODEL)
 DEFAULT_MODE = VADER_CRISIS  # it beat stock VADER on the held-out half (docs/sentiment.md)
 MEMO_TEXTS = 20_000  # recent distinct (text, lang) pairs whose score is kept: copies are scored once
@@ -118,11 +119,18 @@ class SentimentScorer:
     def explain(self, text: str, lang: str) -> list[tuple[str, float, str]]:
         """(word, valence, lexicon) of each word that moved the score of `text` in `lang`; lexicon is
         `crisis` for an overlay word (a phrase is shown with its words), else `vader`. In the
-        `model` mode: (word, weight, `model`), the words of the text that pushed it to its label."""
+        `model` mode: (word, weight, `model`), the words of the text that pushed it to its label;
+        or, when the sarcasm rule gave the label, its praise and its failure as (words, 0.0,
+        `sarcasm`)."""
         if self.mode == MODEL:
+            from firestorm.models.sarcasm import rule
             from firestorm.models.sentiment_model import reasons, shipped
 
-            return [(word, weight, MODEL) for word, weight in reasons(shipped()[lang], text)]
+            model = shipped()[lang]
+            contrast = rule(lang).contrast(text) if model.probabilities(text)[0] == 2 else None
+            if contrast is not None:  # the label is the rule's, not the weights'
+                return [(contrast[0], 0.0, SARCASM), (contrast[1], 0.0, SARCASM)]
+            return [(word, weight, MODEL) for word, weight in reasons(model, text)]
         analyzer = self.analyzer(lang)
         overlay = getattr(analyzer, "overlay", None)
         out = []

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from firestorm.models.crisis import crisis_analyzer, entries
-from firestorm.models.sarcasm import CueError, cues, failure_terms, parse_cues, sarcastic
-from firestorm.models.sentiment import MODEL, VADER, VADER_CRISIS, SentimentScorer
+from firestorm.models.sarcasm import CueError, cues, failure_terms, parse_cues, rule, sarcastic
+from firestorm.models.sentiment import MODEL, SARCASM, VADER, VADER_CRISIS, SentimentScorer
 from firestorm.models.sentiment_model import shipped
 
 SARCASTIC = [
@@ -96,3 +96,29 @@ def test_the_vader_modes_do_not_apply_the_rule(mode: str) -> None:
     text = "Great, another outage, thanks a lot"
     analyzer = crisis_analyzer("en") if mode == VADER_CRISIS else SentimentScorer(VADER).analyzer("en")
     assert SentimentScorer(mode).score(text, "en").compound == analyzer.compound(text) > 0
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "contrast"),
+    [
+        ("en", "Oh wonderful... cancelled again. Love it.", ("wonderful", "cancelled")),
+        ("en", "@skyway Great. Delayed again #fail", ("Great", "Delayed")),
+        ("fr", "Super, encore une PANNE, merci beaucoup 🙄", ("Super", "PANNE")),
+    ],
+)
+def test_the_contrast_is_the_praise_and_the_failure_as_written(lang: str, text: str, contrast: tuple[str, str]) -> None:
+    assert rule(lang).contrast(text) == contrast
+
+
+def test_no_contrast_where_the_rule_does_not_fire() -> None:
+    assert rule("en").contrast("Great, the outage is fixed, thanks!") is None
+
+
+def test_the_model_mode_explains_a_sarcastic_label_by_the_rule() -> None:
+    scorer = SentimentScorer(MODEL)
+    assert scorer.explain("Great, another outage, thanks a lot", "en") == [
+        ("Great", 0.0, SARCASM),
+        ("outage", 0.0, SARCASM),
+    ]
+    plain = scorer.explain("bag whereabouts unknown", "en")
+    assert plain and {lexicon for _, _, lexicon in plain} == {MODEL}
