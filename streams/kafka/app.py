@@ -22,6 +22,10 @@ ENTITY_TABLE = "firestorm-entities"
 CLOCK_TABLE = "firestorm-clocks"
 # Per partition and fetch (Faust's default 1 MiB is about 1,000 dormant entities' records).
 CHANGELOG_FETCH_BYTES = 4 * 2**20
+# Per partition and producer batch (Faust's default, 16 kB, is one busy entity's state: aiokafka keeps
+# one batch a partition and one request in flight, so a state write then waited for the broker
+# about once per entity). Under the broker's message.max.bytes (1 MiB by default).
+PRODUCER_BATCH_BYTES = 512 * 2**10
 
 
 class App(faust.App):
@@ -98,6 +102,7 @@ def create_app(config: Config) -> FirestormApp:
         broker_commit_interval=1.0,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
+        producer_max_batch_size=PRODUCER_BATCH_BYTES,
         table_cleanup_interval=60.0,
         # A restart reads the changelogs back: fetch them in large pieces, and apply the records
         # in batches (faust_compat.BatchRecovery) rather than one task per record.
