@@ -24,8 +24,11 @@ CLOCK_TABLE = "firestorm-clocks"
 CHANGELOG_FETCH_BYTES = 4 * 2**20
 # Per partition and producer batch (Faust's default, 16 kB, is one busy entity's state: aiokafka keeps
 # one batch a partition and one request in flight, so a state write then waited for the broker
-# about once per entity). Under the broker's message.max.bytes (1 MiB by default).
-PRODUCER_BATCH_BYTES = 512 * 2**10
+# about once per entity). Records share a batch only while they fit in it together, and a broker
+# checks a topic's max.message.bytes against the whole batch: kept at or under the smallest limit
+# a topic of the worker should have (a dead-letter topic's may be lowered), so a record that topic
+# takes alone is never refused for the company it was sent in.
+PRODUCER_BATCH_BYTES = 128 * 2**10
 
 
 class App(faust.App):
