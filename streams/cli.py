@@ -265,7 +265,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_input(score)
     score.add_argument(
-        "--explain", action="store_true", help="add the words that moved the score, with valences (the model: weights)"
+        "--explain",
+        action="store_true",
+        help="add the words that moved the score, with valences (the model: weights; a label of the sarcasm rule: "
+        "its praise and failure)",
     )
     score.add_argument("--sentiment", choices=SENTIMENT_MODES, help="scorer (default: FIRESTORM_SENTIMENT)")
 

@@ -17,7 +17,7 @@ from typing import Any, Literal
 import orjson
 
 from firestorm.models.records import DecodeError, Mention, decode_mention, mention_from_obj
-from firestorm.models.sentiment import MODEL, SentimentScorer, label_of
+from firestorm.models.sentiment import MODEL, SARCASM, SentimentScorer, label_of
 from firestorm.streams.formats.base import Record, Rejected
 
 Row = Literal["scored", "unscored", "bad", "unmatched"]  # what became of a row, one of these
@@ -96,6 +96,8 @@ def score_records(
 
 
 def _reason(word: str, value: float, lexicon: str) -> dict[str, Any]:
+    if lexicon == SARCASM:  # the model mode's label came from the sarcasm rule (models/sarcasm.py)
+        return {"word": word, "rule": SARCASM}
     if lexicon == MODEL:
         return {"word": word, "weight": round(value, 4)}
     return {"word": word, "valence": round(value, 4), "lexicon": lexicon}
