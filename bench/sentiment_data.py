@@ -14,6 +14,7 @@ by bench/sentiment_quality.py; the training script never calls them.
 | French tweets | cardiffnlp/xlm-t | data/sentiment/french/{train,val,test}_{text,labels}.txt |
 | Allociné TV-series reviews | Akram-ch/TP_NLP_2023 | 2-python_data_analysis/fr/{train,dev,test}.tsv |
 | Sanders | zfz/twitter_corpus | full-corpus.csv (split as bench/sentiment_quality.py) |
+| TweetEval irony (not trained on) | cardiffnlp/tweeteval | datasets/irony/{train,val,test}_{text,labels}.txt |
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ SEMEVAL_DIR = Path("dataset/Subtask_A")
 SEMEVAL_TEST = SEMEVAL_DIR / "gold" / "SemEval2017-task4-test.subtask-A.english.txt"
 XLMT_DIR = Path("data/sentiment/french")
 ALLOCINE_DIR = Path("2-python_data_analysis/fr")
+IRONY_DIR = Path("datasets/irony")
 XLMT_LABELS = {"0": "negative", "1": "neutral", "2": "positive"}
 ALLOCINE_LABELS = {"0": "negative", "1": "positive"}
 _ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
@@ -131,6 +133,16 @@ def allocine(root: Path, split: str) -> list[Pair]:
         if label in ALLOCINE_LABELS and text.strip():
             out.append((text, ALLOCINE_LABELS[label]))
     return out
+
+
+def irony(root: Path, split: str) -> list[tuple[str, bool]]:
+    """A split (train, val, test) of TweetEval's English irony tweets (SemEval 2018 Task 3):
+    (text, whether it is ironic)."""
+    texts = _need(root / IRONY_DIR / f"{split}_text.txt").read_text(encoding="utf-8").split("\n")
+    labels = _need(root / IRONY_DIR / f"{split}_labels.txt").read_text(encoding="utf-8").split()
+    if not labels or set(labels) - {"0", "1"}:
+        raise DataError(f"{root / IRONY_DIR / f'{split}_labels.txt'} must hold one 0 or 1 a line")
+    return [(text.strip(), label == "1") for text, label in zip(texts, labels, strict=False)]
 
 
 def sanders(path: Path, half: str) -> list[Pair]:

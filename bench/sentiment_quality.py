@@ -149,13 +149,14 @@ def print_summary(name: str, pairs: list[tuple[str, str]], lang: str) -> None:
 
 
 def binary_negative(texts: list[str], mode: str, lang: str) -> list[bool]:
-    """Negative or not, for a two-class set: the model's negative logit against its positive one,
-    VADER's compound below 0."""
+    """Negative or not, for a two-class set: the model's negative logit against its positive one
+    (or the sarcasm rule, as in the scorer), VADER's compound below 0."""
     if mode == MODEL:
+        from firestorm.models.sarcasm import sarcastic
         from firestorm.models.sentiment_model import shipped
 
         model = shipped()[lang]
-        return [bool(model.logits(t)[0] > model.logits(t)[2]) for t in texts]
+        return [bool(model.logits(t)[0] > model.logits(t)[2]) or sarcastic(t, lang) for t in texts]  # no neutral
     scorer = SentimentScorer(mode)
     return [(scorer.score(t, lang).compound or 0.0) < 0 for t in texts]
 

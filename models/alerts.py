@@ -17,7 +17,7 @@ import orjson
 
 from firestorm.models.field_dict import field_dict
 from firestorm.models.timeutil import TimestampError, iso_utc, parse_ts
-from firestorm.models.typecheck import conforms, hints, json_schema
+from firestorm.models.typecheck import conforms, described, hints, json_schema
 
 ALERT_VERSION = 2
 Status = Literal["triggered", "escalated", "updated", "resolved"]
@@ -109,22 +109,44 @@ class Drivers:
     rather than beside the contract's fields. `narratives`/`narrative_sample` are absent (null)
     when the engine runs without narratives; `reopens` counts re-openings of the episode."""
 
-    ratio: float | None = None
-    top_terms: list[tuple[str, int]] = field(default_factory=list)
-    top_hashtags: list[tuple[str, int]] = field(default_factory=list)
-    top_authors: list[AuthorReach] = field(default_factory=list)
-    samples: list[SampleRef] = field(default_factory=list)
-    languages: dict[str, int] = field(default_factory=dict)
-    unique_authors: int = 0
-    reach: int = 0
-    reposts: int = 0
-    negative: int = 0
-    scored: int = 0
-    distinct_texts: int = 0
-    detector: dict[str, Any] = field(default_factory=dict)
-    narratives: list[NarrativeSummary] | None = None
-    narrative_sample: NarrativeSampling | None = None
-    reopens: int = 0
+    ratio: float | None = field(
+        default=None, metadata=described("The window's volume over its expected volume (null when none was expected).")
+    )
+    top_terms: list[tuple[str, int]] = field(
+        default_factory=list,
+        metadata=described("The window's most frequent terms (the entity's own name left out) and their counts."),
+    )
+    top_hashtags: list[tuple[str, int]] = field(
+        default_factory=list, metadata=described("The window's most frequent hashtags and their counts.")
+    )
+    top_authors: list[AuthorReach] = field(
+        default_factory=list, metadata=described("The window's authors with the most followers.")
+    )
+    samples: list[SampleRef] = field(
+        default_factory=list, metadata=described("The window's first mentions (at most five, reposts left out).")
+    )
+    languages: dict[str, int] = field(
+        default_factory=dict, metadata=described("The window's mentions by language (its ten most frequent).")
+    )
+    unique_authors: int = field(default=0, metadata=described("Distinct authors of the window's mentions."))
+    reach: int = field(default=0, metadata=described("The followers of each mention's author, summed over the window."))
+    reposts: int = field(default=0, metadata=described("Mentions that repost another post."))
+    negative: int = field(default=0, metadata=described("Scored mentions that read negative."))
+    scored: int = field(
+        default=0, metadata=described("Mentions the sentiment scorer scored (those in a language it reads).")
+    )
+    distinct_texts: int = field(default=0, metadata=described("Distinct texts among the mentions (copies count once)."))
+    detector: dict[str, Any] = field(
+        default_factory=dict,
+        metadata=described("The detector's own figures: its name, the signals that fired, the lines it compared."),
+    )
+    narratives: list[NarrativeSummary] | None = field(
+        default=None, metadata=described("The stories people told during the incident (absent without narratives).")
+    )
+    narrative_sample: NarrativeSampling | None = field(
+        default=None, metadata=described("How the narratives were sampled (absent without narratives).")
+    )
+    reopens: int = field(default=0, metadata=described("Re-openings of the incident's episode (absent when 0)."))
 
     def to_dict(self) -> dict[str, Any]:
         """The wire form (as JSON reads it back): `narratives`, `narrative_sample` left out when null,

@@ -19,7 +19,7 @@ from firestorm.models.narratives import NarrativeState
 from firestorm.models.records import DecodeError, Mention, mention_from_obj, mention_to_obj
 from firestorm.models.sentiment import Sentiment
 from firestorm.models.timeutil import iso_utc
-from firestorm.models.windows import WindowAccumulator, WindowStats
+from firestorm.models.windows import WINDOW_FORM, WindowAccumulator, WindowStats
 
 
 class Outcome(StrEnum):
@@ -64,7 +64,7 @@ class EntityState:
         data = {
             "entity": self.entity,
             "closed_until_ms": self.closed_until_ms,
-            "open": [acc.to_dict() for acc in self.open.values()],
+            "open": list(map(WINDOW_FORM.encode, self.open.values())),
             "detector": detector_json,
             "incident": self.incident.to_dict(),
             "fresh": self.fresh,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from firestorm.models.field_codec import FieldCodec, stored
 from firestorm.models.timeutil import TimestampError, iso_utc, parse_ts
 
 
@@ -18,8 +19,8 @@ class PlannedEvent:
     """Between start and end, expect `uplift` x the normal volume; `mute` silences pages."""
 
     entity: str
-    start_ms: int
-    end_ms: int
+    start_ms: int = field(metadata=stored("start"))  # stored under the declaration's names
+    end_ms: int = field(metadata=stored("end"))
     uplift: float = 1.0
     mute: bool = False
     name: str = ""
@@ -34,14 +35,11 @@ class PlannedEvent:
         return f"{self.entity} from {iso_utc(self.start_ms)} to {iso_utc(self.end_ms)}, {what}{name}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "entity": self.entity,
-            "start": self.start_ms,
-            "end": self.end_ms,
-            "uplift": self.uplift,
-            "mute": self.mute,
-            "name": self.name,
-        }
+        """The declaration's form (times as epoch ms, which `planned_event_from_obj` reads too)."""
+        return _STORED.encode(self)
+
+
+_STORED = FieldCodec(PlannedEvent)
 
 
 def planned_event_from_obj(obj: Mapping[str, Any]) -> PlannedEvent:

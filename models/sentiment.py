@@ -6,6 +6,9 @@ In the `vader+crisis` mode the analyzers carry the crisis/complaint overlay (mod
 stock VADER plus reviewed service-failure and crisis words, English and French. In the `model`
 mode a trained linear classifier labels the text (models/sentiment_model.py), and its compound is
 placed so that the same cut-offs give back the model's label (the detectors count that label).
+In the `model` mode, a text the model reads as positive whose praise comes with a failure
+("Great, another outage, thanks a lot") is read as sarcasm and labelled negative
+(models/sarcasm.py); the two VADER modes are left as they are (docs/sentiment.md says why).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Literal
 from mypy_extensions import mypyc_attr
 
 from firestorm.models.language import UNDETERMINED, detect_language
+from firestorm.models.sarcasm import sarcastic
 from firestorm.models.vader_fast import _FastVader, analyzer
 
 NEGATIVE_COMPOUND = -0.05  # VADER's own published cut-off for "negative"
@@ -25,6 +29,7 @@ SCORED_LANGUAGES = ("en", "fr")
 VADER = "vader"
 VADER_CRISIS = "vader+crisis"
 MODEL = "model"
+SARCASM = "sarcasm"  # the lexicon of --explain's words when the sarcasm rule gave the label
 SENTIMENT_MODES = (VADER, VADER_CRISIS, MODEL)
 DEFAULT_MODE = VADER_CRISIS  # it beat stock VADER on the held-out half (docs/sentiment.md)
 MEMO_TEXTS = 20_000  # recent distinct (text, lang) pairs whose score is kept: copies are scored once
@@ -117,11 +122,18 @@ class SentimentScorer:
     def explain(self, text: str, lang: str) -> list[tuple[str, float, str]]:
         """(word, valence, lexicon) of each word that moved the score of `text` in `lang`; lexicon is
         `crisis` for an overlay word (a phrase is shown with its words), else `vader`. In the
-        `model` mode: (word, weight, `model`), the words of the text that pushed it to its label."""
+        `model` mode: (word, weight, `model`), the words of the text that pushed it to its label;
+        or, when the sarcasm rule gave the label, its praise and its failure as (words, 0.0,
+        `sarcasm`)."""
         if self.mode == MODEL:
+            from firestorm.models.sarcasm import rule
             from firestorm.models.sentiment_model import reasons, shipped
 
-            return [(word, weight, MODEL) for word, weight in reasons(shipped()[lang], text)]
+            model = shipped()[lang]
+            contrast = rule(lang).contrast(text) if model.probabilities(text)[0] == 2 else None
+            if contrast is not None:  # the label is the rule's, not the weights'
+                return [(contrast[0], 0.0, SARCASM), (contrast[1], 0.0, SARCASM)]
+            return [(word, weight, MODEL) for word, weight in reasons(model, text)]
         analyzer = self.analyzer(lang)
         overlay = getattr(analyzer, "overlay", None)
         out = []
@@ -156,6 +168,8 @@ class SentimentScorer:
             from firestorm.models.sentiment_model import compound_of, shipped
 
             label, probabilities = shipped()[language].probabilities(text)
+            if label == 2 and sarcastic(text, language):
+                label = 0  # praise read as sarcasm: the fit sees too few such texts to learn it
             return Sentiment(lang=language, compound=compound_of(label, probabilities))
         compound = self.analyzer(language).compound(text)
         return Sentiment(lang=language, compound=compound)

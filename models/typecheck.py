@@ -11,6 +11,13 @@ import dataclasses
 import types
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints, is_typeddict
 
+_DESCRIPTION = "firestorm.description"
+
+
+def described(text: str) -> dict[str, str]:
+    """The `metadata=` of a dataclass field whose meaning its JSON schema states (`description`)."""
+    return {_DESCRIPTION: text}
+
 
 def hints(cls: type) -> dict[str, Any]:
     """The resolved field types of a dataclass or TypedDict."""
@@ -87,11 +94,17 @@ def json_schema(
             keys: frozenset[str] = getattr(tp, "__required_keys__", frozenset())
             required = tuple(k for k in fields if k in keys)
         doc = " ".join((tp.__doc__ or "").split("\n\n")[0].split())
+        declared = dataclasses.fields(tp) if dataclasses.is_dataclass(tp) else ()
+        meanings = {f.name: f.metadata[_DESCRIPTION] for f in declared if _DESCRIPTION in f.metadata}
         return {
             "title": tp.__name__,
             "description": doc,
             "type": "object",
-            "properties": {names.get(k, k): json_schema(t) for k, t in fields.items()},
+            "properties": {names.get(k, k): _property(json_schema(t), meanings.get(k)) for k, t in fields.items()},
             "required": list(required),
         }
     raise TypeError(f"json_schema: no rule for {tp!r}")
+
+
+def _property(schema: dict[str, Any], meaning: str | None) -> dict[str, Any]:
+    return schema if meaning is None else {"description": meaning, **schema}

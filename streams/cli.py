@@ -264,9 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=cli_help.epilog("score") + "See docs/sentiment.md.\n",
     )
     _add_input(score)
-    score.add_argument(
-        "--explain", action="store_true", help="add the words that moved the score, with valences (the model: weights)"
-    )
+    explain = "add the words that moved the score: valences, the model's weights, or the sarcasm rule's cues"
+    score.add_argument("--explain", action="store_true", help=explain)
     score.add_argument("--sentiment", choices=SENTIMENT_MODES, help="scorer (default: FIRESTORM_SENTIMENT)")
 
     plan = _command(

@@ -31,7 +31,7 @@ from firestorm.models.detectors.stats import poisson_tail_score
 from firestorm.models.engine import ClosedWindow, EngineSettings
 from firestorm.models.pipeline import Processed
 from firestorm.streams.endpoint import Health, serve_http
-from firestorm.streams.metric_families import MetricFamilies
+from firestorm.streams.metric_families import MetricSet, counter, gauge, histogram
 from firestorm.streams.metrics_collectors import EntityWindows, WatermarkDelay
 
 OTHER = "other"
@@ -103,8 +103,93 @@ class _EntitySeries:
         self.severity_state: str | None = ""  # "" before the first window: forces the first write
 
 
-class Metrics:
+class Metrics(MetricSet):
     """The firestorm_* metric families, registered on their own registry."""
+
+    # --- pipeline -----------------------------------------------------------------------
+    consumed = counter("firestorm_mentions_consumed", "Raw mention messages read.")
+    outcomes = counter(
+        "firestorm_mentions",
+        "Mentions by outcome (accepted, duplicate, late, dead_letter); decoded = all but dead_letter.",
+        "outcome",
+    )
+    dead_letters = counter("firestorm_dead_letters", "Mentions sent to the dead-letter topic, by reason.", "reason")
+    dead_letters_cut = counter(
+        "firestorm_dead_letters_truncated",
+        "Dead letters too large to carry their record whole: sent with a reference, sha256 and excerpt.",
+    )
+    sentiment = counter(
+        "firestorm_sentiment_mentions",
+        "Valid mentions by language and whether they were scored (scored=false: no lexicon).",
+        "language",
+        "scored",
+    )
+    compound = histogram(
+        "firestorm_sentiment_compound",
+        "VADER compound of scored mentions (-1..1), by language.",
+        "language",
+        buckets=(-0.75, -0.5, -0.05, 0.05, 0.5, 0.75, 1.0),
+    )
+    alerts = counter("firestorm_alerts", "Alert events emitted.", "status", "severity")
+    windows_closed = counter("firestorm_windows_closed", "Entity windows closed by the watermark.")
+    entity_labels_folded = counter(
+        "firestorm_entity_labels_folded", 'Window updates reported under entity="other" (label cap).'
+    )
+    # Offset continuity (streams/kafka/offsets.py): each non-zero value is also logged.
+    redelivered = counter(
+        "firestorm_records_redelivered",
+        "Records skipped because their partition's state already counts them (redelivery).",
+    )
+    gap_filled = counter(
+        "firestorm_records_gap_filled", "Records the consumer skipped that the worker read straight from the broker."
+    )
+    gap_missing = counter(
+        "firestorm_records_gap_missing",
+        "Offsets of a skipped range that held no record (retention, transaction markers) or failed to read.",
+    )
+    stale_records = counter(
+        "firestorm_records_stale", "Records of a partition no longer assigned to this worker, left to its new owner."
+    )
+    watermark = gauge(
+        "firestorm_watermark_timestamp_seconds",
+        "Event-time watermark of each clock domain (a partition, or the replay).",
+        "domain",
+    )
+    consumer_lag = gauge(
+        "firestorm_consumer_lag",
+        "Messages of each assigned mentions partition not yet read (highwater minus position).",
+        "topic",
+        "partition",
+    )
+    batch_seconds = histogram(
+        "firestorm_batch_processing_seconds",
+        "Wall time to process one batch of mentions.",
+        buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+    )
+    alert_latency = histogram(
+        "firestorm_event_to_alert_latency_seconds",
+        "Wall time from the arrival of the mention whose ingestion closed a window to its alert being sent.",
+        buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+    )
+
+    # --- per entity (label: the entity, capped) -------------------------------------------
+    entity_mentions = counter("firestorm_entity_mentions", "Mentions accepted into the entity's windows.", "entity")
+    entity_alerts = counter("firestorm_entity_alerts", "Alert events of the entity, by status.", "entity", "status")
+    incident_open = gauge("firestorm_entity_incident_open", "1 while the entity has an open incident.", "entity")
+    incident_severity = gauge(
+        "firestorm_entity_incident_severity",
+        "1 for the severity of the entity's open incident, 0 for the others (all 0 when none is open).",
+        "entity",
+        "severity",
+    )
+    drivers = gauge(
+        "firestorm_entity_driver_mentions",
+        "Top terms and hashtags of the open incident's last alert window (mentions naming them).",
+        "entity",
+        "kind",
+        "rank",
+        "term",
+    )
 
     def __init__(
         self,
@@ -115,7 +200,7 @@ class Metrics:
         language_label_cap: int = LANGUAGE_LABEL_CAP,
         driver_terms: bool = False,
     ) -> None:
-        self.registry = registry or CollectorRegistry()
+        super().__init__(registry)
         self.driver_terms = driver_terms
         self.entity_label_cap = entity_label_cap
         self.language_label_cap = language_label_cap
@@ -131,106 +216,10 @@ class Metrics:
         self._last_window: dict[str, tuple[float, ...]] = {}  # label -> values of metrics_collectors.WINDOW_GAUGES
         self._server: WSGIServer | None = None
         r = self.registry
-        new = MetricFamilies(r)
-
-        # --- pipeline -------------------------------------------------------------------
-        self.consumed = new.counter("firestorm_mentions_consumed", "Raw mention messages read.")
-        self.outcomes = new.counter(
-            "firestorm_mentions",
-            "Mentions by outcome (accepted, duplicate, late, dead_letter); decoded = all but dead_letter.",
-            "outcome",
-        )
-        self.dead_letters = new.counter(
-            "firestorm_dead_letters", "Mentions sent to the dead-letter topic, by reason.", "reason"
-        )
-        self.dead_letters_cut = new.counter(
-            "firestorm_dead_letters_truncated",
-            "Dead letters too large to carry their record whole: sent with a reference, sha256 and excerpt.",
-        )
-        self.sentiment = new.counter(
-            "firestorm_sentiment_mentions",
-            "Valid mentions by language and whether they were scored (scored=false: no lexicon).",
-            "language",
-            "scored",
-        )
-        self.compound = new.histogram(
-            "firestorm_sentiment_compound",
-            "VADER compound of scored mentions (-1..1), by language.",
-            "language",
-            buckets=(-0.75, -0.5, -0.05, 0.05, 0.5, 0.75, 1.0),
-        )
-        self.alerts = new.counter("firestorm_alerts", "Alert events emitted.", "status", "severity")
-        self.windows_closed = new.counter("firestorm_windows_closed", "Entity windows closed by the watermark.")
-        self.entity_labels_folded = new.counter(
-            "firestorm_entity_labels_folded", 'Window updates reported under entity="other" (label cap).'
-        )
-        # Offset continuity (streams/kafka/offsets.py): each non-zero value is also logged.
-        self.redelivered = new.counter(
-            "firestorm_records_redelivered",
-            "Records skipped because their partition's state already counts them (redelivery).",
-        )
-        self.gap_filled = new.counter(
-            "firestorm_records_gap_filled",
-            "Records the consumer skipped that the worker read straight from the broker.",
-        )
-        self.gap_missing = new.counter(
-            "firestorm_records_gap_missing",
-            "Offsets of a skipped range that held no record (retention, transaction markers) or failed to read.",
-        )
-        self.stale_records = new.counter(
-            "firestorm_records_stale",
-            "Records of a partition no longer assigned to this worker, left to its new owner.",
-        )
-        self.watermark = new.gauge(
-            "firestorm_watermark_timestamp_seconds",
-            "Event-time watermark of each clock domain (a partition, or the replay).",
-            "domain",
-        )
         r.register(WatermarkDelay(self._watermarks))
-        self.consumer_lag = new.gauge(
-            "firestorm_consumer_lag",
-            "Messages of each assigned mentions partition not yet read (highwater minus position).",
-            "topic",
-            "partition",
-        )
-        self.batch_seconds = new.histogram(
-            "firestorm_batch_processing_seconds",
-            "Wall time to process one batch of mentions.",
-            buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
-        )
-        self.alert_latency = new.histogram(
-            "firestorm_event_to_alert_latency_seconds",
-            "Wall time from the arrival of the mention whose ingestion closed a window to its alert being sent.",
-            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
-        )
+        r.register(EntityWindows(self._last_window))
         self.build = Info("firestorm_build", "Version of the running firestorm.", registry=r)
         self.build.info({"version": _package_version(), "python_version": platform.python_version(), "role": role})
-
-        # --- per entity (label: the entity, capped) ---------------------------------------
-        self.entity_mentions = new.counter(
-            "firestorm_entity_mentions", "Mentions accepted into the entity's windows.", "entity"
-        )
-        self.entity_alerts = new.counter(
-            "firestorm_entity_alerts", "Alert events of the entity, by status.", "entity", "status"
-        )
-        r.register(EntityWindows(self._last_window))
-        self.incident_open = new.gauge(
-            "firestorm_entity_incident_open", "1 while the entity has an open incident.", "entity"
-        )
-        self.incident_severity = new.gauge(
-            "firestorm_entity_incident_severity",
-            "1 for the severity of the entity's open incident, 0 for the others (all 0 when none is open).",
-            "entity",
-            "severity",
-        )
-        self.drivers = new.gauge(
-            "firestorm_entity_driver_mentions",
-            "Top terms and hashtags of the open incident's last alert window (mentions naming them).",
-            "entity",
-            "kind",
-            "rank",
-            "term",
-        )
 
         # Known label values start at 0 (rate() and increase() then see their first event).
         for outcome in OUTCOMES:

@@ -8,11 +8,13 @@ dicts of version 1, with lists or typed arrays for the slot profiles) in one fun
 from __future__ import annotations
 
 from array import array
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from firestorm.models.detectors import bursts
 from firestorm.models.detectors.base import state_from_json, state_to_json
+from firestorm.models.field_codec import FieldCodec, stored
 
 VERSION = 2
 KIND = "seasonal"
@@ -36,6 +38,35 @@ def _counts(n: int) -> array[int]:
     return array("I", bytes(4 * n))
 
 
+def _as_floats(values: Any) -> array[float]:
+    return values if isinstance(values, array) and values.typecode == "d" else array("d", values)
+
+
+def _as_counts(values: Any) -> array[int]:
+    return values if isinstance(values, array) and values.typecode == "I" else array("I", values)
+
+
+def _float_list(values: Any) -> list[float]:
+    return [float(x) for x in values]
+
+
+def _spans(stored: dict[str, Any]) -> dict[str, list[float]]:
+    """The span sums; a version-2 state written before the crisis-event sum starts it at zero."""
+    return {name: _float_list(stored.get(name, [0.0] * 4)) for name in (*SPANS, EVENT_SPAN)}
+
+
+def _spread_bursts(tails: dict[str, array[float]]) -> dict[str, array[float]]:
+    return {f"bursts_{k}": v for k, v in tails.items()}
+
+
+def _gather_bursts(flat: Mapping[str, Any]) -> dict[str, array[float]]:
+    return {k: _as_floats(flat.get(f"bursts_{k}") or bursts.empty()) for k in bursts.SCALES}
+
+
+_FLOATS = stored(decode=_as_floats)
+_COUNTS = stored(decode=_as_counts)
+
+
 @dataclass(slots=True)
 class SeasonalState:
     """What the seasonal detector knows of one entity (see models/detectors/seasonal.py for each use)."""
@@ -43,46 +74,36 @@ class SeasonalState:
     n: int = 0  # windows seen
     level: float = 0.0  # overall expected volume per window
     # Slot profiles as typed arrays: 8 bytes a float and 4 a count, not a Python object each.
-    daily: array[float] = field(default_factory=lambda: _floats(HOURS_PER_DAY))
-    daily_n: array[int] = field(default_factory=lambda: _counts(HOURS_PER_DAY))
-    weekly: array[float] = field(default_factory=lambda: _floats(HOURS_PER_WEEK))
-    weekly_n: array[int] = field(default_factory=lambda: _counts(HOURS_PER_WEEK))
+    daily: array[float] = field(default_factory=lambda: _floats(HOURS_PER_DAY), metadata=_FLOATS)
+    daily_n: array[int] = field(default_factory=lambda: _counts(HOURS_PER_DAY), metadata=_COUNTS)
+    weekly: array[float] = field(default_factory=lambda: _floats(HOURS_PER_WEEK), metadata=_FLOATS)
+    weekly_n: array[int] = field(default_factory=lambda: _counts(HOURS_PER_WEEK), metadata=_COUNTS)
     dispersion: float = 1.0  # variance / mean of normal windows' volume
     # Decayed sums over normal windows of negative and of scored mentions: their ratio is the usual
     # negative share, unbiased at any volume (a per-window share is 0 or 1 on a sparse entity).
     negatives: float = 0.0
     scored: float = 0.0
-    compound: float = 0.0  # decayed sum of compound over the same scored mentions: the usual tone
+    # Decayed sum of compound over the same scored mentions: the usual tone (neutral in a state
+    # written before it).
+    compound: float = field(default=0.0, metadata=stored(missing=0.0))
     terms: dict[str, float] = field(default_factory=dict)  # usual share of windows' mentions per term
     reach: float = 0.0  # usual reach (sum of followers) per window
-    authors: list[float] = field(default_factory=lambda: [0.0, 0.0])  # decayed distinct authors, effective mentions
+    authors: list[float] = field(  # decayed distinct authors, effective mentions
+        default_factory=lambda: [0.0, 0.0], metadata=stored(decode=_float_list)
+    )
     # Decayed sums per span: [effective volume, expected, negatives, expected negatives].
-    spans: dict[str, list[float]] = field(default_factory=lambda: {name: [0.0] * 4 for name in (*SPANS, EVENT_SPAN)})
+    spans: dict[str, list[float]] = field(
+        default_factory=lambda: {name: [0.0] * 4 for name in (*SPANS, EVENT_SPAN)}, metadata=stored(decode=_spans)
+    )
     # The entity's own burstiness: decayed tails of its volume ratios, per window and per span.
-    bursts: dict[str, array[float]] = field(default_factory=lambda: {k: bursts.empty() for k in bursts.SCALES})
+    bursts: dict[str, array[float]] = field(  # stored as one key a scale: bursts_<scale>
+        default_factory=lambda: {k: bursts.empty() for k in bursts.SCALES},
+        metadata=stored(spread=_spread_bursts, gather=_gather_bursts),
+    )
 
     def to_json(self) -> dict[str, Any]:
         """The changelog form (JSON-able; float arrays as base64 of little-endian doubles)."""
-        flat: dict[str, Any] = {
-            "kind": KIND,
-            "version": VERSION,
-            "n": self.n,
-            "level": self.level,
-            "daily": self.daily,
-            "daily_n": self.daily_n,
-            "weekly": self.weekly,
-            "weekly_n": self.weekly_n,
-            "dispersion": self.dispersion,
-            "negatives": self.negatives,
-            "scored": self.scored,
-            "compound": self.compound,
-            "terms": self.terms,
-            "reach": self.reach,
-            "authors": self.authors,
-            "spans": self.spans,
-        }
-        flat.update({f"bursts_{k}": v for k, v in self.bursts.items()})
-        return state_to_json(flat)
+        return state_to_json(_STORED.encode(self))
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SeasonalState:
@@ -90,32 +111,10 @@ class SeasonalState:
         flat = state_from_json(data)  # idempotent: arrays already decoded stay as they are
         if flat.get("version") != VERSION:
             return migrate_v1(flat)
-        return cls(
-            n=int(flat["n"]),
-            level=float(flat["level"]),
-            daily=_as_floats(flat["daily"]),
-            daily_n=_as_counts(flat["daily_n"]),
-            weekly=_as_floats(flat["weekly"]),
-            weekly_n=_as_counts(flat["weekly_n"]),
-            dispersion=float(flat["dispersion"]),
-            negatives=float(flat["negatives"]),
-            scored=float(flat["scored"]),
-            compound=float(flat.get("compound", 0.0)),  # a state from before the usual tone: neutral
-            terms=dict(flat["terms"]),
-            reach=float(flat["reach"]),
-            authors=[float(x) for x in flat["authors"]],
-            # A version-2 state written before the crisis-event sum starts it at zero.
-            spans={name: [float(x) for x in flat["spans"].get(name, [0.0] * 4)] for name in (*SPANS, EVENT_SPAN)},
-            bursts={k: _as_floats(flat.get(f"bursts_{k}") or bursts.empty()) for k in bursts.SCALES},
-        )
+        return _STORED.decode(flat)
 
 
-def _as_floats(values: Any) -> array[float]:
-    return values if isinstance(values, array) and values.typecode == "d" else array("d", values)
-
-
-def _as_counts(values: Any) -> array[int]:
-    return values if isinstance(values, array) and values.typecode == "I" else array("I", values)
+_STORED = FieldCodec(SeasonalState, head={"kind": KIND, "version": VERSION})
 
 
 def migrate_v1(old: dict[str, Any]) -> SeasonalState:

@@ -20,13 +20,14 @@ def run(args: argparse.Namespace, config: Config, out: IO[str], err: IO[str]) ->
         _fmt, records = read_records(source, common.input_spec(args))
         for result in score_records(records, scorer, explain=args.explain, tally=tally):
             print(to_line(result), file=out)
-    if tally.bad and not tally.scored and not tally.unscored:
+    rows = tally.rows
+    if rows["bad"] and not rows["scored"] and not rows["unscored"]:
         print(f"firestorm: {common.nothing_usable(source.name, tally.bad_lines, tally.reasons)}", file=err)
         return common.EXIT_ERROR
     print(
-        f"scored {tally.scored} mentions ({scorer.mode}); {tally.unscored} unscored; {tally.bad} bad rows"
-        + (f"; {tally.unmatched} rows named no watched entity" if tally.unmatched else ""),
+        f"scored {rows['scored']} mentions ({scorer.mode}); {rows['unscored']} unscored; {rows['bad']} bad rows"
+        + (f"; {rows['unmatched']} rows named no watched entity" if rows["unmatched"] else ""),
         file=err,
     )
-    common.print_bad_lines(err, tally.bad_lines, tally.bad)
-    return common.EXIT_BAD_LINES if tally.bad else common.EXIT_OK
+    common.print_bad_lines(err, tally.bad_lines, rows["bad"])
+    return common.EXIT_BAD_LINES if rows["bad"] else common.EXIT_OK

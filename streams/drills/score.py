@@ -12,28 +12,29 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 
 from firestorm.models.records import DecodeError, Mention, decode_mention, mention_from_obj
-from firestorm.models.sentiment import MODEL, SentimentScorer, label_of
+from firestorm.models.sentiment import MODEL, SARCASM, SentimentScorer, label_of
 from firestorm.streams.formats.base import Record, Rejected
+
+Row = Literal["scored", "unscored", "bad", "unmatched"]  # what became of a row, one of these
 
 
 @dataclass(slots=True)
 class ScoreTally:
-    """What a score run read: scored, unscored (other languages, empty), bad rows, unmatched rows."""
+    """What a score run read: rows by what became of them (scored; unscored: other languages,
+    empty; bad; unmatched), the first bad lines and the count of each reason (as the replay's
+    `Tally` counts its mentions by outcome)."""
 
-    scored: int = 0
-    unscored: int = 0
-    bad: int = 0
-    unmatched: int = 0
+    rows: Counter[Row] = field(default_factory=Counter)
     bad_lines: list[tuple[int, str]] = field(default_factory=list)
     reasons: Counter[str] = field(default_factory=Counter)
 
     def reject(self, number: int, reason: str) -> None:
-        self.bad += 1
+        self.rows["bad"] += 1
         self.reasons[reason.split(":", 1)[0]] += 1
         if len(self.bad_lines) < 50:
             self.bad_lines.append((number, reason))
@@ -70,7 +71,7 @@ def score_records(
             if item.error:
                 tally.reject(number, f"{item.reason}: {item.detail}")
             else:
-                tally.unmatched += 1
+                tally.rows["unmatched"] += 1
             continue
         try:
             mention = scorable_mention(item)
@@ -80,10 +81,10 @@ def score_records(
         sentiment = scorer.score(mention.text, mention.lang)
         out: dict[str, Any] = {"id": mention.id, "lang": sentiment.lang, "compound": sentiment.compound}
         if sentiment.compound is None:
-            tally.unscored += 1
+            tally.rows["unscored"] += 1
             out["label"] = None
         else:
-            tally.scored += 1
+            tally.rows["scored"] += 1
             out["label"] = label_of(sentiment.compound)
             complaint = scorer.complaint(mention.text, sentiment.lang)
             if complaint is not None:
@@ -95,6 +96,8 @@ def score_records(
 
 
 def _reason(word: str, value: float, lexicon: str) -> dict[str, Any]:
+    if lexicon == SARCASM:  # the model mode's label came from the sarcasm rule (models/sarcasm.py)
+        return {"word": word, "rule": SARCASM}
     if lexicon == MODEL:
         return {"word": word, "weight": round(value, 4)}
     return {"word": word, "valence": round(value, 4), "lexicon": lexicon}

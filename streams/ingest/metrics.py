@@ -16,7 +16,7 @@ from prometheus_client.registry import Collector
 
 from firestorm.streams.endpoint import Health, serve_http
 from firestorm.streams.ingest.connector import Connector
-from firestorm.streams.metric_families import MetricFamilies
+from firestorm.streams.metric_families import MetricSet, counter, gauge
 
 
 class _ConnectorCollector(Collector):
@@ -63,48 +63,45 @@ class _ConnectorCollector(Collector):
         yield from (reconnects, malformed, connected, last, lag)
 
 
-class IngestMetrics:
+class IngestMetrics(MetricSet):
+    """firestorm_ingest_* families (labels: connector names, reason slugs); the connectors' own at scrape time."""
+
+    received = counter("firestorm_ingest_received", "Frames or items read from a source.", "connector")
+    posts = counter("firestorm_ingest_posts", "Posts read from a source (before matching).", "connector")
+    matched = counter("firestorm_ingest_matched", "Posts that named at least one watched entity.", "connector")
+    produced = counter("firestorm_ingest_produced", "Mentions acked by the broker on the mentions topic.", "connector")
+    duplicates = counter(
+        "firestorm_ingest_duplicates", "Posts dropped because their id was already produced.", "connector"
+    )
+    dead_letters = counter(
+        "firestorm_ingest_dead_letters",
+        "Bad mentions written to the dead-letter topic, by reason.",
+        "connector",
+        "reason",
+    )
+    failures = counter(
+        "firestorm_ingest_send_failures",
+        "Batches the broker did not ack (the connector restarts from its persisted cursor).",
+        "connector",
+    )
+    watch_entities = gauge("firestorm_ingest_watched_entities", "Entities on the watch list.")
+    watch_terms = gauge("firestorm_ingest_watched_terms", "Distinct terms in the matcher.")
+    watch_reloads = counter(
+        "firestorm_ingest_watchlist_reloads", "Watch list reloads, by outcome (ok, error).", "outcome"
+    )
+
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
-        self.registry = registry or CollectorRegistry()
-        r = self.registry
-        new = MetricFamilies(r)
+        super().__init__(registry)
         self.connectors: list[Connector] = []
         self.last_event_ms: dict[str, int] = {}
         self.health = Health()
-        self.received = new.counter("firestorm_ingest_received", "Frames or items read from a source.", "connector")
-        self.posts = new.counter("firestorm_ingest_posts", "Posts read from a source (before matching).", "connector")
-        self.matched = new.counter(
-            "firestorm_ingest_matched", "Posts that named at least one watched entity.", "connector"
-        )
-        self.produced = new.counter(
-            "firestorm_ingest_produced", "Mentions acked by the broker on the mentions topic.", "connector"
-        )
-        self.duplicates = new.counter(
-            "firestorm_ingest_duplicates", "Posts dropped because their id was already produced.", "connector"
-        )
-        self.dead_letters = new.counter(
-            "firestorm_ingest_dead_letters",
-            "Bad mentions written to the dead-letter topic, by reason.",
-            "connector",
-            "reason",
-        )
-        self.failures = new.counter(
-            "firestorm_ingest_send_failures",
-            "Batches the broker did not ack (the connector restarts from its persisted cursor).",
-            "connector",
-        )
-        self.watch_entities = new.gauge("firestorm_ingest_watched_entities", "Entities on the watch list.")
-        self.watch_terms = new.gauge("firestorm_ingest_watched_terms", "Distinct terms in the matcher.")
-        self.watch_reloads = new.counter(
-            "firestorm_ingest_watchlist_reloads", "Watch list reloads, by outcome (ok, error).", "outcome"
-        )
-        r.register(_ConnectorCollector(self))
+        self.registry.register(_ConnectorCollector(self))
         self._server: WSGIServer | None = None
 
     def add(self, connector: Connector) -> None:
         self.connectors.append(connector)
-        for counter in (self.received, self.posts, self.matched, self.produced, self.duplicates, self.failures):
-            counter.labels(connector.name)
+        for family in (self.received, self.posts, self.matched, self.produced, self.duplicates, self.failures):
+            family.labels(connector.name)
 
     def serve(self, host: str, port: int) -> int | None:
         """Serve /metrics, /healthz, /readyz; returns the port (0 asks for a free one), None when off."""

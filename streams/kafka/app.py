@@ -22,6 +22,13 @@ ENTITY_TABLE = "firestorm-entities"
 CLOCK_TABLE = "firestorm-clocks"
 # Per partition and fetch (Faust's default 1 MiB is about 1,000 dormant entities' records).
 CHANGELOG_FETCH_BYTES = 4 * 2**20
+# Per partition and producer batch (Faust's default, 16 kB, is one busy entity's state: aiokafka keeps
+# one batch a partition and one request in flight, so a state write then waited for the broker
+# about once per entity). Records share a batch only while they fit in it together, and a broker
+# checks a topic's max.message.bytes against the whole batch: kept at or under the smallest limit
+# a topic of the worker should have (a dead-letter topic's may be lowered), so a record that topic
+# takes alone is never refused for the company it was sent in.
+PRODUCER_BATCH_BYTES = 128 * 2**10
 
 
 class App(faust.App):
@@ -98,6 +105,7 @@ def create_app(config: Config) -> FirestormApp:
         broker_commit_interval=1.0,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
+        producer_max_batch_size=PRODUCER_BATCH_BYTES,
         table_cleanup_interval=60.0,
         # A restart reads the changelogs back: fetch them in large pieces, and apply the records
         # in batches (faust_compat.BatchRecovery) rather than one task per record.

@@ -26,14 +26,14 @@ from firestorm.streams.worker.service import BatchHandler
 log = logging.getLogger("firestorm.worker")
 LAG_SAMPLE_INTERVAL_S = 5.0  # consumer lag sample and liveness heartbeat
 IDLE_CHECK_S = 5.0  # with no record for this long, look for records read but never processed
-# With a backlog, one state write covers the batches of up to this long (Faust commits offsets
-# every second: writing the state more often than that lets no offset be committed sooner).
-STORE_INTERVAL_S = 1.0
-# Without one, state is written at most this often: batches are taken as soon as records come
-# (FIRESTORM_BATCH_WAIT is short, so alerts go out without waiting for a batch to fill), and one
-# write covers the small batches of this long instead of rewriting their entities after each.
+# One state write covers the batches of up to this long, backlog or not (Faust commits offsets
+# every second: writing the state more often than that lets no offset be committed sooner). A
+# write serialises every entity the batches changed, in full: a busy entity's open window is
+# written again at every write (about 0.1-0.8 ms each). Written every 0.2 s without a backlog, as
+# before, the writes made one at half the worker's rate, and then took as much of its CPU as
+# judging the mentions (bench/RESULTS.md, 2026-12-08).
 # Alerts never wait for it: they are on the broker before the batch that raised them ends.
-STORE_MIN_INTERVAL_S = 0.2
+STORE_INTERVAL_S = 1.0
 
 
 def install_worker(fapp: FirestormApp, config: Config, metrics: Metrics) -> BatchHandler:
@@ -101,10 +101,9 @@ def install_worker(fapp: FirestormApp, config: Config, metrics: Metrics) -> Batc
     async def process_mentions() -> None:
         # Runs until the worker stops (Faust cancels its tasks); `take` waits while the flow is
         # suspended (rebalance, table recovery).
-        # A batch's state is written after it once the last write is STORE_MIN_INTERVAL_S old,
-        # or STORE_INTERVAL_S when a full batch is already waiting (a backlog); until then one
-        # write covers several batches, none of them acked before it, and it is made when that
-        # time comes even if no batch follows. The write's acknowledgements are awaited while
+        # A batch's state is written after it once the last write is STORE_INTERVAL_S old;
+        # until then one write covers several batches, none of them acked before it, and it is
+        # made when that time comes even if no batch follows. The write's acknowledgements are awaited while
         # the next batch is processed (at most one write in flight), then the batches it covers
         # are acked, in order.
         settle_heap()
@@ -117,7 +116,7 @@ def install_worker(fapp: FirestormApp, config: Config, metrics: Metrics) -> Batc
                 if unstored:
                     # Never leave processed batches unacked for long: a rebalance waits for them.
                     taking = asyncio.ensure_future(intake.take())
-                    due = stored_at + STORE_MIN_INTERVAL_S - time.monotonic()
+                    due = stored_at + STORE_INTERVAL_S - time.monotonic()
                     await asyncio.wait((taking,), timeout=max(0.0, due))
                     if not taking.done():
                         in_flight = await store(unstored, in_flight)
@@ -130,8 +129,7 @@ def install_worker(fapp: FirestormApp, config: Config, metrics: Metrics) -> Batc
                     batch = await intake.take()
                 await handler.judge(batch)
                 unstored.append(batch)
-                interval = STORE_INTERVAL_S if len(intake) >= batch_size else STORE_MIN_INTERVAL_S
-                if time.monotonic() - stored_at < interval:
+                if time.monotonic() - stored_at < STORE_INTERVAL_S:
                     continue
                 in_flight = await store(unstored, in_flight)
                 unstored, stored_at = [], time.monotonic()

@@ -1,5 +1,5 @@
 """One Engine per assigned partition of the worker, restored from the changelogged tables after a
-rebalance and written back to them once per batch (`PartitionEngines`), and the tables' record form."""
+rebalance and written back to them once a second (`PartitionEngines`), and the tables' record form."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ The mentions topic's records come in through a BatchIntake (streams/kafka/intake
 agent: Faust's per-record stream machinery cost more CPU than the models.
 
 Each Kafka partition is one event-time clock domain with its own Engine; entity state and
-the domain's clock are written to changelogged tables once per batch (not per mention),
+the domain's clock are written to changelogged tables once a second (not per mention or batch),
 in the partition the mentions came from, so a restarted or rebalanced worker resumes.
 """
 

@@ -44,7 +44,8 @@ FIXED = [
         "Great, another outage, thanks a lot",
         "negative",
         marks=pytest.mark.xfail(
-            strict=True, reason="the weights of the fourth reading read it positive (docs/sentiment.md: still misses)"
+            strict=True,
+            reason="the weights alone read it positive; the model mode labels it negative by models/sarcasm.py",
         ),
     ),
     ("fr", "Merci pour votre aide, service impeccable !", "positive"),

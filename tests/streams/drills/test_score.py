@@ -119,7 +119,7 @@ def test_score_records_counts_what_it_read() -> None:
     tally = ScoreTally()
     records = [(1, orjson.dumps(m)) for m in MENTIONS]
     results = list(score_records(records, SentimentScorer("vader"), tally=tally))
-    assert len(results) == 4 and (tally.scored, tally.unscored, tally.bad) == (3, 1, 0)
+    assert len(results) == 4 and tally.rows == {"scored": 3, "unscored": 1}
 
 
 def test_config_sentiment_default_and_check() -> None:
@@ -198,3 +198,13 @@ def test_the_model_mode_labels_and_explains_with_words_of_the_text(tmp_path: Pat
     assert result["label"] == "negative" and isinstance(result["complaint"], bool)
     words = result["explain"]
     assert words and all(w["word"] in text and w["weight"] > 0 for w in words)  # type: ignore[index,operator,union-attr]
+
+
+def test_the_model_mode_explains_a_sarcastic_label_by_its_praise_and_failure(tmp_path: Path) -> None:
+    text = "Bravo pour la nouvelle appli, elle plante"  # the weights read it positive (models/sarcasm.py)
+    path = write_jsonl(tmp_path / "texts.jsonl", [{"id": "s1", "text": text, "lang": "fr"}])
+    code, out, err = run("score", str(path), "--sentiment", "model", "--explain")
+    assert code == EXIT_OK, err
+    (result,) = lines(out)
+    assert result["label"] == "negative"
+    assert result["explain"] == [{"word": "Bravo", "rule": "sarcasm"}, {"word": "plante", "rule": "sarcasm"}]
