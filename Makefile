@@ -4,12 +4,16 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+BUILT := $(VENV)/.built-stamp
+MODELS_PY := $(shell find models -name '*.py')
 SAMPLE ?= examples/skyway-outage-en.jsonl
 
-.PHONY: help venv demo test test-unit test-versions test-integration lint typecheck check audit kafka-up kafka-down \
+.PHONY: help venv build demo test test-unit test-versions test-integration lint typecheck check audit kafka-up kafka-down \
         prometheus-up prometheus-down services-up services-down examples bench bench-perf bench-month bench-watchlist bench-replay bench-detection clean
 
 help:
+	@echo "make build             compile models/ with mypyc again after changing it (make venv does it once;"
+	@echo "                       FIRESTORM_PURE_PYTHON=1 removes the compiled modules instead: docs/building.md)"
 	@echo "make demo              replay a bundled incident through the real engine (no broker)"
 	@echo "make test              install everything, start Kafka + Prometheus, run all tests, stop them"
 	@echo "make test-unit         unit tests only (no services)"
@@ -29,20 +33,35 @@ help:
 	@echo "make bench-detection   detection quality benchmark (recall, delay, false pages)"
 
 # Quiet on success (pip's build backend prints notes that are not about firestorm); the log is kept.
+# The editable install itself is pure Python: $(BUILT) compiles in place, once, with the venv's mypyc.
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (or make ... PYTHON=python3.12)"; exit 1; }
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	@echo "installing firestorm and its dependencies into $(VENV) (log: $(VENV)/install.log)"
-	@{ $(BIN)/pip install -q --upgrade pip "setuptools>=78.1.1" && $(BIN)/pip install -q -e ".[dev]"; } \
+	@{ $(BIN)/pip install -q --upgrade pip "setuptools>=78.1.1" && \
+		FIRESTORM_PURE_PYTHON=1 $(BIN)/pip install -q -e ".[dev]"; } \
 		>$(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
 	@touch $(STAMP)
 
-venv: $(STAMP)
+# A compiled module shadows its .py, so a changed file of models/ is compiled again before any
+# target runs code (setup.py; about a minute of CPU). This Python's old modules go first; with
+# FIRESTORM_PURE_PYTHON=1 nothing is built in their place.
+$(BUILT): $(STAMP) setup.py $(MODELS_PY)
+	@suffix=$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))'); \
+		rm -f firestorm/*$$suffix models/*$$suffix models/detectors/*$$suffix
+	@echo "compiling models/ with mypyc for $(VENV) (log: $(VENV)/build.log)"
+	@$(BIN)/python setup.py build_ext --inplace >$(VENV)/build.log 2>&1 || { cat $(VENV)/build.log; exit 1; }
+	@grep -h "^firestorm: installing pure Python" $(VENV)/build.log || true
+	@touch $(BUILT)
 
-demo: $(STAMP)
+venv: $(BUILT)
+
+build: $(BUILT)
+
+demo: $(BUILT)
 	@$(BIN)/firestorm replay $(SAMPLE) --alerts-out .run/demo-alerts.jsonl
 
-examples: $(STAMP)
+examples: $(BUILT)
 	$(BIN)/python examples/generate.py
 	$(BIN)/python examples/export_csv.py
 
@@ -64,13 +83,13 @@ services-down:
 	-deploy/prometheus/prometheus.sh down
 	-deploy/kafka/kafka.sh down
 
-test-unit: $(STAMP)
+test-unit: $(BUILT)
 	deploy/prometheus/prometheus.sh install
 	deploy/alertmanager/install.sh
 	$(BIN)/pytest -m "not integration" -q
 
 # Starts the services, runs every test, and stops the services whatever the outcome.
-test: $(STAMP)
+test: $(BUILT)
 	deploy/prometheus/prometheus.sh install
 	deploy/alertmanager/install.sh
 	deploy/chromium/install.sh
@@ -81,13 +100,13 @@ test-versions:
 	.ci/unit-tier 3.12
 	.ci/unit-tier 3.13
 
-test-integration: $(STAMP)
+test-integration: $(BUILT)
 	status=0; $(MAKE) services-up && $(BIN)/pytest -m integration -q --durations=10 || status=$$?; \
 	$(MAKE) services-down; exit $$status
 
 lint: $(STAMP)
-	$(BIN)/ruff check firestorm models streams tests bench examples deploy
-	$(BIN)/ruff format --check firestorm models streams tests bench examples deploy
+	$(BIN)/ruff check setup.py firestorm models streams tests bench examples deploy
+	$(BIN)/ruff format --check setup.py firestorm models streams tests bench examples deploy
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -104,22 +123,25 @@ bench: bench-perf bench-month bench-watchlist
 	$(BIN)/python -m bench.throughput
 
 # The month drill: 500 entities, 30 days, 20M mentions in a child `firestorm replay` (goal < 20 min).
-bench-month: $(STAMP)
+bench-month: $(BUILT)
 	$(BIN)/python -m bench.perf --month
 
-bench-perf: $(STAMP)
+bench-perf: $(BUILT)
 	$(BIN)/python -m bench.perf
 
 # Issue 23: the worker with a watch list of up to 100,000 entities on the broker of FIRESTORM_KAFKA_PORT.
-bench-watchlist: $(STAMP)
+bench-watchlist: $(BUILT)
 	$(BIN)/python -m bench.perf.watchlist
 
-bench-replay: $(STAMP)
+bench-replay: $(BUILT)
 	$(BIN)/python bench/replay_bench.py
 
 # Detection quality on generated weeks of data (about 3 minutes on 2 cores); see README.
-bench-detection: $(STAMP)
+bench-detection: $(BUILT)
 	$(BIN)/python -m bench.detection --detector all --json .run/bench-detection.json
 
+# Also the compiled modules of every venv (the next `make build` or `make venv` compiles again).
 clean:
-	rm -rf .run .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .run .pytest_cache .mypy_cache .ruff_cache build
+	find firestorm models -name '*.so' -delete
+	rm -f .venv*/.built-stamp

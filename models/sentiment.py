@@ -17,6 +17,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Literal
 
+from mypy_extensions import mypyc_attr
+
 from firestorm.models.language import UNDETERMINED, detect_language
 from firestorm.models.sarcasm import sarcastic
 from firestorm.models.vader_fast import _FastVader, analyzer
@@ -71,6 +73,7 @@ class Sentiment:
         return self.compound is not None and self.compound <= NEGATIVE_COMPOUND
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # streams/drills/compare.py's CachingScorer extends it
 class SentimentScorer:
     """Scores a mention's text in its language; the language comes from the payload or is detected.
 

@@ -39,8 +39,10 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from itertools import compress
 from operator import itemgetter
+from typing import ClassVar
 
 import unidecode
+from mypy_extensions import mypyc_attr
 
 from firestorm.models.vader_rules import (
     amplify_ep,
@@ -91,13 +93,14 @@ class _TokenMemo(dict[str, _Token]):
         return entry
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # models/crisis.py extends them
 class _FastVader:
     """What both languages share: emoji pass, token cache, the per-token loop, scoring."""
 
-    booster: Mapping[str, float]
-    special: Mapping[str, float]
-    negate: frozenset[str]
-    _contrasts = False  # the stock `_but_check` applies
+    booster: ClassVar[Mapping[str, float]]
+    special: ClassVar[Mapping[str, float]]
+    negate: ClassVar[frozenset[str]]
+    _contrasts: ClassVar[bool] = False  # the stock `_but_check` applies
 
     def __init__(self, lexicon: dict[str, float], emojis: dict[str, str]) -> None:
         self.lexicon = lexicon
@@ -334,6 +337,7 @@ class _FastVader:
         return {"neg": round(neg, 3), "neu": round(neu, 3), "pos": round(pos, 3), "compound": round(compound, 4)}
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # models/crisis.py extends them
 class EnglishVader(_FastVader):
     """`vaderSentiment.SentimentIntensityAnalyzer`, same scores."""
 
@@ -389,6 +393,7 @@ class EnglishVader(_FastVader):
 _FR_SPLIT = re.compile(r"[\s']")
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # models/crisis.py extends them
 class FrenchVader(_FastVader):
     """`vaderSentiment_fr.SentimentIntensityAnalyzer.polarity_scores`, same scores."""
 

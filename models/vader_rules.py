@@ -40,7 +40,7 @@ def amplify_ep(text: str) -> float:
 
 def amplify_qm(text: str) -> float:
     qm_count = text.count("?")
-    qm_amplifier: float = 0
+    qm_amplifier: float = 0.0
     if qm_count > 1:
         qm_amplifier = qm_count * 0.18 if qm_count <= 3 else 0.96
     return qm_amplifier

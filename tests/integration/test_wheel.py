@@ -3,6 +3,9 @@
 `firestorm` is its only top-level import name: the venv also holds another distribution with a
 top-level `models` and `streams` package (as an application's own folders would be), and both work.
 
+The wheel carries the modules of models/ compiled with mypyc (setup.py) beside their sources, and
+the installed package runs them (docs/building.md).
+
 Not a Kafka test, but a slow one (it installs every dependency, from pip's cache when warm), so
 it runs with the integration tier. The replay runs outside the repository, so nothing is
 imported from the working tree.
@@ -14,12 +17,14 @@ import email
 import os
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "examples" / "skyway-outage-en.jsonl"
 EXAMPLES_TEXTS = REPO / "docs" / "sentiment-examples.jsonl"
+EXT_SUFFIX = str(sysconfig.get_config_var("EXT_SUFFIX"))
 
 
 def run(*argv: str | Path, cwd: Path, timeout: float = 900) -> str:
@@ -42,6 +47,8 @@ def test_wheel_installs_in_a_clean_venv_and_replays(tmp_path: Path) -> None:
     assert {name.split("/")[0] for name in names if name.endswith(".py")} == {"firestorm"}
     assert "firestorm/streams/sources.py" not in names and "firestorm/models/detectors/seasonal.py" in names
     assert "firestorm/models/data/crisis_lexicon.tsv" in names
+    compiled = {f"firestorm/models__mypyc{EXT_SUFFIX}", f"firestorm/models/engine{EXT_SUFFIX}"}
+    assert compiled <= set(names) and "firestorm/models/engine.py" in names
     assert {"firestorm/models/data/sentiment_model.npz", "firestorm/models/data/NOTICE"} <= set(names)
     assert metadata["License-Expression"] == "Apache-2.0"
     assert metadata["Requires-Python"] == "<3.14,>=3.11"
@@ -57,9 +64,12 @@ def test_wheel_installs_in_a_clean_venv_and_replays(tmp_path: Path) -> None:
     model = run(venv / "bin" / "firestorm", "score", EXAMPLES_TEXTS, "--sentiment", "model", cwd=tmp_path)
     assert "scored 3 mentions (model)" in model and '"label":"negative"' in model
     installed = run(
-        venv / "bin" / "python", "-c", "import firestorm.streams; print(firestorm.streams.__file__)", cwd=tmp_path
+        venv / "bin" / "python",
+        "-c",
+        "import firestorm.streams, firestorm.models.engine as e; print(firestorm.streams.__file__, e.__file__)",
+        cwd=tmp_path,
     )
-    assert str(venv) in installed
+    assert str(venv) in installed and installed.strip().endswith(EXT_SUFFIX)
     both = run(
         venv / "bin" / "python",
         "-c",
