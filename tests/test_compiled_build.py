@@ -94,3 +94,17 @@ def test_the_pure_sources_and_this_build_replay_alike(sample: str, tmp_path: Pat
     assert here[0].endswith(".py" if PURE else EXT_SUFFIX)
     assert pure[2].count('"triggered"') >= 1
     assert pure[1:] == here[1:]
+
+
+def test_a_source_edited_after_the_build_is_reported_stale(tmp_path: Path) -> None:
+    from tests.conftest import stale_sources
+
+    (tmp_path / "models").mkdir()
+    source, built = tmp_path / "models" / "engine.py", tmp_path / "models" / f"engine{EXT_SUFFIX}"
+    source.write_text("x = 1\n")
+    built.write_bytes(b"")
+    os.utime(source, (1_000, 1_000))
+    os.utime(built, (2_000, 2_000))
+    assert stale_sources(tmp_path) == []
+    os.utime(source, (3_000, 3_000))
+    assert stale_sources(tmp_path) == ["models/engine.py"]
