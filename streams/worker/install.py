@@ -30,8 +30,8 @@ IDLE_CHECK_S = 5.0  # with no record for this long, look for records read but ne
 # every second: writing the state more often than that lets no offset be committed sooner). A
 # write serialises every entity the batches changed, in full: a busy entity's open window is
 # written again at every write (about 0.1-0.8 ms each). Written every 0.2 s without a backlog, as
-# before, the writes made one at half the worker's rate, and then took as much of its CPU as
-# judging the mentions (bench/RESULTS.md, 2026-12-08).
+# before, the writes themselves built a backlog at half the worker's rate and took as much of its
+# CPU as judging the mentions (bench/RESULTS.md, 2026-12-08).
 # Alerts never wait for it: they are on the broker before the batch that raised them ends.
 STORE_INTERVAL_S = 1.0
 
