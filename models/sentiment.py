@@ -20,7 +20,7 @@ from typing import Literal
 from mypy_extensions import mypyc_attr
 
 from firestorm.models.language import UNDETERMINED, detect_language
-from firestorm.models.sarcasm import sarcastic
+from firestorm.models.sarcasm import rule
 from firestorm.models.vader_fast import _FastVader, analyzer
 
 NEGATIVE_COMPOUND = -0.05  # VADER's own published cut-off for "negative"
@@ -126,11 +126,10 @@ class SentimentScorer:
         or, when the sarcasm rule gave the label, its praise and its failure as (words, 0.0,
         `sarcasm`)."""
         if self.mode == MODEL:
-            from firestorm.models.sarcasm import rule
-            from firestorm.models.sentiment_model import reasons, shipped
+            from firestorm.models.sentiment_model import CLASSES, reasons, shipped
 
             model = shipped()[lang]
-            contrast = rule(lang).contrast(text) if model.probabilities(text)[0] == 2 else None
+            contrast = _sarcasm(CLASSES[model.probabilities(text)[0]], text, lang)
             if contrast is not None:  # the label is the rule's, not the weights'
                 return [(contrast[0], 0.0, SARCASM), (contrast[1], 0.0, SARCASM)]
             return [(word, weight, MODEL) for word, weight in reasons(model, text)]
@@ -165,11 +164,17 @@ class SentimentScorer:
         if language not in SCORED_LANGUAGES or not text.strip():
             return Sentiment(lang=language or UNDETERMINED, compound=None)
         if self.mode == MODEL:
-            from firestorm.models.sentiment_model import compound_of, shipped
+            from firestorm.models.sentiment_model import CLASSES, compound_of, shipped
 
             label, probabilities = shipped()[language].probabilities(text)
-            if label == 2 and sarcastic(text, language):
-                label = 0  # praise read as sarcasm: the fit sees too few such texts to learn it
+            if _sarcasm(CLASSES[label], text, language) is not None:
+                label = CLASSES.index("negative")  # the fit sees too few such texts to learn it
             return Sentiment(lang=language, compound=compound_of(label, probabilities))
         compound = self.analyzer(language).compound(text)
         return Sentiment(lang=language, compound=compound)
+
+
+def _sarcasm(label: str, text: str, lang: str) -> tuple[str, str] | None:
+    """The praise and the failure of a text the model labels positive, when the sarcasm rule
+    (models/sarcasm.py) reads it as sarcasm; the one decision both the score and --explain use."""
+    return rule(lang).contrast(text) if label == "positive" else None
